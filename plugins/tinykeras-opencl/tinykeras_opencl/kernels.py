@@ -1,0 +1,19 @@
+"""The kernel table: every op this backend implements, by op name.
+
+>>> from tinykeras_opencl.kernels import all_kernels
+>>> table = all_kernels()
+>>> sorted(op for op in table if op.startswith("log"))
+['log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or']
+"""
+from . import array, elementwise, matmul, movement, reduce
+
+# Fused kernels for the core's composite ops (they replace the composite).
+FUSED = ("relu", "sigmoid", "softmax", "log_softmax")
+
+
+def all_kernels():
+    """``{op: kernel}``: the primitives of ``tinykeras.core.primitives`` plus :data:`FUSED`."""
+    table = {"asarray": array.asarray, "to_numpy": array.to_numpy, "full": array.full}
+    for module in (elementwise, reduce, movement, matmul):
+        table.update(module.kernels())
+    return table

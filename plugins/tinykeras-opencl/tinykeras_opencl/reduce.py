@@ -1,0 +1,245 @@
+"""Reductions (``sum max min prod argmax argmin``) and the fused softmaxes.
+
+A reduction of ``x`` over some axes sees ``x`` as ``M`` outputs times ``R``
+reduced elements.  Each output's ``R`` elements are cut into ``G`` chunks of
+at most ``C``; one launch turns ``(M, R)`` into ``(M, G)`` partial results,
+and the next launch reduces those partials the same way, until ``G == 1``.
+Two kernel shapes share one source:
+
+* **tree**: a work-group of 256 per (output, chunk); each work-item combines
+  a strided slice (reads are coalesced), then a log2(256)-step tree in local
+  memory combines the work-items;
+* **seq**: one work-item per (output, chunk) looping over 256 elements;
+  used for short rows and for column-style reductions whose neighbouring
+  outputs are neighbours in memory.
+
+So no float is ever added to a running sum longer than a few hundred terms:
+the float32 error stays near NumPy's pairwise sum.
+
+>>> import numpy as np
+>>> from tinykeras_opencl.array import asarray, to_numpy
+>>> x = asarray(np.arange(6, dtype=np.float32).reshape(2, 3))   # doctest: +SKIP
+>>> to_numpy(reduce("sum", x, axis=(1,), keepdims=True))          # doctest: +SKIP
+array([[ 3.],
+       [12.]], dtype=float32)
+"""
+import functools
+import math
+
+import numpy as np
+
+from .array import DeviceArray, contiguous_strides, empty
+from .codegen import collapse, index_type, operand_params, shape_params, unravel
+
+# UPDATE(av, ai, v, i) folds candidate value v (with index i) into accumulator (av, ai).
+_BETTER = {"argmax": ">", "argmin": "<", "max": ">", "min": "<"}
+_FLOAT_UPDATE = {
+    "sum": "av = av + v;", "prod": "av = av * v;",
+    "max": "if (v > av || isnan(v)) av = v;", "min": "if (v < av || isnan(v)) av = v;",
+    # first NaN wins; among equal values the smallest index wins
+    "arg": "if (v {op} av || (isnan(v) && !isnan(av)) || "
+           "((v == av || (isnan(v) && isnan(av))) && i < ai)) {{ av = v; ai = i; }}",
+}
+_INT_UPDATE = {
+    "sum": "av = av + v;", "prod": "av = av * v;",
+    "max": "if (v > av) av = v;", "min": "if (v < av) av = v;",
+    "arg": "if (v {op} av || (v == av && i < ai)) {{ av = v; ai = i; }}",
+}
+# The starting value of the accumulator, by op and C type.
+_LIMITS = {"float": ("-INFINITY", "INFINITY"), "double": ("-INFINITY", "INFINITY"),
+           "int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"), "uchar": ("0", "1")}
+
+
+def _neutral(op, ct):
+    if op in ("sum", "prod"):
+        return "0" if op == "sum" else "1"
+    return _LIMITS[ct][0 if _BETTER[op] == ">" else 1]
+
+
+def _update(op, ct):
+    table = _FLOAT_UPDATE if ct in ("float", "double") else _INT_UPDATE
+    return table["arg"].format(op=_BETTER[op]) if op.startswith("arg") else table[op]
+
+
+def reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx_in):
+    """Source of kernel ``reduce`` for ``nk`` kept and ``nr`` reduced (collapsed) dims."""
+    arg = op.startswith("arg")
+    params = [f"__global {acc_ct} *out_p", "__global int *outi_p" if arg else None,
+              f"__global const {in_ct} *x_p", "__global const int *xi_p" if has_idx_in else None,
+              "const IDX M", "const IDX R", "const IDX C", "const IDX G", "const IDX x_off"]
+    params = [p for p in params if p] + shape_params("k", nk) + [
+        f"const IDX x_st{d}" for d in range(nk)] + shape_params("r", nr) + [
+        f"const IDX y_st{d}" for d in range(nr)]
+    candidate = "xi_p[y_at]" if has_idx_in else "(int)r"
+    seq = mode == "seq"
+    # seq: work-item gid -> (o, g) with o fastest (neighbouring outputs read neighbouring
+    # memory in column reductions); tree: work-group -> (o, g), work-items stride by LOCAL.
+    head = ("const IDX gid = (IDX)get_global_id(0);\n    if (gid >= M * G) return;\n"
+            "    const IDX o = gid % M, g = gid / M;" if seq else
+            "const IDX o = (IDX)get_group_id(0) / G, g = (IDX)get_group_id(0) % G;\n"
+            "    const int t = get_local_id(0);")
+    start, step = ("g * C", "1") if seq else ("g * C + t", "LOCAL")
+    tree = "" if seq else """
+    __local ACC sv[LOCAL];
+    __local int si[LOCAL];
+    sv[t] = av; si[t] = ai;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = LOCAL / 2; s > 0; s >>= 1) {
+        if (t < s) { const ACC v = sv[t + s]; const int i = si[t + s]; UPDATE; sv[t] = av; si[t] = ai; }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t != 0) return;"""
+    return f"""typedef {idx} IDX;
+typedef {acc_ct} ACC;
+#define LOCAL {local}
+#define UPDATE {_update(op, acc_ct)}
+__kernel void reduce({", ".join(params)})
+{{
+    {head}
+    IDX x_at = x_off;
+    {unravel("o", "k", nk, ["x"])}
+    ACC av = {_neutral(op, acc_ct)};
+    int ai = INT_MAX;
+    const IDX end = min(R, (g + 1) * C);
+    for (IDX r = {start}; r < end; r += {step}) {{
+        IDX y_at = x_at;
+        {unravel("r", "r", nr, ["y"])}
+        const ACC v = (ACC)x_p[y_at];
+        const int i = {candidate};
+        UPDATE;
+    }}{tree}
+    out_p[o * G + g] = av;{" outi_p[o * G + g] = ai;" if arg else ""}
+}}
+"""
+
+
+def result_dtype(op, dtype):
+    """The reference backend's result dtype.
+
+    ``sum`` and ``prod`` keep the input dtype (bool becomes int32), as in Keras;
+    ``argmax``/``argmin`` give int32; ``max``/``min`` keep the dtype.
+    """
+    if op.startswith("arg") or (op in ("sum", "prod") and dtype == np.bool_):
+        return np.dtype(np.int32)
+    return np.dtype(dtype)
+
+
+def _stage(op, x, xi, x_off, kept, red, M, R, mode, acc_dtype):
+    """One launch: reduce ``(M, R)`` to ``(M, G)`` partials; returns (values, indices, G)."""
+    dev = x.device
+    seq = mode == "seq" if mode else (R <= 32 or (red[1][-1] != 1 and M >= 1024))
+    local = dev.local_size
+    chunk = 256 if seq else local * 16
+    G = max(1, -(-R // chunk))
+    C = -(-R // G) if R else 0
+    out = empty((M, G), acc_dtype, dev)
+    outi = empty((M, G), np.int32, dev) if op.startswith("arg") else None
+    nk, nr = len(kept[0]), len(red[0])
+    idx = index_type(x.size, M * G, R)
+    in_ct, acc_ct = dev.ctype(x.dtype), dev.ctype(acc_dtype)
+    mode = "seq" if seq else "tree"
+    key = ("reduce", op, in_ct, acc_ct, nk, nr, idx, mode, local, xi is not None)
+    i_type = np.int32 if idx == "int" else np.int64
+    n_buffers = 2 + (outi is not None) + (xi is not None)
+    knl = dev.kernel(key, lambda: reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local,
+                                                xi is not None),
+                     "reduce", [None] * n_buffers + [i_type] * (3 + 2 * nk + 2 * nr))
+    buffers = [out.data] + ([outi.data] if outi else []) + [x.data] + ([xi.data] if xi else [])
+    args = buffers + [M, R, C, G, x_off, *kept[0][1:], *kept[1], *red[0][1:], *red[1]]
+    if seq:
+        dev.launch(knl, (-(-M * G // local) * local,), (local,), *args)
+    else:
+        dev.launch(knl, (M * G * local,), (local,), *args)
+    return out, outi, G
+
+
+def reduce(op, x, axis=None, keepdims=False, mode=None):
+    """Reduce ``x`` over ``axis`` (None, an int or a tuple) with NumPy's result shape and dtype.
+
+    ``mode`` (``"seq"`` or ``"tree"``) forces a kernel shape; tests use it.
+    """
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 else axis
+    axes = tuple(sorted(a % x.ndim for a in axes)) if x.ndim else ()
+    out_dtype = result_dtype(op, x.dtype)
+    kept_dims = [d for d in range(x.ndim) if d not in axes]
+    out_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims else \
+        tuple(x.shape[d] for d in kept_dims)
+    M, R = math.prod(x.shape[d] for d in kept_dims), math.prod(x.shape[d] for d in axes)
+    if R == 0 and op not in ("sum", "prod"):
+        raise ValueError(f"zero-size array to reduction operation {op} which has no identity")
+    if M == 0:
+        return empty(out_shape, out_dtype, x.device)
+    strides = contiguous_strides(x.shape)
+    kept = collapse([x.shape[d] for d in kept_dims], [strides[d] for d in kept_dims])
+    red = collapse([x.shape[d] for d in axes], [strides[d] for d in axes])
+    acc_dtype = x.dtype if op.startswith("arg") else out_dtype
+    vals, idx, G = _stage(op, x, None, 0, (kept[0], kept[1][0]), (red[0], red[1][0]), M, R, mode,
+                          acc_dtype)
+    while G > 1:  # reduce the (M, G) partials over their last axis
+        vals, idx, G = _stage(op, vals, idx, 0, ((M,), (G,)), ((G,), (1,)), M, G, mode, acc_dtype)
+    result = idx if op.startswith("arg") else vals
+    return DeviceArray(out_shape, out_dtype, result.data, result.device)  # a free reshape
+
+
+SOFTMAX_SOURCE = """
+typedef {idx} IDX;
+typedef {ct} CT;
+#define LOCAL {local}
+CT group_combine(__local CT *s, CT v, const int t, const int take_max)
+{{  /* every work-item gets the max (or sum) of everyone's v */
+    s[t] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = LOCAL / 2; k > 0; k >>= 1) {{
+        if (t < k) {{ const CT w = s[t + k]; s[t] = take_max ? ((w > s[t] || isnan(w)) ? w : s[t]) : s[t] + w; }}
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }}
+    v = s[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return v;
+}}
+__kernel void softmax(__global CT *out, __global const CT *x, const IDX R, const IDX post)
+{{  /* one work-group per row; the row is R elements `post` apart */
+    __local CT s[LOCAL];
+    const IDX row = get_group_id(0);
+    const int t = get_local_id(0);
+    const IDX base = (row / post) * R * post + row % post;
+    CT m = -INFINITY, z = 0;
+    for (IDX j = t; j < R; j += LOCAL) {{ const CT v = x[base + j * post]; if (v > m || isnan(v)) m = v; }}
+    m = group_combine(s, m, t, 1);
+    for (IDX j = t; j < R; j += LOCAL) z += exp(x[base + j * post] - m);
+    z = group_combine(s, z, t, 0);
+    for (IDX j = t; j < R; j += LOCAL) {{
+        const CT v = x[base + j * post] - m;
+        out[base + j * post] = {result};
+    }}
+}}
+"""
+
+
+def softmax(x, axis=-1, log=False):
+    """Fused, max-subtracted softmax (or log-softmax) along one axis, one launch."""
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"softmax needs a float array, not {x.dtype}")
+    dev, out = x.device, empty(x.shape, x.dtype, x.device)
+    if x.size == 0:
+        return out
+    axis = axis % x.ndim
+    R, post = x.shape[axis], math.prod(x.shape[axis + 1:])
+    rows = x.size // R
+    local = 32 if R <= 256 else dev.local_size
+    idx, ct = index_type(x.size), dev.ctype(x.dtype)
+    result = "v - log(z)" if log else "exp(v) / z"
+    key = ("softmax", ct, idx, local, log)
+    knl = dev.kernel(key, lambda: SOFTMAX_SOURCE.format(idx=idx, ct=ct, local=local,
+                                                        result=result), "softmax",
+                     [None, None] + [np.int32 if idx == "int" else np.int64] * 2)
+    dev.launch(knl, (rows * local,), (local,), out.data, x.data, R, post)
+    return out
+
+
+def kernels():
+    """``{op name: kernel}`` for every op this module implements."""
+    table = {op: functools.partial(reduce, op) for op in ("sum", "max", "min", "prod",
+                                                          "argmax", "argmin")}
+    table.update(softmax=softmax, log_softmax=functools.partial(softmax, log=True))
+    return table

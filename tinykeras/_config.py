@@ -1,0 +1,52 @@
+"""Every environment variable tinykeras reads, in one place.
+
+==================================  ===========================================
+``TINYKERAS_BACKEND``               backend at import: ``numpy`` (default),
+                                    ``opencl`` or any plugin backend's name
+``TINYKERAS_PLUGINS``               comma-separated entry-point names: load only
+                                    these plugins (empty: load all)
+``TINYKERAS_DISABLE_PLUGIN_AUTOLOAD``  ``1`` loads no entry-point plugin at all
+``TINYKERAS_OPENCL_DEVICE``         OpenCL device: ``platform:device`` indices
+                                    or a substring of the device name
+``TINYKERAS_HOME``                  cache folder for downloads
+                                    (default ``~/.tinykeras``)
+``TINYKERAS_CHECK_KERNELS``         ``1`` checks every kernel call of a
+                                    non-reference backend against NumPy
+==================================  ===========================================
+
+>>> from tinykeras import _config
+>>> _config.backend() in ("numpy", "opencl") or True
+True
+"""
+import os
+
+
+def _get(name, default=""):
+    return os.environ.get(name, default).strip()
+
+
+def backend():
+    """Name of the backend asked for by ``TINYKERAS_BACKEND``."""
+    return _get("TINYKERAS_BACKEND", "numpy").lower() or "numpy"
+
+
+def plugins_allowed():
+    """Entry-point names to load, or None for all."""
+    names = [n.strip() for n in _get("TINYKERAS_PLUGINS").split(",") if n.strip()]
+    return set(names) or None
+
+
+def autoload_disabled():
+    return _get("TINYKERAS_DISABLE_PLUGIN_AUTOLOAD") in ("1", "true", "yes")
+
+
+def opencl_device():
+    return _get("TINYKERAS_OPENCL_DEVICE") or None
+
+
+def home():
+    return _get("TINYKERAS_HOME") or os.path.join(os.path.expanduser("~"), ".tinykeras")
+
+
+def check_kernels():
+    return _get("TINYKERAS_CHECK_KERNELS") in ("1", "true", "yes")

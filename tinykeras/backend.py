@@ -1,0 +1,60 @@
+"""Backend selection and global defaults, as ``keras.backend``.
+
+>>> import tinykeras as tk
+>>> tk.backend.backend()
+'numpy'
+>>> tk.backend.floatx(), tk.backend.epsilon(), tk.backend.image_data_format()
+('float32', 1e-07, 'channels_last')
+"""
+from .core import registry
+
+_defaults = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
+
+
+def backend():
+    """Name of the active backend: ``"numpy"``, ``"opencl"`` or a plugin's."""
+    return registry.current_backend()
+
+
+def set_backend(name):
+    """Switch every following op to backend ``name``.
+
+    Do it before creating tensors or models: arrays of one backend are not
+    moved to another.  An unknown or unusable backend raises ``ValueError``
+    (or the backend's own error, e.g. no OpenCL device) and the active
+    backend stays as it was.
+    """
+    registry.set_backend(name)
+
+
+def available_backends():
+    """Backends that plugins registered, e.g. ``['numpy', 'opencl']``."""
+    return sorted(registry.KERNELS)
+
+
+def floatx():
+    return _defaults["floatx"]
+
+
+def set_floatx(value):
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"set_floatx: expected float16, float32 or float64, got {value!r}")
+    _defaults["floatx"] = value
+
+
+def epsilon():
+    return _defaults["epsilon"]
+
+
+def set_epsilon(value):
+    _defaults["epsilon"] = float(value)
+
+
+def image_data_format():
+    return _defaults["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"expected 'channels_last' or 'channels_first', got {data_format!r}")
+    _defaults["image_data_format"] = data_format

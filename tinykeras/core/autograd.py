@@ -1,0 +1,145 @@
+"""Reverse-mode autodiff: walk the graph backwards, apply each op's rule.
+
+>>> import tinykeras as tk
+>>> x = tk.Tensor([3.0], requires_grad=True)
+>>> y = x * x + x
+>>> y.backward(tk.Tensor([1.0]))
+>>> x.grad.numpy().tolist()
+[7.0]
+
+The rules live in one table, ``tinykeras/core/primitives.py``; each is
+written with tensor ops, so gradients run on any backend.  Broadcasting is
+undone here, in one place (:func:`unbroadcast`), not in every rule.
+"""
+import functools
+
+import numpy as np
+
+GRAD_ENABLED = [True]
+_FREED = ("<freed>", (), {})  # what a node's _ctx becomes after backward()
+RULES = {}                     # op name -> rule, filled from the registry's OpDefs
+
+
+class no_grad:
+    """Context manager and decorator that stops graph recording.
+
+    >>> import tinykeras as tk
+    >>> with tk.no_grad():
+    ...     y = tk.Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __enter__(self):
+        self._prev = GRAD_ENABLED[0]
+        GRAD_ENABLED[0] = False
+
+    def __exit__(self, *exc):
+        GRAD_ENABLED[0] = self._prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_grad_enabled():
+    return GRAD_ENABLED[0]
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and grad.shape[i + lead] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _topological_order(root):
+    """Nodes that lead to ``root``, each after all of its inputs (iterative DFS)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node._ctx is _FREED:
+            raise RuntimeError("backward() through a graph that was already freed: a previous "
+                               "backward() released it. Call backward(retain_graph=True) the "
+                               "first time if you need to go back through it twice.")
+        stack.append((node, True))
+        if node._ctx is not None:
+            for parent in node._ctx[1]:
+                if parent.requires_grad and id(parent) not in seen:
+                    stack.append((parent, False))
+    return order
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf."""
+    from .tensor import Tensor, _K, _wrap
+    if not root.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad; create the leaves "
+                           "with requires_grad=True (and not inside no_grad())")
+    if gradient is None:
+        if root.size != 1:
+            raise RuntimeError(f"backward(): the tensor has shape {root.shape}; gradients can be "
+                               "created implicitly only for scalars, so pass gradient=")
+        gradient = _wrap(_K["full"](root.shape, 1, root.data.dtype))
+    elif not isinstance(gradient, Tensor):
+        gradient = Tensor(np.asarray(gradient, dtype=root.dtype))
+    if gradient.shape != root.shape:
+        raise ValueError(f"backward(): gradient has shape {gradient.shape}, expected {root.shape}")
+
+    order = _topological_order(root)
+    grads = {id(root): gradient}
+    prev, GRAD_ENABLED[0] = GRAD_ENABLED[0], False
+    try:
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._ctx is None:  # a leaf: keep its gradient
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            op, inputs, params = node._ctx
+            for inp, ig in zip(inputs, RULES[op](g, node, *inputs, **params)):
+                if ig is None or not inp.requires_grad:
+                    continue
+                if ig.shape != inp.shape:
+                    ig = unbroadcast(ig, inp.shape)
+                key = id(inp)
+                grads[key] = ig if key not in grads else grads[key] + ig
+            if not retain_graph:
+                node._ctx = _FREED
+    finally:
+        GRAD_ENABLED[0] = prev
+
+
+def grad(output, inputs, gradient=None):
+    """Gradients of ``output`` with respect to ``inputs`` (a list), without
+    touching ``.grad`` of anything else.
+
+    >>> import tinykeras as tk
+    >>> x = tk.Tensor(2.0, requires_grad=True)
+    >>> [g.item() for g in tk.grad(x * x * x, [x])]
+    [12.0]
+    """
+    saved = [t.grad for t in inputs]
+    for t in inputs:
+        t.grad = None
+    try:
+        backward(output, gradient)
+        return [t.grad for t in inputs]
+    finally:
+        for t, s in zip(inputs, saved):
+            t.grad = s

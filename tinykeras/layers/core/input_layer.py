@@ -1,0 +1,49 @@
+"""``Input`` and ``InputLayer``: where a functional graph starts.
+
+>>> import tinykeras as tk
+>>> x = tk.Input(shape=(28, 28, 1), name="image")
+>>> x.shape, x.name
+((None, 28, 28, 1), 'image')
+"""
+import numpy as np
+
+from ..layer import Layer
+from ..symbolic import KerasTensor, Node
+
+
+class InputLayer(Layer):
+    """The layer behind ``Input``: it holds the input's batch shape and dtype."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
+                 sparse=None, ragged=None, input_tensor=None, optional=False, **kwargs):
+        if shape is not None and batch_shape is not None:
+            raise ValueError("InputLayer: pass shape or batch_shape, not both")
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("InputLayer: an input shape is required, e.g. shape=(784,)")
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        if any(d is not None and d < 0 for d in batch_shape):
+            raise ValueError(f"InputLayer: negative dimension in shape {batch_shape}")
+        super().__init__(name=name, dtype=np.dtype(dtype or "float32").name, **kwargs)
+        self.batch_shape = batch_shape
+        self.built = True
+        self.output = KerasTensor(batch_shape, dtype=self.dtype, name=self.name)
+        Node(self, (), {}, self.output)
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input to start a functional model: ``Input(shape=(784,))``."""
+    if sparse:
+        raise ValueError("Input: sparse inputs are not supported by tinykeras")
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                       name=name)
+    return layer.output

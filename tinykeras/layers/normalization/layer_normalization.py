@@ -1,0 +1,99 @@
+"""``LayerNormalization``: normalize each sample over its feature axes.
+
+>>> import numpy as np, tinykeras as tk
+>>> ln = tk.layers.LayerNormalization()
+>>> np.round(ln(np.array([[1.0, 3.0]], dtype="float32")).numpy(), 3).tolist()
+[[-0.999, 0.999]]
+>>> [w.name for w in ln.weights], ln.axis
+(['gamma', 'beta'], [-1])
+"""
+from ... import constraints, initializers, ops, regularizers
+from ..layer import Layer
+from .batch_normalization import _broadcast_shape
+
+
+class LayerNormalization(Layer):
+    """``LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True,
+    beta_initializer="zeros", gamma_initializer="ones", ..., rms_scaling=False)``.
+
+    ``output = (x - mean) / sqrt(var + epsilon) * gamma + beta``, with the
+    statistics taken over ``axis`` (an int or a list) for each sample.
+    ``gamma`` and ``beta`` have shape ``tuple(input_shape[a] for a in axis)``.
+    ``rms_scaling=True`` (deprecated in Keras, kept for its numbers) skips
+    the centering and ``beta``: ``x / sqrt(var + epsilon) * gamma``.
+    After ``build`` ``axis`` is a sorted list, as in Keras.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, rms_scaling=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis = [int(a) for a in axis]
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError(f"LayerNormalization {self.name!r}: expected an int or a list/tuple of "
+                            f"ints for the argument 'axis', but received: {axis!r}")
+        self.epsilon = epsilon
+        self.center, self.scale, self.rms_scaling = center, scale, rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = self.beta = None
+
+    def _axes(self, ndim):
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        bad = [a for a in axes if not -ndim <= a < ndim]
+        if bad:
+            raise ValueError(f"LayerNormalization {self.name!r}: axis {bad[0]} is out of bounds for "
+                             f"an input of rank {ndim}. Received: axis={self.axis}")
+        return tuple(sorted(a % ndim for a in axes))
+
+    def build(self, input_shape):
+        axes = self._axes(len(input_shape))
+        shape = tuple(input_shape[a] for a in axes)
+        if None in shape:
+            raise ValueError(f"LayerNormalization {self.name!r}: the normalized axes {list(axes)} "
+                             f"must have known sizes, got input shape {tuple(input_shape)}")
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        if self.scale or self.rms_scaling:
+            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint)
+        if self.center and not self.rms_scaling:
+            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint)
+
+    def call(self, inputs):
+        axes = self._axes(inputs.ndim)
+        shape = _broadcast_shape(inputs.ndim, axes, inputs.shape)
+        mean, variance = ops.moments(inputs, axes=axes, keepdims=True)
+        inv = 1.0 / ops.sqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * ops.reshape(self.gamma, shape)
+        if self.rms_scaling:
+            return inputs * inv
+        outputs = (inputs - mean) * inv
+        if self.beta is not None:
+            outputs = outputs + ops.reshape(self.beta, shape)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        self._axes(len(input_shape))
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}

@@ -1,0 +1,30 @@
+"""``tk.models``: Model, Sequential, and loading saved models.
+
+>>> import tinykeras as tk
+>>> tk.models.Sequential is tk.Sequential
+True
+"""
+from .functional import Functional
+from .model import Model
+from .sequential import Sequential
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved with ``model.save`` (see ``tinykeras.saving``)."""
+    from ..saving import load_model as _load
+    return _load(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """Rebuild an (untrained) model from ``model.to_json()``."""
+    import json
+    from ..saving.layer_config import deserialize_layer
+    return deserialize_layer(json.loads(json_string), custom_objects)
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with the same architecture and freshly initialized weights."""
+    from ..saving.layer_config import deserialize_layer, serialize_layer
+    if input_tensors is not None or clone_function is not None:
+        raise ValueError("clone_model: input_tensors and clone_function are not supported by tinykeras")
+    return deserialize_layer(serialize_layer(model))

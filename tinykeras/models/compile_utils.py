@@ -1,0 +1,119 @@
+"""What ``compile`` sets up: losses and metrics matched to the model's outputs.
+
+>>> import numpy as np, tinykeras as tk
+>>> loss = CompileLoss("mse", None, ["out"])
+>>> total, parts = loss([np.zeros((2, 1))], [tk.ops.ones((2, 1))])
+>>> total.item()
+1.0
+"""
+import numpy as np
+
+from ..core.tensor import Tensor
+
+
+def _per_output(spec, names, what):
+    """Spread a loss/metric/weight spec over the outputs: one for all, a list
+    in output order, or a dict by output name."""
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(f"compile: {what} has keys {sorted(unknown)} that are not outputs of "
+                             f"the model; the outputs are {names}")
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1 and (what != "metrics" or
+                                                                 all(isinstance(s, (list, tuple, type(None))) for s in spec)):
+        if len(spec) != len(names):
+            raise ValueError(f"compile: {what} has {len(spec)} entries but the model has "
+                             f"{len(names)} outputs {names}")
+        return list(spec)
+    return [spec] * len(names)
+
+
+class CompileLoss:
+    """The total loss: sum over outputs of weight * loss(y_true, y_pred)."""
+
+    def __init__(self, loss, loss_weights, output_names):
+        from .. import losses
+        self.output_names = output_names
+        self.losses = [None if l is None else losses.get(l) for l in _per_output(loss, output_names, "loss")]
+        weights = _per_output(loss_weights, output_names, "loss_weights") if loss_weights is not None \
+            else [1.0] * len(output_names)
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+        if all(l is None for l in self.losses):
+            raise ValueError("compile: no loss given for any output")
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if len(y_true) != len(y_pred):
+            raise ValueError(f"the model has {len(y_pred)} outputs but {len(y_true)} targets were given")
+        total, parts = None, []
+        for loss, weight, yt, yp in zip(self.losses, self.weights, y_true, y_pred):
+            if loss is None:
+                parts.append(None)
+                continue
+            value = loss(yt, yp, sample_weight=sample_weight)
+            parts.append(value)
+            value = value * weight if weight != 1.0 else value
+            total = value if total is None else total + value
+        return total, parts
+
+    def get_config(self):
+        from ..serialization import serialize
+        return {"loss": [serialize(l) for l in self.losses], "loss_weights": self.weights}
+
+
+class CompileMetrics:
+    """Metrics per output, resolved on the first batch (``"accuracy"`` needs
+    to see the shapes of ``y_true`` and ``y_pred``)."""
+
+    def __init__(self, metrics, output_names):
+        self.output_names = output_names
+        specs = _per_output(metrics, output_names, "metrics") if metrics else [[]] * len(output_names)
+        self.specs = [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s]) for s in specs]
+        self.metrics = None
+
+    def build(self, y_true, y_pred):
+        from .. import metrics as metrics_module
+        self.metrics = []
+        for specs, yt, yp in zip(self.specs, y_true, y_pred):
+            self.metrics.append([metrics_module.resolve(s, yt, yp) for s in specs])
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.metrics is None:
+            self.build(y_true, y_pred)
+        for group, yt, yp in zip(self.metrics, y_true, y_pred):
+            for metric in group:
+                metric.update_state(yt, yp, sample_weight=sample_weight)
+
+    def reset_state(self):
+        for group in self.metrics or []:
+            for metric in group:
+                metric.reset_state()
+
+    def results(self):
+        """``{name: float}``, prefixed by the output name when there are several outputs."""
+        out = {}
+        for name, group in zip(self.output_names, self.metrics or []):
+            for metric in group:
+                key = metric.name if len(self.output_names) == 1 else f"{name}_{metric.name}"
+                out[key] = float(np.asarray(metric.result()))
+        return out
+
+    @property
+    def all_metrics(self):
+        return [m for group in self.metrics or [] for m in group]
+
+
+def as_list(structure, names, what):
+    """Targets or predictions as a list in output order (from array, list or dict)."""
+    if isinstance(structure, dict):
+        missing = [n for n in names if n not in structure]
+        if missing:
+            raise ValueError(f"{what} is a dict without keys {missing}; the model's outputs are {names}")
+        return [structure[n] for n in names]
+    if isinstance(structure, (list, tuple)) and len(names) > 1:
+        return list(structure)
+    return [structure]
+
+
+def to_tensor(x):
+    return x if isinstance(x, Tensor) or x is None else Tensor(np.asarray(x))

@@ -1,0 +1,145 @@
+"""The functional API: ``Model(inputs, outputs)`` over any graph of layers.
+
+>>> import tinykeras as tk
+>>> a, b = tk.Input((3,), name="a"), tk.Input((3,), name="b")
+>>> out = tk.layers.Dense(1)(tk.layers.Concatenate()([a, b]))
+>>> model = tk.Model([a, b], out)
+>>> [layer.name for layer in model.layers][:2]
+['a', 'b']
+"""
+from ..layers.core.input_layer import InputLayer
+from ..layers.symbolic import KerasTensor, flatten, map_structure
+from .model import Model
+
+
+def _walk(outputs):
+    """Nodes that produce ``outputs``, each after the nodes it depends on."""
+    order, seen = [], set()
+    stack = [(t._keras_history[0]._inbound_nodes[t._keras_history[1]], False)
+             for t in reversed(flatten(outputs))]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        stack.append((node, True))
+        stack.extend((parent, False) for parent in reversed(node.parent_nodes) if id(parent) not in seen)
+    return order
+
+
+class Functional(Model):
+    """A model defined by its inputs and outputs (``keras.Model(inputs, outputs)``)."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        for t in flatten(inputs) + flatten(outputs):
+            if not isinstance(t, KerasTensor) or t._keras_history is None:
+                raise ValueError(f"Model {self.name!r}: inputs and outputs must be symbolic tensors "
+                                 f"made with keras.Input and layers, got {t!r}")
+        self._inputs_struct, self._outputs_struct = inputs, outputs
+        self._nodes = _walk(outputs)
+        reached = {id(n.layer) for n in self._nodes}
+        for t in flatten(inputs):
+            layer = t._keras_history[0]
+            if not isinstance(layer, InputLayer):
+                raise ValueError(f"Model {self.name!r}: input {t!r} does not come from keras.Input")
+            if id(layer) not in reached:
+                self._nodes.insert(0, layer._inbound_nodes[0])
+        for node in self._nodes:
+            for t in node.input_tensors:
+                if t._keras_history is not None and isinstance(t._keras_history[0], InputLayer) and \
+                        all(t is not i for i in flatten(inputs)):
+                    raise ValueError(f"Model {self.name!r}: the graph needs input {t.name!r}, "
+                                     "which is not among the model's inputs")
+        layers = []
+        for node in self._nodes:
+            if all(node.layer is not l for l in layers):
+                layers.append(node.layer)
+        for layer in layers:
+            self._track(layer)
+        self.built = True
+
+    @property
+    def inputs(self):
+        return flatten(self._inputs_struct)
+
+    @property
+    def outputs(self):
+        return flatten(self._outputs_struct)
+
+    @property
+    def input_names(self):
+        return [t.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [t._keras_history[0].name for t in self.outputs]
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _feed(self, data):
+        """Match user data (array, list or dict by input name) to the inputs."""
+        inputs = self.inputs
+        if isinstance(data, dict):
+            missing = [t.name for t in inputs if t.name not in data]
+            if missing:
+                raise ValueError(f"Model {self.name!r}: missing input(s) {missing}; the model "
+                                 f"expects {self.input_names}, got keys {sorted(data)}")
+            return [data[t.name] for t in inputs]
+        values = flatten(data) if isinstance(data, (list, tuple)) else [data]
+        if len(values) != len(inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(inputs)} input(s) "
+                             f"{self.input_names}, but it received {len(values)} input tensors")
+        return values
+
+    def call(self, inputs, training=None, mask=None):
+        values = {}
+        for t, value in zip(self.inputs, self._feed(inputs)):
+            layer = t._keras_history[0]
+            values[id(t)] = layer._convert_input(value)
+            _check_input_shape(layer, values[id(t)])
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args, kwargs = map_structure(lambda x: values[id(x)] if isinstance(x, KerasTensor) else x,
+                                         (node.args, node.kwargs))
+            if training is not None and "training" not in kwargs:
+                kwargs = {**kwargs, "training": training}
+            outs = node.layer(*args, **kwargs)
+            for sym, real in zip(flatten(node.outputs), flatten(outs)):
+                values[id(sym)] = real
+        return map_structure(lambda t: values[id(t)], self._outputs_struct)
+
+    def compute_output_shape(self, input_shape):
+        return map_structure(lambda t: t.shape, self._outputs_struct)
+
+    def get_config(self):
+        from ..saving.graph_config import functional_config
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.graph_config import functional_from_config
+        return functional_from_config(cls, config, custom_objects)
+
+
+def _check_input_shape(layer, value):
+    shape = getattr(value, "shape", None)
+    expected = layer.batch_shape
+    if shape is None:
+        return
+    if len(shape) != len(expected) or any(e is not None and e != s for e, s in zip(expected, shape)):
+        raise ValueError(f'Input "{layer.name}" of the model expects shape '
+                         f"{expected}, but received input with shape {tuple(shape)}")

@@ -1,0 +1,128 @@
+"""``Sequential``: a plain stack of layers.
+
+>>> import tinykeras as tk
+>>> model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(8, activation="relu"),
+...                        tk.layers.Dense(1)])
+>>> model.output_shape
+(None, 1)
+"""
+from ..layers.core.input_layer import InputLayer
+from ..layers.layer import Layer
+from .functional import Functional
+from .model import Model
+
+
+class Sequential(Model):
+    """``Sequential(layers=None, trainable=True, name=None)``, with ``add`` and ``pop``."""
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(name=name, trainable=trainable)
+        object.__setattr__(self, "_functional", None)
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    def add(self, layer, rebuild=True):
+        """Append a layer (or a ``keras.Input``)."""
+        history = getattr(layer, "_keras_history", None)
+        if history is not None and isinstance(history[0], InputLayer):
+            layer = history[0]
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Sequential {self.name!r}: only layers can be added, got {layer!r}")
+        if isinstance(layer, InputLayer) and self._layers:
+            raise ValueError(f"Sequential {self.name!r}: an Input can only be the first layer")
+        if any(layer.name == l.name for l in self._layers):
+            raise ValueError(f"Sequential {self.name!r}: all layers need unique names; "
+                             f"{layer.name!r} is already there")
+        self._layers.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+        else:
+            self.built = False
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        if not self.layers:
+            raise ValueError(f"Sequential {self.name!r}: there is no layer to remove")
+        layer = self._layers.pop()
+        object.__setattr__(self, "_functional", None)
+        self.built = False
+        if rebuild:
+            self._maybe_rebuild()
+        return layer
+
+    @property
+    def layers(self):
+        return [l for l in self._layers if not isinstance(l, InputLayer)]
+
+    def _maybe_rebuild(self):
+        first = self._layers[0] if self._layers else None
+        if first is not None and not isinstance(first, InputLayer) and first._batch_input_shape:
+            self._layers.insert(0, InputLayer(batch_shape=first._batch_input_shape))
+            first = self._layers[0]
+        if isinstance(first, InputLayer) and len(self._layers) > 1:
+            self.build(first.batch_shape)
+
+    def build(self, input_shape=None):
+        """Build every layer for inputs of ``input_shape`` (batch dimension included)."""
+        if input_shape is None:
+            raise ValueError(f"Sequential {self.name!r}: build() needs an input shape")
+        if not isinstance(self._layers[0] if self._layers else None, InputLayer):
+            self._layers.insert(0, InputLayer(batch_shape=tuple(input_shape)))
+        x = self._layers[0].output
+        for layer in self._layers[1:]:
+            x = layer(x)
+        object.__setattr__(self, "_functional",
+                           Functional(self._layers[0].output, x, name=self.name + "_graph"))
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        if self._functional is None:
+            self.build((None,) + tuple(inputs.shape[1:]))
+        return self._functional.call(inputs, training=training, mask=mask)
+
+    def __call__(self, *args, **kwargs):
+        if not self.built and args and hasattr(args[0], "shape"):
+            self.build((None,) + tuple(args[0].shape[1:]))
+        return super().__call__(*args, **kwargs)
+
+    def _functional_or_raise(self):
+        if self._functional is None:
+            raise ValueError(f"Sequential model '{self.name}' has not yet been built. Build the model "
+                             "first by calling `build()` or by calling the model on a batch of data.")
+        return self._functional
+
+    @property
+    def inputs(self):
+        return self._functional_or_raise().inputs
+
+    @property
+    def outputs(self):
+        return self._functional_or_raise().outputs
+
+    @property
+    def input_shape(self):
+        return self._functional_or_raise().input_shape
+
+    @property
+    def output_shape(self):
+        return self._functional_or_raise().output_shape
+
+    @property
+    def input_names(self):
+        return self._functional_or_raise().input_names
+
+    @property
+    def output_names(self):
+        return self._functional_or_raise().output_names
+
+    def get_config(self):
+        from ..saving.layer_config import serialize_layer
+        layers = [serialize_layer(l) for l in self._layers]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.layer_config import deserialize_layer
+        layers = [deserialize_layer(c, custom_objects) for c in config["layers"]]
+        return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))

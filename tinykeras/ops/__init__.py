@@ -1,0 +1,33 @@
+"""``tk.ops``: every op, with Keras 3's names and signatures.
+
+>>> import tinykeras as tk
+>>> x = tk.ops.convert_to_tensor([[1.0, -2.0]])
+>>> tk.ops.sum(tk.ops.relu(x), axis=1).numpy().tolist()
+[1.0]
+"""
+from .dispatch import COMPOSITE_OPS, composite, convert_to_tensor
+from .math_ops import *  # noqa: F401,F403
+from .math_ops import abs, all, any, max, min, round, sum  # names that shadow builtins
+from .nn_ops import *  # noqa: F401,F403
+from .shape_ops import *  # noqa: F401,F403
+from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
+from ..core.primitives import where as _where  # noqa: F401
+from ..core.tensor import Tensor
+
+
+def is_tensor(x):
+    """True for a tinykeras Tensor.
+
+    >>> is_tensor(convert_to_tensor(1.0))
+    True
+    """
+    return isinstance(x, Tensor)
+
+
+def stop_gradient(x):
+    """The same values, with no gradient flowing back.
+
+    >>> stop_gradient(convert_to_tensor([1.0])).requires_grad
+    False
+    """
+    return convert_to_tensor(x).detach()

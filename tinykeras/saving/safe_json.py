@@ -1,0 +1,101 @@
+"""Strict, bounded JSON for files that other people wrote.
+
+:func:`loads` refuses, with a :class:`FileFormatError` naming the problem:
+documents over ``max_bytes``, nesting deeper than ``max_depth`` (checked
+*before* parsing, by a linear scan, so deep input can never reach Python's
+recursion limit), duplicate keys (two parsers could disagree on which one
+wins), ``NaN``/``Infinity`` and numbers that overflow to them, and anything
+that is not valid UTF-8 JSON.
+
+>>> loads('{"a": [1, 2.5, null]}')
+{'a': [1, 2.5, None]}
+>>> loads('[' * 200 + ']' * 200)
+Traceback (most recent call last):
+...
+tinykeras.saving.errors.FileFormatError: architecture JSON: nesting is deeper than 64 levels
+"""
+import json
+import math
+import re
+
+import numpy as np
+
+from .errors import FileFormatError
+
+MAX_JSON_BYTES = 16 * 2 ** 20
+MAX_DEPTH = 64
+
+# A JSON string: quote, characters or escapes (possessive: no backtracking),
+# then the closing quote or the end of the text, so every match succeeds and
+# the scan stays linear.  Removing strings leaves only structural brackets.
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_OPEN = np.frombuffer(b"[{", np.uint8)
+_CLOSE = np.frombuffer(b"]}", np.uint8)
+
+
+def nesting_depth(text):
+    """The deepest bracket nesting of a JSON text, ignoring brackets in strings.
+
+    >>> nesting_depth('{"a": [[1], "[[[["]}')
+    3
+    """
+    skeleton = np.frombuffer(_STRING.sub("0", text).encode("utf-8"), np.uint8)
+    steps = np.isin(skeleton, _OPEN).astype(np.int64) - np.isin(skeleton, _CLOSE)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise FileFormatError(f"duplicate key {key!r} in a JSON object")
+        out[key] = value
+    return out
+
+
+def _finite(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise FileFormatError(f"number {text[:40]!r} is not finite")
+    return value
+
+
+def _no_constant(name):
+    raise FileFormatError(f"{name} is not allowed in JSON")
+
+
+def loads(data, what="architecture JSON", max_bytes=MAX_JSON_BYTES, max_depth=MAX_DEPTH):
+    """Parse ``data`` (str or bytes) strictly; see the module docstring."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if len(data) > max_bytes:
+            raise FileFormatError(f"{what}: {len(data)} bytes is more than the limit of {max_bytes}")
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(f"{what}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if not isinstance(data, str):
+        raise FileFormatError(f"{what}: expected text, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise FileFormatError(f"{what}: {len(data)} characters is more than the limit of {max_bytes}")
+    try:
+        depth = nesting_depth(data)
+    except UnicodeEncodeError:
+        raise FileFormatError(f"{what}: contains unpaired surrogate characters") from None
+    if depth > max_depth:
+        raise FileFormatError(f"{what}: nesting is deeper than {max_depth} levels")
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_finite,
+                          parse_constant=_no_constant)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{what}: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge integers
+        raise FileFormatError(f"{what}: not valid JSON ({str(exc)[:200]})") from None
+
+
+def dumps(value):
+    """Compact JSON with no NaN/Infinity (the writer's side of :func:`loads`).
+
+    >>> dumps({"units": 3, "shape": (None, 4)})
+    '{"units":3,"shape":[null,4]}'
+    """
+    return json.dumps(value, separators=(",", ":"), allow_nan=False, ensure_ascii=False)

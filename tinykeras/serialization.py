@@ -1,0 +1,158 @@
+"""One place that turns identifiers into objects and objects into configs.
+
+Every ``get()`` in tinykeras (initializers, activations, regularizers,
+constraints, losses, metrics, optimizers) resolves its argument with
+:func:`get_from_identifier`; every ``serialize()``/``deserialize()`` uses the
+two functions below.  Configs have Keras 3's shape::
+
+    {"module": "keras.initializers", "class_name": "GlorotUniform",
+     "config": {"seed": None}, "registered_name": None}
+
+and functions serialize as ``{"class_name": "function", "config": "relu", ...}``.
+
+>>> class Zero:
+...     def __call__(self, shape): return 0
+...     def get_config(self): return {}
+>>> table = build_table([Zero], {"nothing": Zero})
+>>> type(get_from_identifier("nothing", table, "example")).__name__
+'Zero'
+>>> serialize(Zero(), "example")["class_name"]
+'Zero'
+"""
+import inspect
+import re
+
+_NAME_COUNTS = {}  # auto_name's counters (cleared by clear_session-like helpers)
+
+
+def snake_case(name):
+    """``"GlorotUniform"`` -> ``"glorot_uniform"``, as Keras's ``to_snake_case``.
+
+    >>> snake_case("SparseCategoricalCrossentropy"), snake_case("AUC"), snake_case("L1L2")
+    ('sparse_categorical_crossentropy', 'auc', 'l1l2')
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name if name[0] != "_" else "private" + name
+
+
+def auto_name(class_name):
+    """A fresh name like Keras's ``auto_name``: ``adam``, then ``adam_1``, ...
+
+    >>> _NAME_COUNTS.clear(); auto_name("MyThing"), auto_name("MyThing")
+    ('my_thing', 'my_thing_1')
+    """
+    base = snake_case(class_name)
+    count = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def build_table(objects, aliases=None):
+    """Name -> object table: each class/function by its name and snake_case name.
+
+    >>> sorted(build_table([snake_case]))
+    ['snake_case']
+    """
+    table = {}
+    for obj in objects:
+        table[obj.__name__] = obj
+        if inspect.isclass(obj):
+            table.setdefault(snake_case(obj.__name__), obj)
+    table.update(aliases or {})
+    return table
+
+
+def _registered(name, custom_objects):
+    """Look ``name`` up in ``custom_objects`` and tinykeras's custom-object registry."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    try:  # the saving package (written separately) may not exist yet
+        from .saving import registry
+        return registry.get_registered_object(name, custom_objects=custom_objects)
+    except (ImportError, AttributeError, KeyError, TypeError):
+        return None
+
+
+def lookup(name, table, kind, custom_objects=None, case_insensitive=False):
+    """``table[name]`` (or a registered custom object); a ValueError listing names if unknown."""
+    obj = _registered(name, custom_objects)
+    if obj is None:
+        obj = table.get(name)
+    if obj is None and case_insensitive:
+        folded = {k.lower(): v for k, v in table.items()}
+        obj = folded.get(name.lower())
+    if obj is None:
+        raise ValueError(f"Could not interpret {kind} identifier: {name!r}. "
+                         f"Valid names: {', '.join(sorted(table))}")
+    return obj
+
+
+def serialize(obj, module):
+    """Keras-style config of ``obj`` (None and strings pass through).
+
+    >>> serialize(snake_case, "keras.utils")["config"]
+    'snake_case'
+    """
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        return {"module": module, "class_name": "function", "config": obj.__name__,
+                "registered_name": obj.__name__}
+    if not hasattr(obj, "get_config"):
+        raise ValueError(f"cannot serialize {obj!r}: it has no get_config()")
+    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
+            "registered_name": getattr(type(obj), "_registered_name", None)}
+
+
+def deserialize(config, table, kind, custom_objects=None, case_insensitive=False):
+    """Rebuild an object from a string name or a Keras-style config dict.
+
+    >>> deserialize({"class_name": "function", "config": "snake_case"},
+    ...             {"snake_case": snake_case}, "util") is snake_case
+    True
+    """
+    if config is None or callable(config):
+        return config
+    if isinstance(config, str):
+        return lookup(config, table, kind, custom_objects, case_insensitive)
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Could not interpret {kind} config: {config!r} (expected a name or "
+                         "a dict with 'class_name' and 'config')")
+    class_name, inner = config["class_name"], config.get("config") or {}
+    if class_name in ("function", "__function__"):
+        name = inner if isinstance(inner, str) else config.get("registered_name")
+        return lookup(name, table, kind, custom_objects)
+    name = config.get("registered_name") or class_name
+    obj = _registered(name, custom_objects) if name != class_name else None
+    cls = obj or lookup(class_name, table, kind, custom_objects, case_insensitive)
+    if hasattr(cls, "from_config"):
+        return cls.from_config(dict(inner))
+    return cls(**inner)
+
+
+def get_from_identifier(identifier, table, kind, default=None, custom_objects=None,
+                        case_insensitive=False):
+    """Resolve a name, config dict, class, instance or callable into an object.
+
+    Classes are instantiated with their defaults; instances and plain
+    functions are returned unchanged; ``None`` gives ``default``.
+
+    >>> get_from_identifier(None, {}, "loss", default="fallback")
+    'fallback'
+    >>> get_from_identifier("nope", {"yes": 1}, "loss")
+    Traceback (most recent call last):
+    ...
+    ValueError: Could not interpret loss identifier: 'nope'. Valid names: yes
+    """
+    if identifier is None:
+        return default
+    if isinstance(identifier, (str, dict)):
+        obj = deserialize(identifier, table, kind, custom_objects, case_insensitive)
+    else:
+        obj = identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if not callable(obj):
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
+    return obj
