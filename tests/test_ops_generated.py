@@ -119,8 +119,14 @@ def _assert_same(got, expected, what, rtol=1e-5, atol=1e-6):
         np.testing.assert_array_equal(got, expected, err_msg=what)
 
 
+def _copies(xs):
+    """Fresh copies: some kernels (optimizer updates) write into their inputs."""
+    return [x.copy() for x in xs]
+
+
 def _run_tk(name, inputs, params):
     """The op through tinykeras's dispatch (``apply``), as NumPy."""
+    inputs = _copies(inputs)
     if name == "full":
         return tk.ops.full(params["shape"], params["value"], params["dtype"]).numpy()
     if name in ("asarray", "to_numpy"):
@@ -179,12 +185,12 @@ def test_forward_matches_numpy(name):
             what = _what(name, xs, params)
             if ref is not None and name in registry.ACTIVE:
                 tol = {} if xs and xs[0].dtype == F64 else {"rtol": 2e-5, "atol": 1e-5}
-                _assert_same(_run_tk(name, xs, params), ref(*xs, **params), what, **tol)
+                _assert_same(_run_tk(name, xs, params), ref(*_copies(xs), **params), what, **tol)
                 checked += 1
             if opdef.composite is not None:
-                ts = [Tensor(x) for x in xs]
-                expected = ref(*xs, **params) if ref is not None else apply(name, ts, params).numpy()
-                _assert_same(opdef.composite(*ts, **params).numpy(), expected,
+                expected = (ref(*_copies(xs), **params) if ref is not None
+                            else apply(name, [Tensor(x) for x in _copies(xs)], params).numpy())
+                _assert_same(opdef.composite(*[Tensor(x) for x in _copies(xs)], **params).numpy(), expected,
                              f"composite {what}", rtol=1e-4, atol=1e-5)
                 checked += 1
     assert checked > 0
@@ -195,9 +201,8 @@ def test_fused_kernel_matches_its_composite(name):
     opdef = registry.OPS[name]
     for inputs, params in _cases(name, seed=1):
         xs = _in64(*[x for x in inputs if x.dtype.kind == "f"]) + [x for x in inputs if x.dtype.kind != "f"]
-        ts = [Tensor(x) for x in xs]
-        fused = registry.KERNELS["numpy"][name](*xs, **params)
-        _assert_same(fused, opdef.composite(*ts, **params).numpy(), f"fused {_what(name, xs, params)}",
+        fused = registry.KERNELS["numpy"][name](*_copies(xs), **params)
+        _assert_same(fused, opdef.composite(*[Tensor(x) for x in _copies(xs)], **params).numpy(), f"fused {_what(name, xs, params)}",
                      rtol=1e-12, atol=1e-12)
 
 
@@ -256,3 +261,27 @@ def test_conformance_reports_a_wrong_kernel():
         with pytest.raises(AssertionError, match=r"'tanh'.*\(\d+, \d+, \d+\) float32"):
             check_backend_conformance("mirror", ops=["tanh"], max_examples=100)
     assert "mirror" not in registry.KERNELS
+
+
+def test_sample_cases_cover_edge_shapes_and_accept_callables():
+    rng = np.random.default_rng(0)
+    unary = [inputs[0].shape for inputs, _ in _cases("exp")]
+    assert () in unary and any(0 in s for s in unary) and any(1 in s for s in unary)
+    binary = [tuple(x.shape for x in inputs) for inputs, _ in _cases("add")]
+    assert any(a != b and np.broadcast_shapes(a, b) not in (a, b) for a, b in binary)  # both broadcast
+    offgrid = [(a, b) for (a, b), _ in _cases("mod")]
+    for a, b in offgrid:  # a / b stays away from the jumps of floor_divide and mod
+        frac = (a.astype(F64) / b) % 1
+        assert np.all((frac > 0.15) & (frac < 0.45)), (a, b)
+    custom = registry.OpDef("custom", 1, sample=lambda r: [([np.ones(2)], {"k": 1})])
+    assert [(x.tolist(), p) for (x,), p in sample_cases(custom, rng)] == [([1.0, 1.0], {"k": 1})]
+    with pytest.raises(ValueError, match="unknown sample kind 'nope'"):
+        sample_cases(registry.OpDef("bad", 1, sample=("nope", "positive")), rng)
+    with pytest.raises(ValueError, match="no sample spec"):
+        sample_cases(registry.OpDef("bad", 1), rng)
+
+
+def test_check_gradients_needs_a_float64_output():
+    with pytest.raises(ValueError, match="float32 for float64 inputs"):
+        check_gradients(lambda t: t.astype("float32"), [np.ones(2)])
+    check_gradients(lambda t, labels: t[labels], [np.ones(3), np.array([0, 0, 2])])  # ints pass through

@@ -88,14 +88,21 @@ def lookup(name, table, kind, custom_objects=None, case_insensitive=False):
     return obj
 
 
-def serialize(obj, module):
+def serialize(obj, module=None):
     """Keras-style config of ``obj`` (None and strings pass through).
+
+    ``module`` defaults to the Keras module matching where the object's
+    class or function is defined (``tinykeras.initializers`` ->
+    ``keras.initializers``).
 
     >>> serialize(snake_case, "keras.utils")["config"]
     'snake_case'
     """
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
+    if module is None:
+        where = (obj.__module__ if inspect.isfunction(obj) else type(obj).__module__).split(".")
+        module = "keras." + where[1] if where[0] == "tinykeras" and len(where) > 1 else ".".join(where)
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
         return {"module": module, "class_name": "function", "config": obj.__name__,
                 "registered_name": obj.__name__}
@@ -132,11 +139,12 @@ def deserialize(config, table, kind, custom_objects=None, case_insensitive=False
 
 
 def get_from_identifier(identifier, table, kind, default=None, custom_objects=None,
-                        case_insensitive=False):
+                        case_insensitive=False, valid=callable):
     """Resolve a name, config dict, class, instance or callable into an object.
 
     Classes are instantiated with their defaults; instances and plain
-    functions are returned unchanged; ``None`` gives ``default``.
+    functions are returned unchanged; ``None`` gives ``default``.  The
+    result must pass ``valid`` (default: be callable).
 
     >>> get_from_identifier(None, {}, "loss", default="fallback")
     'fallback'
@@ -153,6 +161,6 @@ def get_from_identifier(identifier, table, kind, default=None, custom_objects=No
         obj = identifier
     if inspect.isclass(obj):
         obj = obj()
-    if not callable(obj):
+    if not valid(obj):
         raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
     return obj

@@ -11,7 +11,7 @@ any of its kernels.  Every other backend is tested against these kernels.
 import numpy as np
 
 from ..core.hookspecs import hookimpl
-from . import numpy_fused, numpy_optimizers
+from . import numpy_conv, numpy_fused, numpy_optimizers, numpy_rnn
 
 try:  # SciPy's erf is faster; fall back to math.erf, vectorised
     from scipy.special import erf as _erf
@@ -109,5 +109,6 @@ def tinykeras_register_backends(register):
 
 @hookimpl(trylast=True)
 def tinykeras_register_kernels(register):
-    for op, fn in {**KERNELS, **numpy_fused.KERNELS, **numpy_optimizers.KERNELS}.items():
+    for op, fn in {**KERNELS, **numpy_fused.KERNELS, **numpy_optimizers.KERNELS, **numpy_conv.KERNELS,
+                   **numpy_rnn.KERNELS}.items():
         register("numpy", op, fn)

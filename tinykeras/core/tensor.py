@@ -229,6 +229,8 @@ def _lift(value, like):
     """Turn a Python/NumPy value into a Tensor next to ``like``."""
     if isinstance(value, Tensor):
         return value
+    if value is None:
+        raise TypeError("unsupported operand: None cannot be combined with a Tensor")
     if isinstance(value, (bool, int, float, np.generic)):
         kind, like_dtype = np.asarray(value).dtype.kind, like.data.dtype
         if kind == "f" and like_dtype.kind not in "fc":

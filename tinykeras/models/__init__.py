@@ -17,9 +17,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def model_from_json(json_string, custom_objects=None):
     """Rebuild an (untrained) model from ``model.to_json()``."""
-    import json
     from ..saving.layer_config import deserialize_layer
-    return deserialize_layer(json.loads(json_string), custom_objects)
+    from ..saving.safe_json import loads  # bounded: deep or huge JSON raises FileFormatError
+    return deserialize_layer(loads(json_string), custom_objects)
 
 
 def clone_model(model, input_tensors=None, clone_function=None):

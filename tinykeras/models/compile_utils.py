@@ -29,13 +29,19 @@ def _per_output(spec, names, what):
     return [spec] * len(names)
 
 
+def _as_loss(losses, loss):
+    """A plain function (``"mse"`` gives one) is wrapped into a Loss, as Keras does."""
+    return loss if isinstance(loss, losses.Loss) else losses.LossFunctionWrapper(loss)
+
+
 class CompileLoss:
     """The total loss: sum over outputs of weight * loss(y_true, y_pred)."""
 
     def __init__(self, loss, loss_weights, output_names):
         from .. import losses
         self.output_names = output_names
-        self.losses = [None if l is None else losses.get(l) for l in _per_output(loss, output_names, "loss")]
+        self.losses = [None if l is None else _as_loss(losses, losses.get(l))
+                       for l in _per_output(loss, output_names, "loss")]
         weights = _per_output(loss_weights, output_names, "loss_weights") if loss_weights is not None \
             else [1.0] * len(output_names)
         self.weights = [1.0 if w is None else float(w) for w in weights]

@@ -31,6 +31,46 @@ def _walk(outputs):
     return order
 
 
+def _keras_layer_order(inputs, outputs):
+    """The model's layers in Keras's order (which fixes the order of
+    ``weights``): by depth counted back from the outputs, deepest first, ties
+    by when a depth-first walk from the outputs first meets the layer."""
+    flat_inputs = flatten(inputs)
+    post_order, first_seen, finished = [], {}, set()
+
+    def visit(tensor):
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        if not isinstance(layer, InputLayer) and any(tensor is t for t in flat_inputs):
+            finished.add(id(node))
+            return
+        first_seen.setdefault(id(layer), len(first_seen))
+        for parent in node.input_tensors:
+            visit(parent)
+        finished.add(id(node))
+        post_order.append(node)
+
+    for t in flatten(outputs):
+        visit(t)
+    in_graph = {id(n) for n in post_order}
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)], node_depth[id(node)] = depth, depth
+        layers[id(node.layer)] = node.layer
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in flat_inputs:
+        layer = t._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], first_seen[id(layer)], layers[id(layer)] = 0, -1, layer
+    order = sorted(layers, key=lambda key: (-layer_depth[key], first_seen[key]))
+    return [layers[key] for key in order]
+
+
 class Functional(Model):
     """A model defined by its inputs and outputs (``keras.Model(inputs, outputs)``)."""
 
@@ -55,11 +95,7 @@ class Functional(Model):
                         all(t is not i for i in flatten(inputs)):
                     raise ValueError(f"Model {self.name!r}: the graph needs input {t.name!r}, "
                                      "which is not among the model's inputs")
-        layers = []
-        for node in self._nodes:
-            if all(node.layer is not l for l in layers):
-                layers.append(node.layer)
-        for layer in layers:
+        for layer in _keras_layer_order(inputs, outputs):
             self._track(layer)
         self.built = True
 

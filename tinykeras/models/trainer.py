@@ -238,8 +238,10 @@ class Trainer:
                     break
             epoch_logs = dict(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = self.evaluate(*validation_data, batch_size=validation_batch_size or batch_size,
-                                    verbose=0, return_dict=True, _internal=True)
+                vx, vy, *vsw = validation_data
+                val = self.evaluate(vx, vy, sample_weight=vsw[0] if vsw else None,
+                                    batch_size=validation_batch_size or batch_size, verbose=0,
+                                    callbacks=cbs, return_dict=True, _internal=True)
                 epoch_logs.update({f"val_{k}": v for k, v in val.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -256,8 +258,9 @@ class Trainer:
         x, y, sample_weight = self._prepare(x, y, sample_weight)
         n = data.num_samples(x)
         verbose = 1 if verbose == "auto" else verbose
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0 and not _internal, model=self,
-                           verbose=verbose, epochs=1, steps=data.num_batches(n, batch_size))
+        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0 and not _internal, model=self, verbose=verbose,
+            epochs=1, steps=data.num_batches(n, batch_size))
         self._reset_trackers()
         cbs.on_test_begin()
         logs = {}

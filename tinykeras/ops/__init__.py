@@ -10,7 +10,10 @@ from .math_ops import *  # noqa: F401,F403
 from .math_ops import abs, all, any, max, min, round, sum  # names that shadow builtins
 from .nn_ops import *  # noqa: F401,F403
 from .shape_ops import *  # noqa: F401,F403
+from .conv_ops import *  # noqa: F401,F403
+from .pool_ops import *  # noqa: F401,F403
 from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
+from .rnn_ops import *  # noqa: F401,F403
 from ..core.primitives import where as _where  # noqa: F401
 from ..core.tensor import Tensor
 

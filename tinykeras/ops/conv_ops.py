@@ -27,6 +27,8 @@ from .. import backend as backend_config
 from ..core.tensor import apply
 from .dispatch import composite, convert_to_tensor
 
+__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose"]
+
 
 # -- shapes and Keras's padding ---------------------------------------------
 
@@ -128,7 +130,7 @@ def transpose_padding(kernel, stride, padding, output_padding=None, dilation=1):
     no input reaches).  Follows Keras's JAX/TensorFlow convention.
 
     >>> transpose_padding(3, 2, "same"), transpose_padding(3, 2, "valid", output_padding=1)
-    ((1, 1), (0, -1))
+    ((0, 1), (0, -1))
     """
     k = (kernel - 1) * dilation + 1
     if normalize_padding(padding) == "valid":

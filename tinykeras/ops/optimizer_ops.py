@@ -32,14 +32,17 @@ def _store(target, value):
     return value
 
 
-def _sampler(n_slots, positive=(), **params):
-    """A ``sample(rng)`` giving float32 ``w, g`` and ``n_slots`` slot arrays."""
+def _sampler(n_slots, positive=(), small=(), **params):
+    """A ``sample(rng)`` giving float32 ``w, g`` and ``n_slots`` slot arrays
+    (those in ``positive`` >= 1, like sums of squares; those in ``small`` / 10)."""
     def sample(rng):
         cases = []
         for shape in ((3,), (2, 5)):
             arrays = [rng.standard_normal(shape).astype(np.float32) for _ in range(2 + n_slots)]
-            for i in positive:  # accumulators of squares must be >= 0
-                arrays[i] = np.abs(arrays[i]) + np.float32(0.1)
+            for i in positive:
+                arrays[i] = np.abs(arrays[i]) + np.float32(1.0)
+            for i in small:
+                arrays[i] *= np.float32(0.1)
             cases.append((arrays, dict(params)))
         return cases
     return sample
@@ -83,7 +86,7 @@ _declare_nondifferentiable()
 
 @composite("rmsprop_update", n_inputs=-1,
            params=("learning_rate", "rho", "momentum", "epsilon", "centered"),
-           sample=_sampler(3, positive=(2,), learning_rate=0.01, rho=0.9, momentum=0.5,
+           sample=_sampler(3, positive=(2,), small=(4,), learning_rate=0.01, rho=0.9, momentum=0.5,
                            epsilon=1e-7, centered=True))
 def rmsprop_update(w, g, velocity, *slots, learning_rate, rho, momentum=0.0, epsilon=1e-7,
                    centered=False):

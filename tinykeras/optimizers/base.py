@@ -51,8 +51,8 @@ class Optimizer:
     >>> class PlainGD(Optimizer):
     ...     def update_step(self, gradient, variable, learning_rate):
     ...         self.assign_sub(variable, gradient * learning_rate)
-    >>> v = Variable([1.0]); _ = PlainGD(0.1).apply([Tensor([1.0])], [v]); v.numpy().tolist()
-    [0.8999999761581543]
+    >>> v = Variable([1.0]); _ = PlainGD(0.1).apply([Tensor([1.0])], [v]); round(v.item(), 6)
+    0.9
     """
     _hyper_names = ()
 
@@ -81,12 +81,13 @@ class Optimizer:
         self.built = False
         self._variables, self._trainable_variables, self._index = [], [], {}
         self._owned = {}  # id(variable) -> the array it owns (see _own_buffers)
+        self._slot_variables = []  # slots: updated in place by the fused kernels
         self._exclude_ids, self._exclude_pattern = set(), None
         self._iterations = self._make_variable(np.int64(0), "iteration", "int64")
         if isinstance(learning_rate, (schedules.LearningRateSchedule,)) or callable(learning_rate):
             self._learning_rate = learning_rate
         else:
-            if not isinstance(learning_rate, (int, float, np.number)):
+            if not isinstance(learning_rate, (int, float, np.number, Tensor)):
                 raise ValueError("Argument `learning_rate` should be float, or an instance of "
                                  "LearningRateSchedule, or a callable (that takes in the current "
                                  "iteration value and returns the corresponding learning rate "
@@ -114,8 +115,10 @@ class Optimizer:
         name = name or "var"
         ref = getattr(reference_variable, "path", None) or str(reference_variable.name)
         name = f"{ref.replace('/', '_').replace(':', '_')}_{name}"
-        return self.add_variable(reference_variable.shape, initializer,
-                                 reference_variable.dtype, name=name)
+        slot = self.add_variable(reference_variable.shape, initializer, reference_variable.dtype,
+                                 name=name)
+        self._slot_variables.append(slot)
+        return slot
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """One slot per variable for each name in ``name`` (a string or a list of
@@ -232,6 +235,8 @@ class Optimizer:
                 self._accumulate_or_step(grads, variables)
             else:
                 self._step(grads, variables)
+            if self.use_ema:
+                self._update_moving_averages()
             for v in variables:
                 if getattr(v, "constraint", None) is not None:
                     v.assign(v.constraint(v))
@@ -258,8 +263,6 @@ class Optimizer:
         self._apply_weight_decay(variables, learning_rate)
         self._own_buffers(variables)
         self._backend_update_step(grads, variables, learning_rate)
-        if self.use_ema:
-            self._update_moving_averages()
 
     def _accumulate_or_step(self, grads, variables):
         steps = self.gradient_accumulation_steps
@@ -276,7 +279,7 @@ class Optimizer:
         """Give each variable and slot a private, writable buffer before the
         in-place kernels touch it (assign() may have shared a caller's array)."""
         owned = self._owned
-        for v in (*variables, *self._variables):
+        for v in (*variables, *self._slot_variables):
             data = v.data
             if owned.get(id(v)) is not data and isinstance(data, np.ndarray):
                 v.data = owned[id(v)] = np.array(data, order="C", copy=True)

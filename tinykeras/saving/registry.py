@@ -158,7 +158,7 @@ REFUSED = {
     "TorchModuleWrapper": "pickled torch modules are never loaded",
     "TFSMLayer": "external SavedModels are never loaded",
 }
-_HOW_TO = ("write the computation as a Layer subclass with get_config(), decorate it with "
+HOW_TO_REGISTER = ("write the computation as a Layer subclass with get_config(), decorate it with "
            "@tk.saving.register_serializable(package='my_package'), and import it before loading "
            "(or pass custom_objects={'MyLayer': MyLayer})")
 
@@ -170,7 +170,7 @@ def check_name(name, what="class_name"):
     base = name.split(">", 1)[1] if ">" in name else name
     if base in REFUSED or name in REFUSED:
         raise UnsafeContentError(f"{what} {excerpt(name)} is refused: {REFUSED.get(base, REFUSED.get(name))}; "
-                                 f"{_HOW_TO}")
+                                 f"{HOW_TO_REGISTER}")
     package = name.split(">", 1)[0] if ">" in name else None
     if not _NAME.fullmatch(base) or (package is not None and not _PACKAGE.fullmatch(package)) \
             or base.startswith("__"):
@@ -187,18 +187,16 @@ def resolve(class_name, kind, registered_name=None, custom_objects=None, base=No
     Keras; ``base``, if given, is a class the result must subclass.
     """
     check_name(class_name)
+    custom = isinstance(registered_name, str) and ">" in registered_name
     if registered_name is not None:
         check_name(registered_name, "registered_name")
-    obj = None
-    for name in (registered_name, class_name):
-        if name is not None and obj is None:
-            obj = get_registered_object(name, custom_objects)
-    if obj is None:
+    obj = get_registered_object(registered_name if custom else class_name, custom_objects)
+    if obj is None and not custom:  # a "package>Name" never falls back to a built-in
         obj = builtins(kind).get(class_name)
     if obj is None:
-        wanted = registered_name or class_name
+        wanted = registered_name if custom else class_name
         hint = (f"; it comes from package {wanted.split('>')[0]!r}: import the module or plugin that "
-                "registers it" if ">" in wanted else "")
+                "registers it" if custom else "")
         raise UnknownObjectError(f"unknown {kind[:-1]} class {excerpt(wanted)}{hint}; pass "
                                  f"custom_objects={{{class_name!r}: {class_name}}} or register it with "
                                  "@tk.saving.register_serializable(package=...)")

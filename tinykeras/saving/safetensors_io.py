@@ -139,7 +139,7 @@ def _check_entry(path, name, entry):
         keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
         _fail(path, f"{where}: an entry needs exactly the keys dtype, shape, data_offsets; got {keys}")
     dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
-    if dtype not in DTYPES:
+    if not isinstance(dtype, str) or dtype not in DTYPES:
         _fail(path, f"{where}: unsupported dtype {excerpt(dtype)}; tinykeras reads {', '.join(DTYPES)}")
     if not isinstance(shape, list) or len(shape) > MAX_NDIM or not all(_is_count(d) for d in shape):
         _fail(path, f"{where}: shape {excerpt(shape)} must be a list of at most {MAX_NDIM} "

@@ -3,7 +3,9 @@
 * :func:`check_gradients`: autograd against float64 finite differences;
 * :func:`sample_cases`: concrete inputs from an op's ``OpDef.sample`` spec;
 * :func:`check_backend_conformance`: a backend's kernels against NumPy's;
-* :func:`isolated_registry`: undo plugin registrations made in a block.
+* :func:`isolated_registry`: undo plugin registrations made in a block;
+* :func:`run_layer_test`: the standard checks for a layer (imported on
+  first use, so that this package does not pull in the layers).
 
 >>> import numpy as np, tinykeras as tk
 >>> from tinykeras.testing import check_gradients
@@ -14,5 +16,11 @@ from .gradcheck import check_gradients
 from .samples import binary_pair, sample_cases, values
 
 __all__ = ["check_gradients", "sample_cases", "check_backend_conformance", "check_case",
-           "isolated_registry", "binary_pair", "values"]
-from .layer_test import run_layer_test  # noqa: E402,F401
+           "isolated_registry", "binary_pair", "values", "run_layer_test"]
+
+
+def __getattr__(name):
+    if name == "run_layer_test":
+        from .layer_test import run_layer_test
+        return run_layer_test
+    raise AttributeError(f"module 'tinykeras.testing' has no attribute {name!r}")

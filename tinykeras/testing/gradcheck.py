@@ -45,7 +45,7 @@ def check_gradients(fn, inputs, params=None, eps=1e-6, rtol=1e-4, atol=1e-5, nam
 
     def objective():
         with no_grad():
-            value = fn(*[Tensor(a) for a in arrays], **params)
+            value = fn(*[Tensor(a.copy()) for a in arrays], **params)
         return float(np.sum(value.numpy().astype(np.float64) * weights))
 
     for i in wrt:

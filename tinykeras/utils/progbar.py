@@ -7,13 +7,14 @@
 This module reproduces ``keras.utils.Progbar`` byte for byte (verified
 against Keras 3.15 with the torch backend), including its quirks:
 
-* The ANSI styles (bold counter and time, green done part, grey to-do part)
-  are always written, terminal or not, exactly as Keras does.
-* Keras redraws in place (backspaces, then ``\\r``) whenever stdout is a
-  terminal, runs in Jupyter or PyCharm -- or the ``posix`` module is
-  loaded, which is true of every Linux and macOS process. So a log file
-  gets the redraws too and a newline only when a bar finishes. Only on
-  Windows without a terminal does each update get a line of its own.
+* In a terminal (or Jupyter, PyCharm) the bar is redrawn in place
+  (backspaces, then ``\\r``) with Keras's ANSI styles: bold counter and
+  time, green done part, grey to-do part.
+* Deliberate difference: Keras also redraws in place whenever the ``posix``
+  module is loaded (every Linux and macOS process), so its log files fill
+  with redraws and colour codes. tinykeras writes one plain line per bar
+  (per epoch) when stdout is not a terminal: the same text as the final
+  redraw, without ANSI codes.
 * ``verbose=2`` prints one plain line per bar, when it finishes:
   ``469/469 - 3s - 6ms/step - accuracy: 0.9123 - loss: 0.2950``.
 * Metrics are averaged over steps (weighted by the steps each update
@@ -44,7 +45,6 @@ def _dynamic_display():
     return (
         (hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
         or "ipykernel" in sys.modules
-        or "posix" in sys.modules
         or "PYCHARM_HOSTED" in os.environ
     )
 
@@ -175,9 +175,10 @@ class Progbar:
         now = _now()
         time_per_unit = self._estimate_step_duration(current, now)
         if self.verbose == 1:
-            if now - self._last_update < self.interval and not finalize:
+            if not finalize and (now - self._last_update < self.interval or not self._dynamic_display):
                 return
-            _write(self._live_message(current, now, time_per_unit, finalize))
+            message = self._live_message(current, now, time_per_unit, finalize)
+            _write(message if self._dynamic_display else _ANSI_STYLE.sub("", message))
         elif self.verbose == 2 and finalize and self._has_target():
             _write(self._final_line(current, now, time_per_unit))
         self._last_update = now
@@ -238,9 +239,7 @@ class Progbar:
 
     def _live_message(self, current, now, time_per_unit, finalize):
         """The verbose=1 text: ``"\\r12/469 ━━━━... 3s 6ms/step - loss: ..."``."""
-        prefix = "\b" * self._prev_total_width + "\r"
-        if not self._dynamic_display:
-            prefix = "\n"
+        prefix = "\b" * self._prev_total_width + "\r" if self._dynamic_display else ""
 
         if self._has_target():
             done = int(self.width * float(current) / self.target)

@@ -35,11 +35,10 @@ Deliberate differences from Keras:
   title with ANSI colours and bold; this module always prints plain text.
 * Characters are assumed to be one column wide (rich measures East Asian
   wide characters as two).
-* The title and footer lines are not re-wrapped when the console is
-  narrower than they are (rich would wrap them).
 """
 
 import math
+import numbers
 import os
 import re
 import shutil
@@ -56,11 +55,11 @@ def readable_memory_size(num_bytes):
     >>> readable_memory_size(139304), readable_memory_size(0)
     ('136.04 KB', '0.00 B')
     """
-    for unit in ["B", "KB", "MB", "GB", "TB"]:
+    for unit in ["B", "KB", "MB", "GB", "TB", "PB"]:
         if num_bytes / 1024 < 1:
             return f"{num_bytes:.2f} {unit}"
         num_bytes /= 1024
-    return f"{num_bytes:.2f} PB"
+    return f"{num_bytes:.2f} PB"  # (Keras divides once more here, too)
 
 
 def format_shape(shape):
@@ -79,7 +78,7 @@ def format_shape(shape):
     if isinstance(shape, dict):
         items = (f"{key}: {format_shape(s)}" for key, s in shape.items())
         return "{" + ", ".join(items) + "}"
-    if all(dim is None or isinstance(dim, int) for dim in shape):
+    if all(dim is None or isinstance(dim, numbers.Integral) for dim in shape):
         # Keras writes a 1-D shape as "(None)", without Python's comma.
         return "(" + ", ".join(str(dim) for dim in shape) + ")"
     parts = [format_shape(s) for s in shape]
@@ -141,11 +140,12 @@ def _fit_to_table(content_widths, line_length):
     return widths
 
 
-def _wrap(text, width):
+def _wrap(text, width, fold=False):
     """rich's word wrap: break before words that don't fit on the line.
 
-    A word longer than the whole width stays on one line (to be cut with
-    an ellipsis later). Returns the pieces of ``text``.
+    A word longer than the whole width is cut into width-sized chunks if
+    ``fold``, else kept whole (to be cut with an ellipsis later).
+    Returns the pieces of ``text``, trailing spaces included.
     """
     breaks, offset = [], 0
     for match in re.finditer(r"\s*\S+\s*", text):
@@ -153,6 +153,13 @@ def _wrap(text, width):
         word_length = len(word.rstrip())
         if width - offset >= word_length:
             offset += len(word)
+        elif word_length > width and fold:
+            chunks = [word[i : i + width] for i in range(0, len(word), width)]
+            for chunk in chunks:
+                if start:
+                    breaks.append(start)
+                start += len(chunk)
+            offset = len(chunks[-1])
         elif word_length > width or offset:
             if start:
                 breaks.append(start)
@@ -161,12 +168,25 @@ def _wrap(text, width):
     return [text[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
+def _rstrip_end(piece, width):
+    """Drops the trailing spaces that stick out past ``width``."""
+    if len(piece) <= width:
+        return piece
+    return piece[:width] + piece[width:].rstrip(" ")
+
+
+def _console_lines(text, width):
+    """A plain line printed by rich: wrapped (folding long words), cropped."""
+    return [_rstrip_end(p, width)[:width] for p in _wrap(text, width, True)]
+
+
 def _cell_lines(text, width, justify):
     """The lines of one cell's content, each exactly ``width`` long."""
+    if width < 1:
+        return []  # rich renders nothing in a cell with no room
     lines = []
     for piece in _wrap(text, width):
-        if len(piece) > width:  # drop trailing spaces past the edge
-            piece = piece[:width] + piece[width:].rstrip(" ")
+        piece = _rstrip_end(piece, width)
         if justify != "left":
             piece = piece.rstrip()
         if len(piece) > width:
@@ -281,8 +301,8 @@ def format_summary(
     ...          "output_shape": (None, 10), "params": 650}]
     >>> text = format_summary("mlp", rows, True, 650, 650, 0,
     ...                       line_length=60, print_fn=lambda s: None)
-    >>> print(text.splitlines()[3])
-    │ dense (Dense)           │ (None, 10)        │        650 │
+    >>> print(text.splitlines()[4])
+    │ dense (Dense)            │ (None, 10)        │       650 │
     """
     default_length, default_positions = (
         SEQUENTIAL_LAYOUT if sequential_like else FUNCTIONAL_LAYOUT
@@ -305,16 +325,21 @@ def format_summary(
     widths = _column_widths(line_length, positions)
     widths = _fit_to_table([widths[i] for i in range(len(header))], line_length)
     cells = [_layer_cells(r, sequential_like, show_trainable) for r in rows]
-    console_width = _console_width()
-    table = [line[:console_width] for line in
-             _render_table(header, cells, justify, widths)]
+    table = _render_table(header, cells, justify, widths)
 
-    lines = [f'Model: "{model_name}"', *table]
-    lines.append(_param_line("Total", total))
-    lines.append(_param_line("Trainable", trainable))
-    lines.append(_param_line("Non-trainable", non_trainable))
+    footer = [
+        _param_line("Total", total),
+        _param_line("Trainable", trainable),
+        _param_line("Non-trainable", non_trainable),
+    ]
     if optimizer is not None:
-        lines.append(_param_line("Optimizer", optimizer))
+        footer.append(_param_line("Optimizer", optimizer))
+    # rich wraps text and crops the table to the console width.
+    width = _console_width()
+    lines = _console_lines(f'Model: "{model_name}"', width)
+    lines += [line[:width] for line in table]
+    for line in footer:
+        lines += _console_lines(line, width)
     text = "\n".join(lines) + "\n"
     if print_fn is not None:
         print_fn(text)

@@ -64,8 +64,8 @@ def test_out_of_memory_is_a_clear_error(dev):
 
 
 def test_unsupported_dtype_says_which(dev):
-    with pytest.raises(TypeError, match="float16"):
-        tko.full((2,), 0, np.float16)
+    with pytest.raises(TypeError, match="complex64"):
+        tko.full((2,), 0, np.complex64)
 
 
 def test_kernels_are_built_once_and_reused(dev):
@@ -114,4 +114,3 @@ def test_device_array_basics():
     assert (x.shape, x.dtype, x.size, x.ndim, len(x)) == ((2, 3), np.int32, 6, 2, 2)
     assert "DeviceArray(shape=(2, 3)" in repr(x)
     np.testing.assert_array_equal(np.asarray(x), np.arange(6).reshape(2, 3))
-    assert os.environ.get(device_mod.ENV_VAR, "") == os.environ.get(device_mod.ENV_VAR, "")

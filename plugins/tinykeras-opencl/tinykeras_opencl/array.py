@@ -19,6 +19,7 @@ element strides (a transposed or broadcast input, the interior of a padded
 output).  :class:`View` is that tuple; views are made and consumed inside
 one kernel call and never escape.
 """
+import functools
 import math
 from typing import NamedTuple
 
@@ -33,8 +34,8 @@ class DeviceArray:
     __slots__ = ("shape", "dtype", "data", "device", "__weakref__")
 
     def __init__(self, shape, dtype, data, device):
-        self.shape = tuple(int(n) for n in shape)
-        self.dtype = np.dtype(dtype)
+        self.shape = shape if type(shape) is tuple else tuple(int(n) for n in shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.data = data      # a pyopencl PooledBuffer, or None when size == 0
         self.device = device
 
@@ -67,6 +68,7 @@ class View(NamedTuple):
     strides: tuple
 
 
+@functools.lru_cache(maxsize=4096)
 def contiguous_strides(shape):
     """Element strides of a C-contiguous array: ``(2, 3, 4) -> (12, 4, 1)``."""
     strides, step = [], 1
@@ -84,7 +86,7 @@ def view(x):
 def empty(shape, dtype, device=None):
     """An uninitialised array from the memory pool."""
     device = device or get_device()
-    dtype = np.dtype(dtype)
+    dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
     device.ctype(dtype)  # refuse unsupported dtypes early, with a clear message
     nbytes = math.prod(shape) * dtype.itemsize
     return DeviceArray(shape, dtype, device.alloc(nbytes), device)
@@ -118,7 +120,7 @@ def full(shape, value, dtype):
     >>> to_numpy(full((2,), 3, "int32"))         # doctest: +SKIP
     array([3, 3], dtype=int32)
     """
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
     out = empty(shape, dtype)
     if out.data is not None:
         pattern = np.array(value).astype(out.dtype).reshape(1)  # NumPy's casting rules

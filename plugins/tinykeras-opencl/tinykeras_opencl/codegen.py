@@ -67,7 +67,7 @@ inline CT tk_floordiv(CT a, CT b) {       /* numpy.floor_divide (npy_divmod) */
     return (d - f > (CT)0.5) ? f + 1 : f;
 }
 """
-INT_HELPERS = """
+SIGNED_HELPERS = """
 inline CT tk_idiv(CT a, CT b) {           /* floor division; x // 0 == 0 as in NumPy */
     if (b == 0) return 0;
     if (b == -1) return (CT)(0 - a);      /* avoids the MIN / -1 trap */
@@ -79,26 +79,58 @@ inline CT tk_imod(CT a, CT b) {
     CT r = a % b;
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
+"""
+UNSIGNED_HELPERS = """
+inline CT tk_idiv(CT a, CT b) { return b == 0 ? 0 : a / b; }
+inline CT tk_imod(CT a, CT b) { return b == 0 ? 0 : a % b; }
+"""
+IPOW_HELPER = """
 inline CT tk_ipow(CT a, CT b) {           /* square-and-multiply */
     CT r = 1;
     for (; b > 0; b >>= 1) { if (b & 1) r *= a; a *= a; }
     return r;
 }
 """
+FLOATS = ("half", "float", "double")
+
+
+def arith_type(ctype):
+    """The type kernels compute in: ``half`` is only loaded and stored, as float."""
+    return "float" if ctype == "half" else ctype
 
 
 def expression(op, ctype):
     """The C expression for ``op`` in compute type ``ctype`` (picks the int form)."""
     code = CODE_FOR_OP[op]
     if isinstance(code, tuple):
-        return code[0] if ctype in ("float", "double") else code[1]
+        return code[0] if ctype in FLOATS else code[1]
     return code
 
 
 def helpers(ctype):
-    if ctype == "uchar":  # bool: no arithmetic helpers needed
+    if ctype == "tk_bool":  # no arithmetic helpers needed
         return ""
-    return FLOAT_HELPERS if ctype in ("float", "double") else INT_HELPERS
+    if ctype in FLOATS:
+        return FLOAT_HELPERS
+    return (UNSIGNED_HELPERS if ctype.startswith("u") else SIGNED_HELPERS) + IPOW_HELPER
+
+
+def load(ctype, pointer, at):
+    """C expression reading element ``at`` (``half`` needs vload_half: no fp16 extension)."""
+    return f"vload_half({at}, {pointer})" if ctype == "half" else f"{pointer}[{at}]"
+
+
+def store(ctype, pointer, at, expr):
+    """C statement writing ``expr`` to element ``at``.
+
+    Bools hold exactly 0 or 1; ``half`` is rounded to nearest even by vstore_half;
+    everything else is a plain C conversion.
+    """
+    if ctype == "half":
+        return f"vstore_half((float)({expr}), {at}, {pointer});"
+    if ctype == "tk_bool":
+        return f"{pointer}[{at}] = (tk_bool)(({expr}) != 0);"
+    return f"{pointer}[{at}] = ({ctype})({expr});"
 
 
 def index_type(*sizes):
@@ -156,11 +188,6 @@ def unravel(index, shape_prefix, ndim, operands):
     return "\n".join(lines)
 
 
-def store(out_ctype, expr):
-    """Bool outputs hold exactly 0 or 1; everything else is a plain C conversion."""
-    return f"(uchar)(({expr}) != 0)" if out_ctype == "uchar" else f"({out_ctype})({expr})"
-
-
 def map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names="abc"):
     """Source of kernel ``map``: ``out[i] = op(inputs...)`` over an ``ndim``-rank grid.
 
@@ -168,13 +195,14 @@ def map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names="abc"):
     >>> "out_p[out_at] = (float)(a + b);" in src
     True
     """
-    names = list(names[:len(in_cts)])
+    names, compute_ct = list(names[:len(in_cts)]), arith_type(compute_ct)
     params = [f"__global {out_ct} *out_p"] + operand_params("out", ndim)
     for name, ct in zip(names, in_cts):
         params += [f"__global const {ct} *{name}_p"] + operand_params(name, ndim)
     params += ["const IDX n"] + shape_params("s", ndim)
     offsets = ", ".join(f"{x}_at = {x}_off" for x in ["out"] + names)
-    loads = "".join(f"\n    const CT {x} = (CT){x}_p[{x}_at];" for x in names)
+    loads = "".join(f"\n    const CT {x} = (CT){load(ct, x + '_p', x + '_at')};"
+                    for x, ct in zip(names, in_cts))
     return f"""typedef {idx} IDX;
 typedef {compute_ct} CT;
 {helpers(compute_ct)}
@@ -184,7 +212,7 @@ __kernel void map({", ".join(params)})
     if (i >= n) return;
     IDX {offsets};
     {unravel("i", "s", ndim, ["out"] + names)}{loads}
-    out_p[out_at] = {store(out_ct, expression(op, compute_ct))};
+    {store(out_ct, "out_p", "out_at", expression(op, compute_ct))}
 }}
 """
 

@@ -33,15 +33,16 @@ except ImportError:  # pragma: no cover - exercised only without pyopencl
 
 ENV_VAR = "TINYKERAS_OPENCL_DEVICE"
 
-# NumPy dtype -> OpenCL C type.  OpenCL has no 1-byte bool in buffers, so
-# bool is stored as uchar holding 0 or 1, exactly like NumPy's bytes.
-CTYPES = {
-    np.dtype("float32"): "float",
-    np.dtype("float64"): "double",
-    np.dtype("int32"): "int",
-    np.dtype("int64"): "long",
-    np.dtype("bool"): "uchar",
-}
+# NumPy dtype -> OpenCL C type.  OpenCL has no bool for buffers: NumPy's
+# one-byte bool is ``tk_bool``, a typedef of uchar (see PRELUDE) with its own
+# name so that kernels can tell it from uint8.  ``half`` is storage only:
+# kernels load it into float, compute, and store it back (vload/vstore_half).
+CTYPES = {np.dtype(name): ct for name, ct in [
+    ("float16", "half"), ("float32", "float"), ("float64", "double"),
+    ("int8", "char"), ("int16", "short"), ("int32", "int"), ("int64", "long"),
+    ("uint8", "uchar"), ("uint16", "ushort"), ("uint32", "uint"), ("uint64", "ulong"),
+    ("bool", "tk_bool")]}
+PRELUDE = "typedef uchar tk_bool;  /* NumPy bool: one byte, 0 or 1 */\n"
 
 
 class OpenCLBackendError(RuntimeError):
@@ -147,20 +148,24 @@ class Device:
         # Never -cl-fast-relaxed-math: it breaks inf/nan, which training must see.
         self.build_options = ["-cl-fp32-correctly-rounded-divide-sqrt"] if fp_config & correct else []
         self._kernels = {}
+        self._ctypes = {}  # dtype -> C type, once checked
 
     def __repr__(self):
         return f"<tinykeras_opencl.Device {self.name!r}>"
 
     def ctype(self, dtype):
         """The OpenCL C type for a NumPy dtype, or a ``TypeError`` saying why not."""
-        dtype = np.dtype(dtype)
-        if dtype not in CTYPES:
-            raise TypeError(f"the OpenCL backend has no {dtype} arrays "
-                            f"(supported: {', '.join(map(str, CTYPES))})")
-        if dtype == np.float64 and not self.has_fp64:
-            raise TypeError(f"OpenCL device {self.name!r} has no cl_khr_fp64 (float64); "
-                            "use float32, or pick another device with " + ENV_VAR)
-        return CTYPES[dtype]
+        ct = self._ctypes.get(dtype)
+        if ct is None:
+            dtype = np.dtype(dtype)
+            if dtype not in CTYPES:
+                raise TypeError(f"the OpenCL backend has no {dtype} arrays "
+                                f"(supported: {', '.join(map(str, CTYPES))})")
+            if dtype == np.float64 and not self.has_fp64:
+                raise TypeError(f"OpenCL device {self.name!r} has no cl_khr_fp64 (float64); "
+                                "use float32, or pick another device with " + ENV_VAR)
+            ct = self._ctypes[dtype] = CTYPES[dtype]
+        return ct
 
     def alloc(self, nbytes):
         """A pooled buffer of ``nbytes`` (``None`` for 0 bytes: OpenCL forbids empty buffers)."""
@@ -187,7 +192,7 @@ class Device:
         """
         knl = self._kernels.get(key)
         if knl is None:
-            source = make_source()
+            source = PRELUDE + make_source()
             if "double" in source:
                 source = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" + source
             try:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .array import View, empty, view
+from .array import View, contiguous_strides, empty, view
 from .codegen import collapse, index_type, map_scalar_dtypes, map_source
 
 UNARY_OPS = ("negative", "exp", "log", "log1p", "expm1", "sqrt", "abs", "sign", "sin",
@@ -42,52 +42,88 @@ def result_dtype(op, dtypes):
         return fn(*(np.zeros(1, d) for d in dtypes)).dtype
 
 
+def broadcast_strides(shape, target):
+    """Element strides that read a C-contiguous ``shape`` as ``target`` (0 where broadcast).
+
+    >>> broadcast_strides((3, 1), (2, 3, 4))
+    (0, 1, 0)
+    """
+    lead = len(target) - len(shape)
+    return (0,) * lead + tuple(0 if n == 1 and m != 1 else s for n, m, s in
+                               zip(shape, target[lead:], contiguous_strides(shape)))
+
+
 def broadcast_view(x, shape):
     """View ``x`` as ``shape`` with stride 0 along broadcast dimensions."""
-    v = view(x)
-    lead = len(shape) - x.ndim
-    strides = [0] * lead + [0 if n == 1 and m != 1 else s
-                            for n, m, s in zip(x.shape, shape[lead:], v.strides)]
-    return View(x, 0, tuple(shape), tuple(strides))
+    return View(x, 0, tuple(shape), broadcast_strides(x.shape, tuple(shape)))
 
 
-def run_map(op, out, ins, compute_ctype=None):
+@functools.lru_cache(maxsize=4096)
+def _map_plan(dev, op, shape, geometry, compute_dtype):
+    """Everything about a launch that depends only on shapes, strides and dtypes.
+
+    Cached, so that a training loop, which repeats the same shapes, pays for
+    collapsing dims, choosing the kernel and building the argument list once.
+    ``geometry`` has ``(offset, strides, buffer size, dtype)`` for the output,
+    then for each input.  Returns ``(kernel, global size, local size, argument
+    list with None for the buffers, the positions of the buffers)``.
+    """
+    n = math.prod(shape)
+    shape, strides = collapse(shape, *(g[1] for g in geometry))
+    ndim = len(shape)
+    idx = index_type(n, *(g[2] for g in geometry))
+    out_ct, *in_cts = (dev.ctype(g[3]) for g in geometry)
+    compute_ct = dev.ctype(compute_dtype or geometry[0][3])
+    names = "cab" if op == "where" else "abc"
+    key = ("map", op, out_ct, tuple(in_cts), compute_ct, ndim, idx)
+    knl = dev.kernel(key, lambda: map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names),
+                     "map", map_scalar_dtypes(len(in_cts), ndim, idx))
+    args, slots = [], []
+    for (offset, *_), st in zip(geometry, strides):
+        slots.append(len(args))
+        args += [None, offset, *st]
+    args += [n, *shape[1:]]
+    local = dev.local_size
+    return knl, (-(-n // local) * local,), (local,), tuple(args), tuple(slots)
+
+
+def run_map(op, out, ins, compute_dtype=None):
     """Launch the ``map`` kernel: ``out[...] = op(*ins)`` where all are :class:`View` s.
 
     ``out`` and every input must already have the same (broadcast) shape.  This
     one function also performs every copy with strides: transpose, slices,
-    padding, concatenation.
+    padding, concatenation.  The kernel computes in ``compute_dtype`` (default:
+    the output's dtype).
     """
-    n = math.prod(out.shape)
-    if n == 0:
+    if 0 in out.shape:
         return
+    views = (out, *ins)
+    geometry = tuple((v.offset, v.strides, v.array.size, v.array.dtype) for v in views)
     dev = out.array.device
-    shape, strides = collapse(out.shape, out.strides, *(v.strides for v in ins))
-    ndim = len(shape)
-    idx = index_type(n, out.array.size, *(v.array.size for v in ins))
-    out_ct = dev.ctype(out.array.dtype)
-    in_cts = tuple(dev.ctype(v.array.dtype) for v in ins)
-    compute_ct = compute_ctype or out_ct
-    names = "cab" if op == "where" else "abc"
-    key = ("map", op, out_ct, in_cts, compute_ct, ndim, idx)
-    knl = dev.kernel(key, lambda: map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names),
-                     "map", map_scalar_dtypes(len(ins), ndim, idx))
-    args = [out.array.data, out.offset, *strides[0]]
-    for v, st in zip(ins, strides[1:]):
-        args += [v.array.data, v.offset, *st]
-    args += [n, *shape[1:]]
-    local = dev.local_size
-    dev.launch(knl, (-(-n // local) * local,), (local,), *args)
+    knl, global_size, local_size, args, slots = _map_plan(dev, op, out.shape, geometry,
+                                                          compute_dtype)
+    args = list(args)
+    for slot, v in zip(slots, views):
+        args[slot] = v.array.data
+    dev.launch(knl, global_size, local_size, *args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcast_plan(op, shapes, dtypes):
+    """Output shape, output dtype, compute dtype and input strides (cached)."""
+    shape = np.broadcast_shapes(*shapes)
+    out_dtype = result_dtype(op, dtypes)
+    # Comparisons and logical ops compute in the input type, the rest in the output type.
+    compute = dtypes[-1] if out_dtype == np.bool_ else out_dtype
+    return shape, out_dtype, compute, tuple(broadcast_strides(s, shape) for s in shapes)
 
 
 def elementwise(op, *xs):
     """Apply ``op`` to device arrays with NumPy broadcasting and dtype rules."""
-    shape = np.broadcast_shapes(*(x.shape for x in xs))
-    out_dtype = result_dtype(op, tuple(x.dtype for x in xs))
+    shape, out_dtype, compute, strides = _broadcast_plan(
+        op, tuple(x.shape for x in xs), tuple(x.dtype for x in xs))
     out = empty(shape, out_dtype, xs[0].device)
-    # Comparisons and logical ops compute in the input type, the rest in the output type.
-    compute = xs[-1].dtype if out_dtype == np.bool_ else out_dtype
-    run_map(op, view(out), [broadcast_view(x, shape) for x in xs], out.device.ctype(compute))
+    run_map(op, view(out), [View(x, 0, shape, st) for x, st in zip(xs, strides)], compute)
     return out
 
 
@@ -102,9 +138,30 @@ def cast(x, dtype):
     if dtype == x.dtype:
         return x  # arrays are immutable, so sharing is safe
     out = empty(x.shape, dtype, x.device)
-    compute = x.dtype if dtype == np.bool_ else dtype
-    run_map("cast", view(out), [view(x)], out.device.ctype(compute))
+    run_map("cast", view(out), [view(x)], x.dtype if dtype == np.bool_ else dtype)
     return out
+
+
+FLOAT16_AS_FLOAT32 = {np.dtype(np.float16): np.dtype(np.float32)}
+
+
+def widening(kernel, widen=FLOAT16_AS_FLOAT32):
+    """Wrap ``kernel`` to run on wider dtypes and cast its result back.
+
+    OpenCL can load and store ``half`` but computes in it only with an
+    extension, so kernels with their own arithmetic (reductions, matmul)
+    see float16 arrays as float32::
+
+        sum16 = widening(functools.partial(reduce, "sum"))
+    """
+    @functools.wraps(kernel)
+    def run(*xs, **params):
+        narrow = next((x.dtype for x in xs if x.dtype in widen), None)
+        if narrow is None:
+            return kernel(*xs, **params)
+        out = kernel(*[cast(x, widen[x.dtype]) if x.dtype in widen else x for x in xs], **params)
+        return cast(out, narrow) if out.dtype == widen[narrow] else out
+    return run
 
 
 def copy_into(dst, src):

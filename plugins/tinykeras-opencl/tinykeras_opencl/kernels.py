@@ -5,14 +5,20 @@
 >>> sorted(op for op in table if op.startswith("log"))
 ['log', 'log1p', 'log_softmax', 'logical_and', 'logical_not', 'logical_or']
 """
+import functools
+
 from . import array, elementwise, matmul, movement, reduce
 
 # Fused kernels for the core's composite ops (they replace the composite).
 FUSED = ("relu", "sigmoid", "softmax", "log_softmax")
 
 
+@functools.lru_cache(maxsize=None)
 def all_kernels():
-    """``{op: kernel}``: the primitives of ``tinykeras.core.primitives`` plus :data:`FUSED`."""
+    """``{op: kernel}``: the primitives of ``tinykeras.core.primitives`` plus :data:`FUSED`.
+
+    Built once; treat the returned dict as read-only.
+    """
     table = {"asarray": array.asarray, "to_numpy": array.to_numpy, "full": array.full}
     for module in (elementwise, reduce, movement, matmul):
         table.update(module.kernels())

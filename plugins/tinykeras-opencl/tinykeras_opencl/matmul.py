@@ -31,7 +31,7 @@ import numpy as np
 
 from .array import DeviceArray, empty, full
 from .codegen import index_type
-from .elementwise import cast
+from .elementwise import widening
 from .movement import broadcast_to
 
 # Tile configurations, largest first.  (TSM, TSN, TSK, WPTM, WPTN): a
@@ -129,15 +129,14 @@ def _batch_stride(x, batch_shape):
     return None
 
 
-def matmul(x, y, config=None):
+def _matmul(x, y, config=None):
     """NumPy's ``x @ y``: 1-d operands are promoted, batch dimensions broadcast.
 
     ``config`` forces a tile configuration from :data:`CONFIGS` (tests use it).
+    float16 is multiplied in float32, and bool (``any(x and y)``) in int32.
     """
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError("matmul: input operand does not have enough dimensions")
-    if x.dtype == np.bool_:  # bool matmul is "any(x and y)": compute in int32
-        return cast(matmul(cast(x, np.int32), cast(y, np.int32), config), np.bool_)
     a = x if x.ndim > 1 else DeviceArray((1,) + x.shape, x.dtype, x.data, x.device)
     b = y if y.ndim > 1 else DeviceArray(y.shape + (1,), y.dtype, y.data, y.device)
     (M, K), (K2, N) = a.shape[-2:], b.shape[-2:]
@@ -170,6 +169,10 @@ def matmul(x, y, config=None):
     glob = (math.ceil(N / tsn) * local[0], math.ceil(M / tsm) * local[1], batch)
     dev.launch(knl, glob, local, out.data, a.data, b.data, M, N, K, *strides)
     return DeviceArray(out_shape, out.dtype, out.data, dev)
+
+
+matmul = widening(_matmul, {np.dtype(np.float16): np.dtype(np.float32),
+                            np.dtype(np.bool_): np.dtype(np.int32)})
 
 
 def kernels():

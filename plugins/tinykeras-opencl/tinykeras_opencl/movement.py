@@ -27,7 +27,7 @@ import numpy as np
 
 from .array import DeviceArray, View, asarray, contiguous_strides, empty, full, view
 from .codegen import index_type
-from .elementwise import broadcast_view, copy_into
+from .elementwise import broadcast_view, copy_into, widening
 
 
 def reshape(x, shape):
@@ -52,7 +52,7 @@ def transpose(x, axes=None):
 
 def broadcast_to(x, shape):
     """Materialise ``x`` broadcast to ``shape`` (NumPy's rules and errors)."""
-    shape = tuple(shape)
+    shape = tuple(int(n) for n in shape)
     np.broadcast_shapes(x.shape, shape)  # raises ValueError when incompatible
     if len(shape) < x.ndim or np.broadcast_shapes(x.shape, shape) != shape:
         raise ValueError(f"cannot broadcast shape {x.shape} to {shape}")
@@ -161,23 +161,30 @@ _CAS_ADD = """inline void atomic_add_T(volatile __global T *p, T v)
     do {{ old.f = *p; new.f = old.f + v; }}
     while ({cas}((volatile __global {u} *)p, old.u, new.u) != old.u);
 }}"""
+_INT64_ATOMICS = "#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable\n"
 ATOMIC_ADD = {
     "float": _CAS_ADD.format(u="uint", cas="atomic_cmpxchg"),
-    "double": "#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable\n" +
-              _CAS_ADD.format(u="ulong", cas="atom_cmpxchg"),
+    "double": _INT64_ATOMICS + _CAS_ADD.format(u="ulong", cas="atom_cmpxchg"),
     "int": "#define atomic_add_T(p, v) atomic_add(p, v)",
-    "long": "#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable\n"
-            "#define atomic_add_T(p, v) atom_add(p, v)",
+    "uint": "#define atomic_add_T(p, v) atomic_add(p, v)",
+    "long": _INT64_ATOMICS + "#define atomic_add_T(p, v) atom_add(p, v)",
+    "ulong": _INT64_ATOMICS + "#define atomic_add_T(p, v) atom_add(p, v)",
 }
+# A gather only moves bits, so it handles every dtype as the unsigned int of its size.
+BITS = {1: "uchar", 2: "ushort", 4: "uint", 8: "ulong"}
 
 
 def _index_kernel(dev, name, dtype, idx):
-    ct = dev.ctype(dtype)
-    if ct not in ATOMIC_ADD:
-        raise TypeError(f"getitem/index_add with array keys do not support {dtype}")
+    dev.ctype(dtype)  # a clear TypeError for unsupported dtypes
+    ct = BITS[dtype.itemsize] if name == "gather" else dev.ctype(dtype)
+    atomic = ATOMIC_ADD.get(ct, "") if name == "scatter_add" else ""
+    if name == "scatter_add" and not atomic:
+        raise TypeError(f"index_add with array keys does not support {dtype}")
+    source = INDEX_SOURCE.format(idx=idx, ct=ct, atomic=atomic)
+    if name == "gather":  # leave out the scatter kernel, which needs atomics for T
+        source = source[:source.index("__kernel void scatter_add")]
     itype = np.int32 if idx == "int" else np.int64
-    knl = dev.kernel(("index", name, ct, idx), lambda: INDEX_SOURCE.format(
-        idx=idx, ct=ct, atomic=ATOMIC_ADD[ct]), name, [None, None, None, itype])
+    knl = dev.kernel(("index", name, ct, idx), lambda: source, name, [None, None, None, itype])
     return knl, itype
 
 
@@ -212,9 +219,16 @@ def getitem(x, key):
     return out
 
 
+# Scatter-add needs an atomic add: small ints, bool and float16 accumulate in a
+# wider type (sums wrap around exactly as NumPy's do).
+_WIDEN_FOR_ATOMICS = {np.dtype(a): np.dtype(b) for a, b in [
+    ("float16", "float32"), ("bool", "int32"), ("int8", "int32"), ("int16", "int32"),
+    ("uint8", "uint32"), ("uint16", "uint32")]}
+
+
 def index_add(values, key, shape):
     """Zeros of ``shape`` with ``values`` added at ``[key]``; repeated positions accumulate."""
-    key, shape = _normalize_key(key), tuple(shape)
+    key, shape = _normalize_key(key), tuple(int(n) for n in shape)
     out = full(shape, 0, values.dtype)
     if _is_basic(key):  # basic keys never repeat a position: a plain copy is enough
         offset, sub_shape, strides = basic_view_params(shape, key)
@@ -230,4 +244,5 @@ def index_add(values, key, shape):
 def kernels():
     """``{op name: kernel}`` for every op this module implements."""
     return dict(reshape=reshape, transpose=transpose, broadcast_to=broadcast_to, pad=pad,
-                concatenate=concatenate, getitem=getitem, index_add=index_add)
+                concatenate=concatenate, getitem=getitem,
+                index_add=widening(index_add, _WIDEN_FOR_ATOMICS))

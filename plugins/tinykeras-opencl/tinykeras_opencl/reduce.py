@@ -29,7 +29,8 @@ import math
 import numpy as np
 
 from .array import DeviceArray, contiguous_strides, empty
-from .codegen import collapse, index_type, operand_params, shape_params, unravel
+from .codegen import FLOATS, collapse, index_type, shape_params, unravel
+from .elementwise import widening
 
 # UPDATE(av, ai, v, i) folds candidate value v (with index i) into accumulator (av, ai).
 _BETTER = {"argmax": ">", "argmin": "<", "max": ">", "min": "<"}
@@ -47,7 +48,10 @@ _INT_UPDATE = {
 }
 # The starting value of the accumulator, by op and C type.
 _LIMITS = {"float": ("-INFINITY", "INFINITY"), "double": ("-INFINITY", "INFINITY"),
-           "int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"), "uchar": ("0", "1")}
+           "char": ("SCHAR_MIN", "SCHAR_MAX"), "short": ("SHRT_MIN", "SHRT_MAX"),
+           "int": ("INT_MIN", "INT_MAX"), "long": ("LONG_MIN", "LONG_MAX"),
+           "uchar": ("0", "UCHAR_MAX"), "ushort": ("0", "USHRT_MAX"), "uint": ("0", "UINT_MAX"),
+           "ulong": ("0", "ULONG_MAX"), "tk_bool": ("0", "1")}
 
 
 def _neutral(op, ct):
@@ -57,7 +61,7 @@ def _neutral(op, ct):
 
 
 def _update(op, ct):
-    table = _FLOAT_UPDATE if ct in ("float", "double") else _INT_UPDATE
+    table = _FLOAT_UPDATE if ct in FLOATS else _INT_UPDATE
     return table["arg"].format(op=_BETTER[op]) if op.startswith("arg") else table[op]
 
 
@@ -124,33 +128,58 @@ def result_dtype(op, dtype):
     return np.dtype(dtype)
 
 
-def _stage(op, x, xi, x_off, kept, red, M, R, mode, acc_dtype):
-    """One launch: reduce ``(M, R)`` to ``(M, G)`` partials; returns (values, indices, G)."""
-    dev = x.device
+def _stage(dev, op, in_dtype, acc_dtype, has_idx, size, kept, red, M, R, mode):
+    """Plan one launch that reduces ``(M, R)`` to ``(M, G)`` partial results.
+
+    ``kept`` and ``red`` are (shape, strides) of the kept and reduced dims of
+    an input of ``size`` elements.  Returns ``(kernel, global size, local
+    size, scalar arguments, G)``.
+    """
     seq = mode == "seq" if mode else (R <= 32 or (red[1][-1] != 1 and M >= 1024))
     local = dev.local_size
     chunk = 256 if seq else local * 16
     G = max(1, -(-R // chunk))
     C = -(-R // G) if R else 0
-    out = empty((M, G), acc_dtype, dev)
-    outi = empty((M, G), np.int32, dev) if op.startswith("arg") else None
     nk, nr = len(kept[0]), len(red[0])
-    idx = index_type(x.size, M * G, R)
-    in_ct, acc_ct = dev.ctype(x.dtype), dev.ctype(acc_dtype)
+    idx = index_type(size, M * G, R)
+    in_ct, acc_ct = dev.ctype(in_dtype), dev.ctype(acc_dtype)
     mode = "seq" if seq else "tree"
-    key = ("reduce", op, in_ct, acc_ct, nk, nr, idx, mode, local, xi is not None)
-    i_type = np.int32 if idx == "int" else np.int64
-    n_buffers = 2 + (outi is not None) + (xi is not None)
+    key = ("reduce", op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx)
+    n_buffers = 2 + op.startswith("arg") + has_idx
     knl = dev.kernel(key, lambda: reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local,
-                                                xi is not None),
-                     "reduce", [None] * n_buffers + [i_type] * (3 + 2 * nk + 2 * nr))
-    buffers = [out.data] + ([outi.data] if outi else []) + [x.data] + ([xi.data] if xi else [])
-    args = buffers + [M, R, C, G, x_off, *kept[0][1:], *kept[1], *red[0][1:], *red[1]]
-    if seq:
-        dev.launch(knl, (-(-M * G // local) * local,), (local,), *args)
-    else:
-        dev.launch(knl, (M * G * local,), (local,), *args)
-    return out, outi, G
+                                                has_idx),
+                     "reduce", [None] * n_buffers + [np.int32 if idx == "int" else np.int64] *
+                     (3 + 2 * nk + 2 * nr))
+    scalars = (M, R, C, G, 0, *kept[0][1:], *kept[1], *red[0][1:], *red[1])
+    groups = -(-M * G // local) if seq else M * G
+    return knl, (groups * local,), (local,), scalars, G
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(dev, op, shape, dtype, axes, keepdims, mode):
+    """Output shape and dtype, and the launches (see :func:`_stage`) of one reduction."""
+    out_dtype = result_dtype(op, dtype)
+    kept_dims = [d for d in range(len(shape)) if d not in axes]
+    out_shape = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else \
+        tuple(shape[d] for d in kept_dims)
+    M, R = math.prod(shape[d] for d in kept_dims), math.prod(shape[d] for d in axes)
+    if R == 0 and op not in ("sum", "prod"):
+        raise ValueError(f"zero-size array to reduction operation {op} which has no identity")
+    acc_dtype = dtype if op.startswith("arg") else out_dtype
+    stages = []
+    if M:
+        strides = contiguous_strides(shape)
+        kept = collapse([shape[d] for d in kept_dims], [strides[d] for d in kept_dims])
+        red = collapse([shape[d] for d in axes], [strides[d] for d in axes])
+        stage = _stage(dev, op, dtype, acc_dtype, False, math.prod(shape),
+                       (kept[0], kept[1][0]), (red[0], red[1][0]), M, R, mode)
+        stages.append(stage)
+        while stage[-1] > 1:  # reduce the (M, G) partials over their last axis
+            G = stage[-1]
+            stage = _stage(dev, op, acc_dtype, acc_dtype, op.startswith("arg"), M * G,
+                           ((M,), (G,)), ((G,), (1,)), M, G, mode)
+            stages.append(stage)
+    return out_shape, out_dtype, acc_dtype, M, tuple(stages)
 
 
 def reduce(op, x, axis=None, keepdims=False, mode=None):
@@ -158,27 +187,23 @@ def reduce(op, x, axis=None, keepdims=False, mode=None):
 
     ``mode`` (``"seq"`` or ``"tree"``) forces a kernel shape; tests use it.
     """
-    axes = tuple(range(x.ndim)) if axis is None else (axis,) if np.ndim(axis) == 0 else axis
-    axes = tuple(sorted(a % x.ndim for a in axes)) if x.ndim else ()
-    out_dtype = result_dtype(op, x.dtype)
-    kept_dims = [d for d in range(x.ndim) if d not in axes]
-    out_shape = tuple(1 if d in axes else n for d, n in enumerate(x.shape)) if keepdims else \
-        tuple(x.shape[d] for d in kept_dims)
-    M, R = math.prod(x.shape[d] for d in kept_dims), math.prod(x.shape[d] for d in axes)
-    if R == 0 and op not in ("sum", "prod"):
-        raise ValueError(f"zero-size array to reduction operation {op} which has no identity")
-    if M == 0:
-        return empty(out_shape, out_dtype, x.device)
-    strides = contiguous_strides(x.shape)
-    kept = collapse([x.shape[d] for d in kept_dims], [strides[d] for d in kept_dims])
-    red = collapse([x.shape[d] for d in axes], [strides[d] for d in axes])
-    acc_dtype = x.dtype if op.startswith("arg") else out_dtype
-    vals, idx, G = _stage(op, x, None, 0, (kept[0], kept[1][0]), (red[0], red[1][0]), M, R, mode,
-                          acc_dtype)
-    while G > 1:  # reduce the (M, G) partials over their last axis
-        vals, idx, G = _stage(op, vals, idx, 0, ((M,), (G,)), ((G,), (1,)), M, G, mode, acc_dtype)
-    result = idx if op.startswith("arg") else vals
-    return DeviceArray(out_shape, out_dtype, result.data, result.device)  # a free reshape
+    axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, (int, np.integer)) \
+        else axis
+    axes = tuple(sorted(int(a) % x.ndim for a in axes)) if x.ndim else ()
+    dev, arg = x.device, op.startswith("arg")
+    out_shape, out_dtype, acc_dtype, M, stages = _plan(dev, op, x.shape, x.dtype, axes,
+                                                       bool(keepdims), mode)
+    vals, idx = x, None
+    for knl, global_size, local_size, scalars, G in stages:
+        out = empty((M, G), acc_dtype, dev)
+        outi = empty((M, G), np.int32, dev) if arg else None
+        buffers = [out.data] + ([outi.data] if arg else []) + [vals.data] + \
+            ([idx.data] if idx is not None else [])
+        dev.launch(knl, global_size, local_size, *buffers, *scalars)
+        vals, idx = out, outi
+    if not stages:
+        return empty(out_shape, out_dtype, dev)
+    return DeviceArray(out_shape, out_dtype, (idx if arg else vals).data, dev)  # a free reshape
 
 
 SOFTMAX_SOURCE = """
@@ -239,7 +264,9 @@ def softmax(x, axis=-1, log=False):
 
 def kernels():
     """``{op name: kernel}`` for every op this module implements."""
-    table = {op: functools.partial(reduce, op) for op in ("sum", "max", "min", "prod",
-                                                          "argmax", "argmin")}
-    table.update(softmax=softmax, log_softmax=functools.partial(softmax, log=True))
+    # float16 is reduced in float32: OpenCL can load half, not compute in it
+    table = {op: widening(functools.partial(reduce, op))
+             for op in ("sum", "max", "min", "prod", "argmax", "argmin")}
+    table.update(softmax=widening(softmax),
+                 log_softmax=widening(functools.partial(softmax, log=True)))
     return table

@@ -4,12 +4,13 @@ while training and with running averages of them at inference.
 >>> import numpy as np, tinykeras as tk
 >>> bn = tk.layers.BatchNormalization()
 >>> x = np.array([[0.0, 10.0], [2.0, 30.0]], dtype="float32")
->>> np.round(bn(x, training=True).numpy(), 3).tolist()       # batch statistics
-[[-0.999, -1.0], [0.999, 1.0]]
+>>> print(np.round(bn(x, training=True).numpy(), 4))         # batch statistics
+[[-0.9995 -1.    ]
+ [ 0.9995  1.    ]]
 >>> [w.name for w in bn.weights]
 ['gamma', 'beta', 'moving_mean', 'moving_variance']
->>> np.round(bn.moving_mean.numpy(), 3).tolist()              # 0.99 * 0 + 0.01 * mean
-[0.01, 0.2]
+>>> print(np.round(bn.moving_mean.numpy(), 4))                # 0.99 * 0 + 0.01 * mean
+[0.01 0.2 ]
 
 As in Keras 3 the statistics are updated only ``if training and
 self.trainable``: a frozen layer (``trainable = False``, e.g. in a frozen

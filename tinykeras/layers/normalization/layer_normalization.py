@@ -2,8 +2,8 @@
 
 >>> import numpy as np, tinykeras as tk
 >>> ln = tk.layers.LayerNormalization()
->>> np.round(ln(np.array([[1.0, 3.0]], dtype="float32")).numpy(), 3).tolist()
-[[-0.999, 0.999]]
+>>> print(np.round(ln(np.array([[1.0, 3.0]], dtype="float32")).numpy(), 4))
+[[-0.9995  0.9995]]
 >>> [w.name for w in ln.weights], ln.axis
 (['gamma', 'beta'], [-1])
 """

@@ -1,0 +1,1 @@
+"""Helpers that craft malformed and hostile model files for the saving tests."""

@@ -1,0 +1,28 @@
+"""``python -m tinykeras COMMAND``: ``inspect FILE`` shows a model file,
+``plugins`` lists plugins, backends and kernels.
+
+>>> main(["--help"])  # doctest: +ELLIPSIS
+usage: tinykeras ...
+0
+"""
+import importlib
+import sys
+
+COMMANDS = {"inspect": ("tinykeras.saving.inspect", "show a model file without running it"),
+            "plugins": ("tinykeras.cli_plugins", "list plugins, backends and kernels")}
+
+
+def main(argv=None):
+    """Dispatch to ``COMMANDS[argv[0]].main(argv[1:])``; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        lines = ["usage: tinykeras COMMAND [ARGS]", "", "commands:"]
+        lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
+        print("\n".join(lines), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    return module.main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

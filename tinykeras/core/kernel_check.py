@@ -1,0 +1,81 @@
+"""Debug mode ``TINYKERAS_CHECK_KERNELS=1``: every kernel call of a
+non-reference backend is checked against the NumPy kernel.
+
+When the mode is on, :func:`tinykeras.core.registry.set_backend` (and every
+rebuild) fills ``ACTIVE`` with wrapped kernels: each call copies its inputs
+to NumPy, runs the backend's kernel, runs the NumPy kernel on the copies
+and compares.  The first disagreement raises :class:`KernelMismatchError`
+naming the backend, the op, the inputs and what differs.  When the mode is
+off nothing is wrapped, so it costs nothing.  Ops without a NumPy kernel
+(``to_numpy`` too) run unchecked.
+
+Tolerances: shapes and dtypes exactly, ints and bools exactly, floats
+within ``RTOL`` and ``ATOL`` times the largest magnitude of the expected
+values (NaN equal to NaN).
+
+>>> import numpy as np
+>>> numpy_kernels = {"to_numpy": lambda x: x, "exp": np.exp}
+>>> table = checked("mirror", {"to_numpy": lambda x: x, "exp": lambda x: np.exp(x) + 1e-3},
+...                 numpy_kernels)
+>>> try:
+...     table["exp"](np.zeros(2))
+... except KernelMismatchError as exc:
+...     print(exc)
+TINYKERAS_CHECK_KERNELS: backend 'mirror' disagrees with NumPy on op 'exp' (inputs: (2,) float64; params: {}): 2 of 2 values differ; at index (0,) the kernel gives 1.001, NumPy 1.0
+"""
+import functools
+
+import numpy as np
+
+RTOL = {"float16": 1e-2, "float32": 1e-4, "float64": 1e-9}
+ATOL = {"float16": 1e-2, "float32": 1e-5, "float64": 1e-9}
+
+
+class KernelMismatchError(AssertionError):
+    """A backend's kernel gave something else than the NumPy reference kernel."""
+
+
+def checked(backend, table, reference):
+    """A copy of ``table`` whose kernels check themselves against ``reference``."""
+    to_numpy = table.get("to_numpy", np.asarray)
+    return {op: _wrap(backend, op, fn, reference[op], to_numpy)
+            if op in reference and op != "to_numpy" else fn for op, fn in table.items()}
+
+
+def _wrap(backend, op, fn, ref, to_numpy):
+    @functools.wraps(fn)
+    def kernel(*xs, **params):
+        host = [np.array(x, copy=True) for x in xs] if op == "asarray" else \
+            [np.array(to_numpy(x), copy=True) for x in xs]  # before: kernels may update in place
+        out = fn(*xs, **params)
+        try:
+            with np.errstate(all="ignore"):
+                expected = np.asarray(ref(*host, **params))
+        except Exception:
+            return out  # not a valid case for the reference: nothing to compare
+        problem = _compare(np.asarray(to_numpy(out)), expected)
+        if problem:
+            shapes = ", ".join(f"{x.shape} {x.dtype}" for x in host) or "none"
+            raise KernelMismatchError(f"TINYKERAS_CHECK_KERNELS: backend {backend!r} disagrees with "
+                                      f"NumPy on op {op!r} (inputs: {shapes}; params: {params!r}): "
+                                      f"{problem}")
+        return out
+    return kernel
+
+
+def _compare(got, expected):
+    if got.shape != expected.shape:
+        return f"output shape {got.shape}, NumPy gives {expected.shape}"
+    if got.dtype != expected.dtype:
+        return f"output dtype {got.dtype}, NumPy gives {expected.dtype}"
+    if expected.dtype.kind in "fc":
+        scale = float(np.max(np.abs(expected), initial=1.0, where=np.isfinite(expected)))
+        name = expected.dtype.name if expected.dtype.name in RTOL else "float64"
+        close = np.isclose(got, expected, rtol=RTOL[name], atol=ATOL[name] * scale, equal_nan=True)
+    else:
+        close = got == expected
+    if np.all(close):
+        return None
+    idx = np.unravel_index(int(np.argmin(np.reshape(close, -1))), close.shape)
+    return (f"{int(np.size(close) - np.count_nonzero(close))} of {close.size} values differ; at index "
+            f"{tuple(int(i) for i in idx)} the kernel gives {got[idx]}, NumPy {expected[idx]}")

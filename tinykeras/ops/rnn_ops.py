@@ -1,0 +1,309 @@
+"""Recurrent ops: one time step of each cell, and whole-sequence recurrences.
+
+The cell math (``lstm_step``, ``gru_step``, ``simple_rnn_step``) is written
+once, with operators that Tensors and NumPy arrays share; the cells of
+``tk.layers`` call it with ``tk.ops`` activations.  The recurrences run it
+over a whole sequence and are composite ops, so every backend gets them
+(a loop of primitives) and a backend may fuse them: the NumPy backend runs
+the same loops on raw arrays (``backends/numpy_rnn.py``).
+
+* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H | C]``;
+* ``gru_sequence(xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after)`` -> ``H``;
+* ``simple_rnn_sequence(xz, h0, recurrent_kernel, mask)`` -> ``H``.
+
+``xz`` is the input projection ``x @ kernel + input_bias`` of every step
+(one big matmul, done by the layer), ``mask`` a bool ``(batch, time)``
+array (False: the step is skipped and the states carried through), and
+``H``/``C`` are the state sequences ``(batch, time, units)``.  One op gives
+one array: the LSTM's two state sequences are concatenated on the last
+axis.  Each backward rule is another composite op (``*_sequence_grad``,
+BPTT), whose one output packs every gradient into a flat vector that the
+rule slices.  Activations are tanh and sigmoid (Keras's defaults); layers
+with other activations loop over ``*_step`` instead.
+
+>>> import numpy as np, tinykeras as tk
+>>> xz, h0 = tk.ops.ones((2, 5, 8)), tk.ops.zeros((2, 2))
+>>> out = lstm_sequence(xz, h0, h0, tk.ops.zeros((2, 8)), tk.Tensor(np.ones((2, 5), bool)))
+>>> out.shape                     # (batch, time, 2 * units): hidden states, then cell states
+(2, 5, 4)
+"""
+import functools
+from types import SimpleNamespace
+
+import numpy as np
+
+from ..core import autograd
+from ..core.tensor import Tensor
+from ..core.primitives import where as _where
+from .dispatch import composite
+from .nn_ops import sigmoid as _sigmoid
+from .shape_ops import concatenate as _concatenate, stack as _stack
+
+__all__ = ["lstm_step", "gru_step", "simple_rnn_step", "lstm_sequence", "gru_sequence",
+           "simple_rnn_sequence"]
+
+# What the loops below need beyond operators, for Tensors (the composites)
+# and for NumPy arrays (``backends/numpy_rnn.py`` passes its own).
+TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, where=_where, stack=_stack,
+                            concatenate=_concatenate)
+
+
+# -- one step of each cell ------------------------------------------------
+
+def lstm_step(z, c, activation, recurrent_activation):
+    """LSTM update from the pre-activations ``z = x W + h U + b`` (gates i, f, c, o
+    along the last axis); returns ``(h, c)``.
+
+    >>> import tinykeras as tk
+    >>> h, c = lstm_step(tk.ops.zeros((1, 4)), tk.ops.ones((1, 1)), tk.ops.tanh, tk.ops.sigmoid)
+    >>> round(c.item(), 3), round(h.item(), 3)      # c = 0.5 * 1 + 0.5 * tanh(0)
+    (0.5, 0.231)
+    """
+    u = c.shape[-1]
+    s = recurrent_activation(z)
+    c = s[..., u:2 * u] * c + s[..., :u] * activation(z[..., 2 * u:3 * u])
+    return s[..., 3 * u:] * activation(c), c
+
+
+def gru_step(xz, h, recurrent_kernel, recurrent_bias, activation, recurrent_activation, reset_after,
+             h_in=None):
+    """GRU update (gates z, r, h) from the input projection ``xz = x W + b_in``.
+
+    ``reset_after``: the candidate is ``act(x_h + r * (h U_h + b_rh))``, else
+    ``act(x_h + (r * h) U_h)``.  ``recurrent_bias`` may be None; ``h_in`` (default
+    ``h``) is the state that meets the recurrent kernel (``h`` with recurrent dropout).
+
+    >>> import tinykeras as tk
+    >>> gru_step(tk.ops.zeros((1, 3)), tk.ops.ones((1, 1)), tk.ops.zeros((1, 3)), None,
+    ...          tk.ops.tanh, tk.ops.sigmoid, True).item()   # h = 0.5 * 1 + 0.5 * tanh(0)
+    0.5
+    """
+    u, h_in = h.shape[-1], h if h_in is None else h_in
+    if reset_after:
+        rec = h_in @ recurrent_kernel
+        if recurrent_bias is not None:
+            rec = rec + recurrent_bias
+        zr = recurrent_activation(xz[..., :2 * u] + rec[..., :2 * u])
+        hh = activation(xz[..., 2 * u:] + zr[..., u:] * rec[..., 2 * u:])
+    else:
+        zr = recurrent_activation(xz[..., :2 * u] + h_in @ recurrent_kernel[:, :2 * u])
+        hh = activation(xz[..., 2 * u:] + (zr[..., u:] * h_in) @ recurrent_kernel[:, 2 * u:])
+    z = zr[..., :u]
+    return z * h + (1 - z) * hh
+
+
+def simple_rnn_step(xz, h, recurrent_kernel, activation):
+    """``act(x W + b + h U)``.
+
+    >>> import tinykeras as tk
+    >>> simple_rnn_step(tk.ops.zeros((1, 1)), tk.ops.ones((1, 1)), tk.ops.ones((1, 1)), None).item()
+    1.0
+    """
+    out = xz + h @ recurrent_kernel
+    return activation(out) if activation is not None else out
+
+
+# -- the forward loops (NumPy or Tensors) -----------------------------------
+
+def scan(xp, step, xz, states, mask):
+    """Run ``step(xz_t, states) -> new states`` over the time axis; masked
+    steps keep their states.  Returns the state sequences concatenated on
+    the last axis."""
+    seqs = [[] for _ in states]
+    for t in range(xz.shape[1]):
+        new = step(xz[:, t], states)
+        if mask is not None:
+            keep = mask[:, t:t + 1]
+            new = [xp.where(keep, n, s) for n, s in zip(new, states)]
+        states = new
+        for seq, s in zip(seqs, states):
+            seq.append(s)
+    parts = [xp.stack(seq, 1) for seq in seqs]
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts, -1)
+
+
+def lstm_forward(xp, xz, h0, c0, recurrent_kernel, mask):
+    step = lambda x, s: lstm_step(x + s[0] @ recurrent_kernel, s[1], xp.tanh, xp.sigmoid)
+    return scan(xp, step, xz, [h0, c0], mask)
+
+
+def gru_forward(xp, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
+    step = lambda x, s: [gru_step(x, s[0], recurrent_kernel, recurrent_bias, xp.tanh, xp.sigmoid,
+                                  reset_after)]
+    return scan(xp, step, xz, [h0], mask)
+
+
+def simple_rnn_forward(xp, xz, h0, recurrent_kernel, mask):
+    return scan(xp, lambda x, s: [simple_rnn_step(x, s[0], recurrent_kernel, xp.tanh)], xz, [h0], mask)
+
+
+# -- backpropagation through time (NumPy or Tensors) -------------------------
+
+def _previous(xp, h0, seq):
+    """The state before each step: ``[h0, H_0, ..., H_{T-2}]`` along time."""
+    return xp.concatenate([h0[:, None], seq[:, :-1]], 1)
+
+
+def _through_mask(xp, mask, t, *grads):
+    """Split each state gradient into the part that reaches step ``t``'s
+    update and the part a masked step passes straight back."""
+    if mask is None:
+        return grads, None
+    keep = mask[:, t:t + 1]
+    return [xp.where(keep, g, 0) for g in grads], [xp.where(keep, 0, g) for g in grads]
+
+
+def _outer(a, b):
+    """``sum over batch and time of a_t^T b_t``: (B, T, m), (B, T, n) -> (m, n)."""
+    return a.reshape((-1, a.shape[-1])).T @ b.reshape((-1, b.shape[-1]))
+
+
+def _pack(xp, *arrays):
+    return xp.concatenate([a.reshape((-1,)) for a in arrays], 0)
+
+
+def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
+    u = h0.shape[-1]
+    hs, cs = out[..., :u], out[..., u:]
+    hp, cp = _previous(xp, h0, hs), _previous(xp, c0, cs)
+    pre = xz + hp @ recurrent_kernel
+    s, cand, tc = xp.sigmoid(pre), xp.tanh(pre[..., 2 * u:3 * u]), xp.tanh(cs)
+    i, f, o = s[..., :u], s[..., u:2 * u], s[..., 3 * u:]
+    a = o * (1 - tc * tc)
+    k = xp.concatenate([cand * i * (1 - i), cp * f * (1 - f), i * (1 - cand * cand), tc * o * (1 - o)], -1)
+    dh, dc, dzs = h0 * 0, c0 * 0, []
+    for t in reversed(range(xz.shape[1])):
+        (dh, dc), passed = _through_mask(xp, mask, t, dh + g[:, t, :u], dc + g[:, t, u:])
+        dcn = dc + dh * a[:, t]
+        dz = xp.concatenate([dcn, dcn, dcn, dh], -1) * k[:, t]
+        dzs.append(dz)
+        dh, dc = dz @ recurrent_kernel.T, dcn * f[:, t]
+        if passed is not None:
+            dh, dc = dh + passed[0], dc + passed[1]
+    dzs = xp.stack(dzs[::-1], 1)
+    return _pack(xp, dzs, dh, dc, _outer(hp, dzs))
+
+
+def gru_backward(xp, g, out, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
+    u = h0.shape[-1]
+    hp = _previous(xp, h0, out)
+    if reset_after:
+        rec = hp @ recurrent_kernel + recurrent_bias
+        zr = xp.sigmoid(xz[..., :2 * u] + rec[..., :2 * u])
+        r = zr[..., u:]
+        hh = xp.tanh(xz[..., 2 * u:] + r * rec[..., 2 * u:])
+    else:
+        zr = xp.sigmoid(xz[..., :2 * u] + hp @ recurrent_kernel[:, :2 * u])
+        r = zr[..., u:]
+        hh = xp.tanh(xz[..., 2 * u:] + (r * hp) @ recurrent_kernel[:, 2 * u:])
+    z = zr[..., :u]
+    kz, kh = (hp - hh) * z * (1 - z), (1 - z) * (1 - hh * hh)
+    kr = kh * rec[..., 2 * u:] * r * (1 - r) if reset_after else None
+    k_rec = xp.concatenate([kz, kr, kh * r], -1) if reset_after else None
+    dh, per_step = h0 * 0, []
+    for t in reversed(range(xz.shape[1])):
+        (dh,), passed = _through_mask(xp, mask, t, dh + g[:, t])
+        if reset_after:   # dxz and d(h U + b) are dh times fixed factors: only dh is kept
+            per_step.append(dh)
+            new = dh * z[:, t] + (xp.concatenate([dh, dh, dh], -1) * k_rec[:, t]) @ recurrent_kernel.T
+        else:
+            dah = dh * kh[:, t]
+            drh = dah @ recurrent_kernel[:, 2 * u:].T
+            dzr = xp.concatenate([dh * kz[:, t], drh * hp[:, t] * r[:, t] * (1 - r[:, t])], -1)
+            per_step.append(xp.concatenate([dzr, dah], -1))
+            new = dh * z[:, t] + dzr @ recurrent_kernel[:, :2 * u].T + drh * r[:, t]
+        dh = new if passed is None else new + passed[0]
+    per_step = xp.stack(per_step[::-1], 1)
+    if reset_after:
+        dh3 = xp.concatenate([per_step] * 3, -1)
+        dxz, drec = dh3 * xp.concatenate([kz, kr, kh], -1), dh3 * k_rec
+        return _pack(xp, dxz, dh, _outer(hp, drec), drec.sum((0, 1)))
+    d_u = xp.concatenate([_outer(hp, per_step[..., :2 * u]), _outer(r * hp, per_step[..., 2 * u:])], 1)
+    return _pack(xp, per_step, dh, d_u, recurrent_bias * 0)
+
+
+def simple_rnn_backward(xp, g, out, xz, h0, recurrent_kernel, mask):
+    a = 1 - out * out
+    dh, das = h0 * 0, []
+    for t in reversed(range(xz.shape[1])):
+        (dh,), passed = _through_mask(xp, mask, t, dh + g[:, t])
+        da = dh * a[:, t]
+        das.append(da)
+        dh = da @ recurrent_kernel.T if passed is None else da @ recurrent_kernel.T + passed[0]
+    das = xp.stack(das[::-1], 1)
+    return _pack(xp, das, dh, _outer(_previous(xp, h0, out), das))
+
+
+# -- the composite ops --------------------------------------------------------
+
+def _unpack(flat, shapes):
+    out, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        out.append(flat[start:start + n].reshape(shape))
+        start += n
+    return out
+
+
+def _vjp_rule(fn):
+    """Backward rule of a backward op: differentiate its composite (used only
+    for gradients of gradients, e.g. by the test-suite)."""
+    def rule(g, o, *inputs, **params):
+        leaves = [t.detach() for t in inputs]
+        wrt = [x for x, t in zip(leaves, inputs) if t.requires_grad]
+        for x in wrt:
+            x.requires_grad = True
+        prev, autograd.GRAD_ENABLED[0] = autograd.GRAD_ENABLED[0], True
+        try:
+            grads = iter(autograd.grad(fn(*leaves, **params), wrt, g))
+        finally:
+            autograd.GRAD_ENABLED[0] = prev
+        return tuple(next(grads) if t.requires_grad else None for t in inputs)
+    return rule
+
+
+def _samples(kind, grad=False):
+    """Small cases (batch 2, time 3, units 2) with and without masked steps."""
+    def sample(rng):
+        from ..testing.samples import values
+        b, t, u = 2, 3, 2
+        gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[kind]
+        cases = []
+        for mask, extra in [(np.ones((b, t), bool), {}), (np.array([[1, 0, 1], [0, 1, 1]], bool), {})]:
+            weights = [values(rng, (b, t, gates * u)), values(rng, (b, u))]
+            weights += [values(rng, (b, u))] if kind == "lstm" else []
+            weights += [values(rng, (u, gates * u)) * 0.5]
+            weights += [values(rng, (gates * u,))] if kind == "gru" else []
+            variants = [{"reset_after": True}, {"reset_after": False}] if kind == "gru" else [{}]
+            for params in variants:
+                inputs = weights + [mask]
+                if grad:
+                    out = FORWARD[kind](TENSOR_NS, *[Tensor(x) for x in inputs], **params).numpy()
+                    inputs = [values(rng, out.shape), out] + inputs
+                cases.append((inputs, dict(extra, **params)))
+        return cases
+    return sample
+
+
+def _declare(kind, n_inputs, params=()):
+    """The forward op ``<kind>_sequence`` and its backward op ``<kind>_sequence_grad``."""
+    forward, backward = FORWARD[kind], BACKWARD[kind]
+    grad_fn = functools.partial(backward, TENSOR_NS)
+    grad_fn.__doc__ = f"BPTT for ``{kind}_sequence``: every gradient, packed into one flat vector."
+    grad_op = composite(f"{kind}_sequence_grad", n_inputs + 2, params, rule=_vjp_rule(grad_fn),
+                        sample=_samples(kind, grad=True))(grad_fn)
+
+    def rule(g, o, *inputs, **kw):
+        flat = grad_op(g, o, *inputs, **kw)
+        return tuple(_unpack(flat, [x.shape for x in inputs[:-1]])) + (None,)
+
+    fn = functools.partial(forward, TENSOR_NS)
+    fn.__doc__ = f"The {kind} recurrence over a whole sequence (see the module docstring)."
+    return composite(f"{kind}_sequence", n_inputs, params, rule=rule, sample=_samples(kind))(fn)
+
+
+FORWARD = {"lstm": lstm_forward, "gru": gru_forward, "simple_rnn": simple_rnn_forward}
+BACKWARD = {"lstm": lstm_backward, "gru": gru_backward, "simple_rnn": simple_rnn_backward}
+lstm_sequence = _declare("lstm", 5)
+gru_sequence = _declare("gru", 5, ("reset_after",))
+simple_rnn_sequence = _declare("simple_rnn", 4)

@@ -1,0 +1,318 @@
+"""Layers to Keras-style configs and back, checking everything on the way in.
+
+``serialize_layer(layer)`` gives Keras 3's shape::
+
+    {"class_name": "Dense", "registered_name": null,
+     "config": {"name": "dense", "units": 3, ...},
+     "build_config": {"input_shape": [null, 4]}}
+
+``deserialize_layer(config)`` rebuilds the layer.  Before any constructor
+runs, the config is checked: class names are looked up only in
+:mod:`tinykeras.saving.registry` (never imported), names that look like
+module paths or code are refused, ``Lambda`` is refused, strings that would
+name a file or URL are refused, shapes and integers are bounded.  While
+layers build, every Variable is charged to a :class:`ParameterBudget`
+*before* it is allocated, so a ``Dense(10**12)`` fails without using memory.
+Any other error a constructor raises becomes a :class:`FileFormatError`.
+
+>>> import tinykeras as tk
+>>> config = serialize_layer(tk.layers.Dense(3, name="d"))
+>>> config["class_name"], config["config"]["units"]
+('Dense', 3)
+>>> deserialize_layer(config).units
+3
+>>> deserialize_layer({"class_name": "Dense", "config": {"units": 10**12}},
+...                   build_shape=(None, 4))
+Traceback (most recent call last):
+...
+tinykeras.saving.errors.FileFormatError: layer 'dense...
+"""
+import contextlib
+import inspect
+import math
+import re
+
+import numpy as np
+
+from . import registry
+from .errors import FileFormatError, UnsafeContentError, excerpt
+
+MAX_PARAMS = 2 ** 28            # parameters a config alone may allocate (no file to bound it)
+MAX_DIM = 2 ** 31 - 1           # any dimension
+MAX_TENSOR_ELEMENTS = 2 ** 24   # elements of one sample of any input or intermediate tensor
+MAX_INT = 2 ** 53               # any integer in a config
+MAX_STRING = 2 ** 16            # characters of any string in a config
+MAX_DEPTH = 64
+LAYER_KEYS = {"class_name", "config", "registered_name", "module", "build_config", "name",
+              "inbound_nodes", "compile_config"}
+DTYPES = {"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+          "uint16", "uint32", "uint64", "bool"}
+SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape"}
+# A string under one of these keys would name something to read at load time
+# (Keras's CVE-2025-12058: a vocabulary file path; CVE-2026-1462: a SavedModel).
+PATH_KEYS = {"vocabulary", "filepath", "path", "file", "filename", "url", "uri", "saved_model",
+             "model_path", "directory", "fname", "origin"}
+_BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
+
+
+class ParameterBudget:
+    """Counts elements of the Variables created while it is active and
+    refuses, before allocation, one that would pass ``limit`` (the weights a
+    file stores when ``from_file``, else a cap for configs)."""
+
+    def __init__(self, limit, from_file):
+        self.limit, self.left, self.from_file = limit, limit, from_file
+
+    def charge(self, shape, name):
+        dims = [int(d) for d in shape]
+        size = math.prod(dims)
+        if size <= self.left and min(dims, default=0) >= 0:
+            self.left -= size
+            return
+        if self.from_file:
+            raise FileFormatError(f"the architecture needs more than the {self.limit} parameters stored "
+                                  f"in the file (weight {name!r} of shape {dims} does not fit); "
+                                  "refused before allocating it")
+        raise FileFormatError(f"weight {name!r} of shape {dims} would bring the model past {self.limit} "
+                              "parameters (the limit for a config; pass max_params= to raise it); "
+                              "refused before allocating it")
+
+
+@contextlib.contextmanager
+def parameter_budget(limit, from_file=False):
+    """Charge every Variable made inside the block to one budget (an outer
+    budget, if one is already active, stays in charge)."""
+    from ..variables import ALLOCATION_BUDGET
+    if ALLOCATION_BUDGET.get() is not None:
+        yield ALLOCATION_BUDGET.get()
+        return
+    token = ALLOCATION_BUDGET.set(ParameterBudget(limit, from_file))
+    try:
+        yield ALLOCATION_BUDGET.get()
+    finally:
+        ALLOCATION_BUDGET.reset(token)
+
+
+# -- writing ---------------------------------------------------------------
+def to_json(value, where, depth=0):
+    """``value`` with tuples as lists and NumPy scalars/arrays as Python
+    values; anything else that JSON cannot hold raises a ValueError naming
+    ``where`` (a config must be data, never code)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where}: the config is nested more than {MAX_DEPTH} levels deep")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            raise ValueError(f"{where}: {value} cannot be saved (JSON has no NaN or Infinity)")
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return to_json(value.tolist(), where, depth + 1)
+    if isinstance(value, (list, tuple)):
+        return [to_json(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{where}: config keys must be strings, got {sorted(map(repr, value))}")
+        return {k: to_json(v, f"{where}.{k}", depth + 1) for k, v in value.items()}
+    raise ValueError(f"{where} is a {type(value).__name__} ({excerpt(value, 60)}), which a model file "
+                     "cannot hold: get_config() must return JSON data (numbers, strings, lists, dicts); "
+                     "serialize objects with their module's serialize()")
+
+
+def serialize_layer(layer):
+    """Keras-style config of ``layer`` (models included)."""
+    from ..models import Functional, Sequential
+    cls = type(layer)
+    if cls is registry.builtins("layers").get("Lambda"):
+        raise ValueError(f"Layer {layer.name!r}: a Lambda layer cannot be saved, its function is "
+                         f"Python code; {registry.HOW_TO_REGISTER}")
+    out = {"class_name": cls.__name__,
+           "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
+           "registered_name": registry._NAMES.get(cls)}
+    shape = getattr(layer, "_build_input_shape", None)
+    if layer.built and shape is not None and not isinstance(layer, (Functional, Sequential)):
+        out["build_config"] = {"input_shape": to_json(shape, f"{layer.name!r} build shape")}
+    return out
+
+
+# -- reading ---------------------------------------------------------------
+def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=None,
+                      from_file=False):
+    """Rebuild a layer (or model) from ``serialize_layer``'s output.
+
+    ``custom_objects`` maps names to classes the caller trusts;
+    ``max_params`` bounds the parameters the config may create (default
+    :data:`MAX_PARAMS`; ``from_file``: it is the number a file stores);
+    ``build_shape`` builds an unbuilt layer.
+    """
+    with registry.custom_object_scope(custom_objects), \
+            parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
+        layer = _deserialize(config, custom_objects, "layer")
+        if build_shape is not None and not layer.built:
+            _build(layer, build_shape, f"layer {layer.name!r}")
+        return layer
+
+
+def _deserialize(config, custom_objects, where):
+    from ..layers.layer import Layer
+    from ..models import Sequential
+    check_object(config, where, LAYER_KEYS)
+    check_values({k: v for k, v in config.items() if k != "config"}, where)
+    inner = config["config"]
+    name = inner.get("name")
+    if name is not None:
+        where = f"layer {excerpt(name)}"
+    cls = registry.resolve(config["class_name"], "layers", config.get("registered_name"),
+                           custom_objects, base=Layer)
+    check_values(inner, where, top=True)
+    try:
+        if cls is Sequential:
+            layer = _sequential(inner, custom_objects, where)
+        elif "custom_objects" in inspect.signature(cls.from_config).parameters:
+            layer = cls.from_config(dict(inner), custom_objects=custom_objects)
+        else:
+            layer = cls.from_config(dict(inner))
+    except FileFormatError:
+        raise
+    except Exception as exc:  # a hostile config may trip anything in a constructor
+        raise FileFormatError(f"{where} ({config['class_name']}) rejected its config: "
+                              f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    build = config.get("build_config")
+    if build is not None and not layer.built:
+        if not isinstance(build, dict) or set(build) != {"input_shape"}:
+            raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}}")
+        _build(layer, build["input_shape"], where)
+    return layer
+
+
+def _sequential(config, custom_objects, where):
+    """Sequential.from_config, but each layer's output shape is checked
+    before the next layer runs (shape inference may allocate)."""
+    from ..layers.core.input_layer import InputLayer
+    from ..models import Sequential
+    specs = config.get("layers")
+    if not isinstance(specs, list):
+        raise FileFormatError(f"{where}: a Sequential config needs a list of layers")
+    layers = [_deserialize(spec, custom_objects, f"{where} layer {i}") for i, spec in enumerate(specs)]
+    if layers and isinstance(layers[0], InputLayer):
+        x = layers[0].output
+        for layer in layers[1:]:
+            x = layer(x)
+            check_tensor_shape(x.shape, f"{where}: the output of layer {layer.name!r}")
+    return Sequential(layers, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def _build(layer, shape, where):
+    shape = decode_shape(shape, where)
+    for leaf in _shape_leaves(shape):
+        check_tensor_shape(leaf, f"{where}: build shape")
+    try:
+        layer._maybe_build(shape)
+    except FileFormatError:
+        raise
+    except Exception as exc:
+        raise FileFormatError(f"{where}: building it for input shape {shape} failed: "
+                              f"{type(exc).__name__}: {str(exc)[:300]}") from None
+
+
+def decode_shape(value, where):
+    """JSON back to shapes: a list of ints/None is a shape tuple; lists of
+    those and dicts of those keep their structure."""
+    if isinstance(value, (list, tuple)) and all(d is None or _is_int(d) for d in value):
+        return tuple(value)
+    if isinstance(value, list):
+        return [decode_shape(v, where) for v in value]
+    if isinstance(value, dict):
+        return {k: decode_shape(v, where) for k, v in value.items()}
+    raise FileFormatError(f"{where}: {excerpt(value)} is not a shape")
+
+
+def _shape_leaves(shape):
+    if isinstance(shape, tuple):
+        return [shape]
+    items = shape.values() if isinstance(shape, dict) else shape
+    return [leaf for item in items for leaf in _shape_leaves(item)]
+
+
+def _is_int(x):
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def check_tensor_shape(shape, where):
+    """A (batch, ...) shape: at most 8 dims, each None or 0..MAX_DIM, and at
+    most MAX_TENSOR_ELEMENTS elements per sample."""
+    if not isinstance(shape, (tuple, list)) or len(shape) > 8 or \
+            not all(d is None or (_is_int(d) and 0 <= d <= MAX_DIM) for d in shape):
+        raise FileFormatError(f"{where}: {excerpt(shape)} is not a shape of at most 8 dimensions "
+                              f"between 0 and {MAX_DIM}")
+    size = int(np.prod([d for d in shape[1:] if d is not None], dtype=object))
+    if size > MAX_TENSOR_ELEMENTS:
+        raise FileFormatError(f"{where}: shape {list(shape)} has {size} elements per sample, more than "
+                              f"the limit of {MAX_TENSOR_ELEMENTS}")
+
+
+def check_object(config, where, allowed):
+    """A ``{"class_name": str, "config": dict, ...}`` object with only ``allowed`` keys."""
+    if not isinstance(config, dict):
+        raise FileFormatError(f"{where}: expected an object with 'class_name' and 'config', "
+                              f"got {type(config).__name__}")
+    extra = set(config) - allowed
+    if extra or "class_name" not in config or not isinstance(config.get("config"), dict):
+        problem = f"unexpected keys {sorted(extra)}" if extra else "needs 'class_name' and a 'config' object"
+        raise FileFormatError(f"{where}: {problem}")
+    registry.check_name(config["class_name"])
+    if config.get("registered_name") is not None:
+        registry.check_name(config["registered_name"], "registered_name")
+    if not isinstance(config.get("module", ""), (str, type(None))):
+        raise FileFormatError(f"{where}: 'module' must be a string")
+
+
+def check_values(value, where, top=False, depth=0):
+    """Walk a config: JSON types only, bounded numbers and strings, class
+    names checked wherever they appear, no file paths, sane names, dtypes
+    and shapes."""
+    if depth > MAX_DEPTH:
+        raise FileFormatError(f"{where}: nested more than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        if "class_name" in value:
+            registry.check_name(value["class_name"])
+            if value.get("registered_name") is not None:
+                registry.check_name(value["registered_name"], "registered_name")
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise FileFormatError(f"{where}: keys must be strings")
+            here = f"{where}: config[{key!r}]"
+            if key in PATH_KEYS and isinstance(item, str):
+                raise UnsafeContentError(f"{here} is a string ({excerpt(item)}); a file path or URL in a "
+                                         "model file is never read: store the values themselves")
+            if top:
+                _check_top_key(key, item, here)
+            if key != "inbound_nodes":  # graph_config decodes and checks calls itself
+                check_values(item, here, depth=depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            check_values(item, where, depth=depth + 1)
+    elif isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise FileFormatError(f"{where}: a string of {len(value)} characters (limit {MAX_STRING})")
+    elif _is_int(value):
+        if abs(value) > MAX_INT:
+            raise FileFormatError(f"{where}: integer {excerpt(value)} is out of range")
+    elif not (value is None or isinstance(value, (bool, float))):
+        raise FileFormatError(f"{where}: {type(value).__name__} is not a JSON value")
+
+
+def _check_top_key(key, value, where):
+    if key == "name" and (not isinstance(value, str) or not 0 < len(value) <= 256
+                          or _BAD_NAME.search(value) or value in (".", "..")):
+        raise FileFormatError(f"{where}: a layer name must be 1 to 256 characters without '/', "
+                              f"'\\' or control characters, got {excerpt(value)}")
+    if key == "dtype" and value is not None and (not isinstance(value, str) or value not in DTYPES):
+        raise FileFormatError(f"{where}: dtype {excerpt(value)} is not one of {', '.join(sorted(DTYPES))}")
+    if key == "trainable" and not isinstance(value, bool):
+        raise FileFormatError(f"{where}: trainable must be true or false")
+    if key in SHAPE_KEYS and value is not None:
+        shape = [None] + list(value) if key in ("input_shape", "shape") and isinstance(value, list) else value
+        check_tensor_shape(shape, where)

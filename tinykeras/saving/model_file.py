@@ -1,0 +1,259 @@
+"""Whole models in one safetensors file (or a directory for sharing).
+
+``save_model(model, "m.safetensors")`` stores every weight as a tensor
+(named by layer path), the optimizer's state as ``optimizer/<i>/<name>``
+tensors, and in ``__metadata__`` (strings only, as safetensors requires):
+``format`` = ``"tinykeras"``, ``format_version``, ``tinykeras_version``,
+``content`` = ``"model"``, ``architecture`` (the Keras-style config as
+JSON), and, for a compiled model, ``compile_config`` (JSON) and
+``optimizer_iterations``.  ``save_model(model, "dir/")`` writes the same
+file as ``dir/model.safetensors`` plus ``dir/config.json`` (the metadata as
+readable JSON) and a ``dir/README.md`` model card.  See docs/file-format.md.
+
+``load_model`` validates the whole header first, rebuilds the architecture
+under a parameter budget equal to the number of weights the file really
+stores, requires the tensors to be exactly the ones the architecture
+needs, then (``compile=True``) compiles and restores the optimizer state.
+
+>>> import os, tempfile, numpy as np, tinykeras as tk
+>>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])
+>>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+>>> model.save(path)
+>>> again = load_model(path)
+>>> x = np.ones((1, 3), "float32")
+>>> np.array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+True
+"""
+import os
+import warnings
+
+from . import safe_json, safetensors_io
+from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
+from .layer_config import check_values, deserialize_layer, serialize_layer, to_json
+from .registry import custom_object_scope
+from .weights_file import (OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign, match, optimizer_paths,
+                           weight_paths)
+
+FORMAT, FORMAT_VERSION = "tinykeras", "1"
+MODEL_FILE, CONFIG_FILE, CARD_FILE = "model.safetensors", "config.json", "README.md"
+NEVER_READ = (".keras", ".h5", ".hdf5", ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".npz",
+              ".npy", ".joblib", ".pb")
+MAX_ARCHITECTURE_BYTES = 16 * 2 ** 20
+
+
+# -- saving ----------------------------------------------------------------
+def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
+    """Save ``model`` to ``*.safetensors``, or to a directory when
+    ``filepath`` ends with ``/`` or is an existing directory."""
+    path = os.fspath(filepath)
+    if kwargs:
+        raise TypeError(f"save_model: unexpected arguments {sorted(kwargs)}")
+    directory = path.endswith(("/", os.sep)) or os.path.isdir(path)
+    if not directory and (path.endswith(WEIGHTS_SUFFIX) or not path.endswith(".safetensors")):
+        hint = "use save_weights() for weights only" if path.endswith(WEIGHTS_SUFFIX) else \
+            "tinykeras saves models as .safetensors files (never .keras/.h5 archives or pickles)"
+        raise ValueError(f"Invalid filepath {path!r}: it must end in `.safetensors` or name a "
+                         f"directory (ending in '/'); {hint}")
+    if not model.built:
+        raise ValueError(f"Model {model.name!r} is not built: call it on data or build() it first")
+    metadata, tensors = pack(model, include_optimizer)
+    if not directory:
+        safetensors_io.write_file(path, tensors, metadata, overwrite=overwrite)
+        return
+    os.makedirs(path, exist_ok=True)
+    target = os.path.join(path, MODEL_FILE)
+    safetensors_io.write_file(target, tensors, metadata, overwrite=overwrite)
+    config = {k: (safe_json.loads(v) if k in ("architecture", "compile_config") else v)
+              for k, v in metadata.items()}
+    _write_text(os.path.join(path, CONFIG_FILE), _pretty(config), overwrite)
+    from .inspect import model_card
+    _write_text(os.path.join(path, CARD_FILE), model_card(model, metadata, tensors), overwrite)
+
+
+def pack(model, include_optimizer=True):
+    """``(metadata, tensors)`` for ``model``: what :func:`save_model` writes."""
+    from .. import __version__
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "tinykeras_version": __version__,
+                "content": "model", "architecture": safe_json.dumps(serialize_layer(model))}
+    tensors = {name: v.numpy() for name, v in weight_paths(model)}
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and getattr(model, "compiled", False) and optimizer is not None:
+        metadata["compile_config"] = safe_json.dumps(compile_config(model))
+        if optimizer.built:
+            state = {name: v.numpy() for name, v in optimizer_paths(optimizer)}
+            clash = sorted(set(state) & set(tensors))
+            if clash:
+                raise ValueError(f"Model {model.name!r}: weight paths {clash} clash with the optimizer's")
+            tensors.update(state)
+            metadata["optimizer_iterations"] = str(int(optimizer.iterations.numpy()))
+    return metadata, tensors
+
+
+def compile_config(model):
+    """The arguments of ``model.compile`` as JSON data (objects serialized)."""
+    from .. import losses, metrics, optimizers
+    args = model._compile_args
+
+    def tree(value, serialize):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple)):
+            return [tree(v, serialize) for v in value]
+        if isinstance(value, dict):
+            return {k: tree(v, serialize) for k, v in value.items()}
+        return serialize(value)
+    config = {"optimizer": optimizers.serialize(model.optimizer),
+              "loss": tree(args.get("loss"), losses.serialize),
+              "loss_weights": args.get("loss_weights"),
+              "metrics": tree(args.get("metrics"), metrics.serialize)}
+    return to_json(config, "compile config")
+
+
+def _pretty(value):
+    import json
+    return json.dumps(value, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def _write_text(path, text, overwrite):
+    safetensors_io.atomic_write(path, lambda f: f.write(text.encode("utf-8")), overwrite=overwrite)
+
+
+# -- loading ---------------------------------------------------------------
+def read_model_metadata(filepath):
+    """``(path, header, architecture, compile_config)`` of a model file or
+    directory, all validated (nothing is built)."""
+    path = os.fspath(filepath)
+    lowered = path.lower().rstrip("/" + os.sep)
+    if lowered.endswith(NEVER_READ):
+        raise UnsafeContentError(f"{path}: tinykeras never reads {os.path.splitext(lowered)[1]} files "
+                                 "(archives and pickles can run code); load a .safetensors file")
+    config = None
+    if os.path.isdir(path):
+        config = _read_config_json(os.path.join(path, CONFIG_FILE))
+        path = _member(path, MODEL_FILE)
+    header = safetensors_io.read_header(path)
+    meta = dict(header.metadata)
+    if config is not None:
+        if "architecture" in meta and safe_json.loads(meta["architecture"]) != config.get("architecture"):
+            warnings.warn(f"{path}: {CONFIG_FILE} disagrees with the architecture stored in the "
+                          "weights file; using the stored one", stacklevel=3)
+        for key in ("format", "format_version", "architecture", "compile_config"):
+            if key not in meta and key in config:
+                meta[key] = config[key] if isinstance(config[key], str) else safe_json.dumps(config[key])
+    if meta.get("format") != FORMAT:
+        raise FileFormatError(f"{path}: not a tinykeras model file (format is "
+                              f"{excerpt(meta.get('format'))}, expected 'tinykeras')")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise FileFormatError(f"{path}: format_version {excerpt(meta.get('format_version'))} is not "
+                              f"supported (this tinykeras reads version {FORMAT_VERSION})")
+    if "architecture" not in meta:
+        hint = "; it is a weights file: use model.load_weights()" if meta.get("content") == "weights" else ""
+        raise FileFormatError(f"{path}: missing architecture (no 'architecture' metadata){hint}")
+    architecture = safe_json.loads(meta["architecture"], max_bytes=MAX_ARCHITECTURE_BYTES)
+    compile_cfg = meta.get("compile_config")
+    compile_cfg = None if compile_cfg is None else safe_json.loads(compile_cfg, "compile_config JSON")
+    if not isinstance(architecture, dict) or not isinstance(compile_cfg, (dict, type(None))):
+        raise FileFormatError(f"{path}: the architecture and compile_config must be JSON objects")
+    return path, header, architecture, compile_cfg
+
+
+def _member(folder, name):
+    """``folder/name``, refusing a link that leads outside ``folder``."""
+    path = os.path.join(folder, name)
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    if os.path.commonpath([real, root]) != root:
+        raise UnsafeContentError(f"{path}: is a link to {real}, outside the model directory")
+    if not os.path.isfile(real):
+        raise FileFormatError(f"{folder}: a model directory needs {name}")
+    return path
+
+
+def _read_config_json(path):
+    if not os.path.exists(path):
+        return None
+    path = _member(os.path.dirname(path), os.path.basename(path))
+    with open(path, "rb") as f:
+        data = f.read(MAX_ARCHITECTURE_BYTES + 1)
+    config = safe_json.loads(data, f"{path}", max_bytes=MAX_ARCHITECTURE_BYTES)
+    if not isinstance(config, dict):
+        raise FileFormatError(f"{path}: must hold a JSON object")
+    return config
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, max_params=None):
+    """Load a model saved by :func:`save_model`.
+
+    ``custom_objects`` maps names to classes you trust (as in Keras);
+    ``compile=False`` skips the compile configuration and optimizer state.
+    ``safe_mode`` is accepted for Keras compatibility: tinykeras never loads
+    code, so there is no unsafe mode.  Raises a :class:`FileFormatError`
+    subclass for any problem in the file.
+    """
+    from ..models import Model
+    path, header, architecture, compile_cfg = read_model_metadata(filepath)
+    weights = {n: i for n, i in header.tensors.items() if not n.startswith(OPTIMIZER_PREFIX)}
+    budget = sum(info.size for info in weights.values())
+    if max_params is not None and budget > max_params:
+        raise FileFormatError(f"{path}: {budget} parameters is more than max_params={max_params}")
+    model = deserialize_layer(architecture, custom_objects, max_params=budget, from_file=True)
+    if not isinstance(model, Model):
+        raise FileFormatError(f"{path}: the architecture is a {type(model).__name__}, not a model")
+    try:
+        expected = dict(weight_paths(model))
+    except ValueError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+    report = match(expected, weights)
+    if not report.ok:
+        raise WeightsMismatchError(f"{path}: the tensors contradict the architecture: {report}")
+    assign(expected, header, path, report.loaded)
+    if compile and compile_cfg is not None:
+        with custom_object_scope(custom_objects):
+            _compile(model, compile_cfg, path)
+            _restore_optimizer(model, header, path)
+    return model
+
+
+def _compile(model, config, path):
+    from .. import losses, metrics, optimizers
+    keys = {"optimizer", "loss", "loss_weights", "metrics"}
+    if set(config) - keys:
+        raise FileFormatError(f"{path}: compile_config must be an object with keys {sorted(keys)}")
+    check_values(config, f"{path}: compile_config")
+
+    def tree(value, deserialize):
+        if isinstance(value, dict) and "class_name" in value:
+            return deserialize(value)
+        if isinstance(value, dict):
+            return {k: tree(v, deserialize) for k, v in value.items()}
+        if isinstance(value, list):
+            return [tree(v, deserialize) for v in value]
+        return value
+    try:
+        model.compile(optimizer=optimizers.deserialize(config.get("optimizer") or "rmsprop"),
+                      loss=tree(config.get("loss"), losses.deserialize),
+                      loss_weights=config.get("loss_weights"),
+                      metrics=tree(config.get("metrics"), metrics.deserialize))
+    except FileFormatError:
+        raise
+    except Exception as exc:
+        raise FileFormatError(f"{path}: compile_config is not usable: {type(exc).__name__}: "
+                              f"{str(exc)[:300]}") from None
+
+
+def _restore_optimizer(model, header, path):
+    stored = {n: i for n, i in header.tensors.items() if n.startswith(OPTIMIZER_PREFIX)}
+    if not stored:
+        return
+    optimizer = model.optimizer
+    try:
+        if not optimizer.built:
+            optimizer.build(model.trainable_weights)
+        expected = dict(optimizer_paths(optimizer))
+    except Exception as exc:
+        raise FileFormatError(f"{path}: the optimizer cannot be rebuilt: {type(exc).__name__}: "
+                              f"{str(exc)[:300]}") from None
+    report = match(expected, stored)
+    if not report.ok:
+        raise WeightsMismatchError(f"{path}: the optimizer state does not match the optimizer "
+                                   f"{type(optimizer).__name__}: {report}")
+    assign(expected, header, path, report.loaded)

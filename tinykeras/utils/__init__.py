@@ -1,0 +1,7 @@
+"""Utilities with the ``keras.utils`` interface."""
+
+from tinykeras.utils.data_utils import get_file
+from tinykeras.utils.numerical_utils import set_random_seed, to_categorical
+from tinykeras.utils.progbar import Progbar
+
+__all__ = ["get_file", "to_categorical", "set_random_seed", "Progbar"]
