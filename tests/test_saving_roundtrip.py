@@ -16,8 +16,10 @@ import tinykeras as tk
 from tinykeras.saving import UnknownObjectError, registry
 from tinykeras.saving.layer_config import deserialize_layer, serialize_layer
 
-# Layer name -> (constructor kwargs, input shapes without the batch axis).
-# Layers not listed are tried with no arguments on a few common shapes.
+L = tk.layers
+# Layer name -> (constructor kwargs, or a function making the layer; input
+# shapes without the batch axis).  Layers not listed are tried with no
+# arguments on a few common shapes; RNN cells are saved inside an RNN.
 CASES = {
     "Dense": ({"units": 3, "activation": "relu"}, [(4,)]),
     "Activation": ({"activation": "tanh"}, [(4,)]),
@@ -62,9 +64,16 @@ CASES = {
     "LeakyReLU": ({"negative_slope": 0.2}, [(4,)]),
     "PReLU": ({}, [(4,)]),
     "Softmax": ({"axis": -1}, [(4,)]),
+    "RNN": (lambda: L.RNN(L.SimpleRNNCell(3), return_sequences=True), [(5, 4)]),
+    "SimpleRNNCell": (lambda: L.RNN(L.SimpleRNNCell(3)), [(5, 4)]),
+    "LSTMCell": (lambda: L.RNN(L.LSTMCell(3)), [(5, 4)]),
+    "GRUCell": (lambda: L.RNN(L.GRUCell(3)), [(5, 4)]),
+    "StackedRNNCells": (lambda: L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)])), [(5, 4)]),
+    "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), [(5, 4)]),
+    "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(2)), [(5, 4)]),
 }
 INTEGER_INPUTS = {"Embedding", "CategoryEncoding"}
-BASES = {"Merge"}  # abstract base classes exported by tk.layers
+BASES = {"Merge", "Wrapper"}  # abstract base classes exported by tk.layers
 GUESS_SHAPES = [[(4,)], [(6, 4)], [(6, 6, 4)], [(4, 4, 4, 2)], [(4,), (4,)], [(6, 4), (6, 4)]]
 
 
@@ -82,7 +91,8 @@ def _model_for(name):
         try:
             dtype = "int32" if name in INTEGER_INPUTS else "float32"
             inputs = [tk.Input(s, dtype=dtype) for s in shapes]
-            out = cls(**kwargs)(inputs if len(inputs) > 1 else inputs[0])
+            layer = kwargs() if callable(kwargs) else cls(**kwargs)
+            out = layer(inputs if len(inputs) > 1 else inputs[0])
             model = tk.Model(inputs, out)
             model.predict_on_batch(_inputs(name, shapes, np.random.default_rng(0)))
             return model, shapes

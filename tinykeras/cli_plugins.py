@@ -3,10 +3,9 @@
 >>> import io, contextlib
 >>> out = io.StringIO()
 >>> with contextlib.redirect_stdout(out):
-...     main([])
-0
->>> "numpy" in out.getvalue()
-True
+...     status = main([])
+>>> status, "numpy" in out.getvalue()
+(0, True)
 """
 import argparse
 import json
@@ -34,7 +33,8 @@ def collect():
                                                    if p not in registry.KERNELS.get(name, {})]}
                      for name, info in sorted(registry.BACKENDS.items())},
         "plugins": [vars(info) for info in registry.plugins()],
-        "failed": dict(registry.FAILED),
+        "failed": {name: {"dist": registry.pm.dists.get(name, "registered at run time"), "error": reason}
+                   for name, reason in registry.FAILED.items()},
     }
 
 
@@ -55,8 +55,10 @@ def main(argv=None):
         print(f"  {name:<10} from {info['plugin']}: {info['kernels']} kernels{missing}; {info['device']}")
     print("plugins:")
     for info in data["plugins"]:
+        n = len(info["kernels"])
+        kernels = f"kernels {info['kernels'] or '-'}" if n <= 4 else f"{n} kernels"
         print(f"  {info['name']} ({info['dist']}): backends {info['backends'] or '-'}, "
-              f"{len(info['kernels'])} kernels, ops added {info['ops'] or '-'}, "
+              f"{kernels}, ops added {info['ops'] or '-'}, "
               f"serializables {info['serializables'] or '-'}")
         for item in info["shadowed"]:
             print(f"    overrides {item}")
@@ -64,6 +66,6 @@ def main(argv=None):
             print("    kernels: " + ", ".join(info["kernels"]))
     if data["failed"]:
         print("failed to load:")
-        for name, reason in data["failed"].items():
-            print(f"  {name}: {reason}")
+        for name, info in data["failed"].items():
+            print(f"  {name} ({info['dist']}): {info['error']}")
     return 0

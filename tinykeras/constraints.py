@@ -35,7 +35,8 @@ class Constraint:
 class MaxNorm(Constraint):
     """Rescale slices whose L2 norm along ``axis`` exceeds ``max_value`` (default 2, axis 0).
 
-    >>> MaxNorm(1.0)(ops.convert_to_tensor([[3.0], [4.0]])).numpy().ravel().astype(float).round(4).tolist()
+    >>> w = MaxNorm(1.0)(ops.convert_to_tensor([[3.0], [4.0]]))
+    >>> w.numpy().ravel().astype(float).round(4).tolist()
     [0.6, 0.8]
     """
 
@@ -85,7 +86,8 @@ class MinMaxNorm(Constraint):
     """Move norms along ``axis`` into ``[min_value, max_value]`` at ``rate``:
     ``desired = rate * clip(norm, min, max) + (1 - rate) * norm``.
 
-    >>> MinMaxNorm(0.0, 1.0)(ops.convert_to_tensor([[3.0], [4.0]])).numpy().ravel().astype(float).round(4).tolist()
+    >>> w = MinMaxNorm(0.0, 1.0)(ops.convert_to_tensor([[3.0], [4.0]]))
+    >>> w.numpy().ravel().astype(float).round(4).tolist()
     [0.6, 0.8]
     """
 

@@ -63,6 +63,11 @@ class Variable(Tensor):
         self._trainable = bool(flag)
         self.requires_grad = bool(flag) and self.data.dtype.kind in "fc"
 
+    def numpy(self):
+        """A copy of the values, as Keras's ``Variable.numpy()`` (optimizers
+        update the buffer in place, so a live view would change under you)."""
+        return np.array(super().numpy())
+
     @property
     def value(self):
         """The Variable itself (Keras code reads ``variable.value``)."""

@@ -25,6 +25,9 @@ def pythonify_logs(logs):
         if isinstance(value, dict):
             result.update(pythonify_logs(value))
             continue
+        if isinstance(value, (list, tuple)):
+            result[key] = value  # e.g. predict's batch outputs: several arrays
+            continue
         if hasattr(value, "numpy") and not isinstance(value, np.generic):
             value = value.numpy()  # a tinykeras Tensor
         if np.ndim(value) == 0:

@@ -9,8 +9,19 @@ every other plugin can override it.
 
 When are hooks called?  Each hook runs once per plugin, when the kernel
 table is (re)built: at import time for the built-in and entry-point
-plugins, and again whenever a plugin is registered or unregistered.
-Per-op dispatch never calls pluggy: ``a + b`` looks its kernel up in a dict.
+plugins, and again whenever a plugin is registered or unregistered.  In
+each rebuild the four hooks run in this order: ops, backends, kernels,
+serializables (so a kernel may be given for an op that another plugin
+declares).  Per-op dispatch never calls pluggy: ``a + b`` looks its kernel
+up in a dict.
+
+Which backends does a plugin support?  Those it gives kernels for:
+``register("opencl", "snake", fn)`` makes op ``snake`` run natively on
+``opencl``.  Only a plugin that *provides* a backend (a new kind of array)
+implements ``tinykeras_register_backends``.  On a backend with no kernel
+for an op, the op's composite runs (an op without one raises
+NotImplementedError there).  Kernels for a backend that may not be
+installed belong behind an import guard (``try: import tinykeras_opencl``).
 
 Precedence.  Hook implementations run in pluggy's order: ``tryfirst``
 plugins first, then ordinary plugins (the most recently registered first),
@@ -66,8 +77,9 @@ def tinykeras_register_ops(register):
     with existing ops (used when a backend has no kernel for it), an
     optional backward rule ``rule(g, out, *inputs, **params) -> grads``,
     and a ``sample`` function the test-suite uses to draw inputs.  Ops are
-    then callable as ``tk.ops.<name>`` through ``tinykeras.core.registry.call``.
-    Declaring a name that already exists is an error.
+    then callable as ``tinykeras.core.apply(name, tensors, params)``; a
+    plugin usually wraps that in a function of its own.  Declaring a name
+    that already exists (a core op, another plugin's, or twice) is an error.
     """
 
 

@@ -35,18 +35,27 @@ class KernelMismatchError(AssertionError):
     """A backend's kernel gave something else than the NumPy reference kernel."""
 
 
-def checked(backend, table, reference):
-    """A copy of ``table`` whose kernels check themselves against ``reference``."""
+def checked(backend, table, reference, n_inputs=None):
+    """A copy of ``table`` whose kernels check themselves against ``reference``.
+
+    ``n_inputs`` maps op names to their number of array inputs (-1: all
+    positional arguments, the default); further positional arguments are
+    parameters (``full(shape, value, dtype)``) and are passed as they are.
+    """
     to_numpy = table.get("to_numpy", np.asarray)
-    return {op: _wrap(backend, op, fn, reference[op], to_numpy)
+    n_inputs = n_inputs or {}
+    return {op: _wrap(backend, op, fn, reference[op], to_numpy, n_inputs.get(op, -1))
             if op in reference and op != "to_numpy" else fn for op, fn in table.items()}
 
 
-def _wrap(backend, op, fn, ref, to_numpy):
+def _wrap(backend, op, fn, ref, to_numpy, n_inputs):
+    convert = np.asarray if op == "asarray" else to_numpy
+
     @functools.wraps(fn)
     def kernel(*xs, **params):
-        host = [np.array(x, copy=True) for x in xs] if op == "asarray" else \
-            [np.array(to_numpy(x), copy=True) for x in xs]  # before: kernels may update in place
+        n = len(xs) if n_inputs < 0 else n_inputs
+        # copied before the kernel runs: some kernels update their inputs in place
+        host = [np.array(convert(x), copy=True) for x in xs[:n]] + list(xs[n:])
         out = fn(*xs, **params)
         try:
             with np.errstate(all="ignore"):
@@ -55,7 +64,7 @@ def _wrap(backend, op, fn, ref, to_numpy):
             return out  # not a valid case for the reference: nothing to compare
         problem = _compare(np.asarray(to_numpy(out)), expected)
         if problem:
-            shapes = ", ".join(f"{x.shape} {x.dtype}" for x in host) or "none"
+            shapes = ", ".join(f"{x.shape} {x.dtype}" for x in host[:n]) or "none"
             raise KernelMismatchError(f"TINYKERAS_CHECK_KERNELS: backend {backend!r} disagrees with "
                                       f"NumPy on op {op!r} (inputs: {shapes}; params: {params!r}): "
                                       f"{problem}")

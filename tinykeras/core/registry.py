@@ -217,7 +217,11 @@ def _reject(plugin, reason):
 def _activate(name):
     _state["backend"] = name
     ACTIVE.clear()
-    ACTIVE.update(KERNELS.get(name, {}))
+    table = KERNELS.get(name, {})
+    if name != "numpy" and _config.check_kernels():  # debug mode: see kernel_check.py
+        from .kernel_check import checked
+        table = checked(name, table, KERNELS.get("numpy", {}), {o: d.n_inputs for o, d in OPS.items()})
+    ACTIVE.update(table)
     for callback in _on_rebuild:
         callback()
 
@@ -317,7 +321,8 @@ def plugins():
     """One PluginInfo per registered plugin (what ``tinykeras plugins`` prints)."""
     infos = {}
     for name, _plugin in pm.list_name_plugin():
-        infos[name] = PluginInfo(name, pm.dists.get(name, "tinykeras (built in)"))
+        default = "tinykeras (built in)" if name == "numpy" else "registered at run time"
+        infos[name] = PluginInfo(name, pm.dists.get(name, default))
     for backend, info in BACKENDS.items():
         infos[info["plugin"]].backends.append(backend)
     for (backend, op), plugin in sorted(PROVIDERS.items()):

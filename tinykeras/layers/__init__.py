@@ -36,3 +36,5 @@ from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSamp
 from .regularization import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
                             Resizing)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+                  TimeDistributed, Wrapper)

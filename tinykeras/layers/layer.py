@@ -267,8 +267,14 @@ class Layer:
             masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
             mask = masks[0] if len(masks) == 1 else (masks if any(m is not None for m in masks) else None)
         out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None:
-            for out in flatten(outputs):
+        outs = flatten(outputs)
+        if isinstance(out_mask, (list, tuple)) and isinstance(outputs, (list, tuple)) \
+                and len(out_mask) == len(outs):  # one mask per output (e.g. RNN with return_state)
+            for out, m in zip(outs, out_mask):
+                if m is not None:
+                    out._keras_mask = m
+        elif out_mask is not None:
+            for out in outs:
                 out._keras_mask = out_mask
 
     def _convert_input(self, x):

@@ -190,4 +190,5 @@ class LossFunctionWrapper(Loss):
         return cls(**config)
 
     def __repr__(self):
-        return f"<{type(self).__name__}({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"
+        fn = getattr(self.fn, "__name__", self.fn)
+        return f"<{type(self).__name__}({fn}, kwargs={self._fn_kwargs})>"

@@ -20,7 +20,7 @@ from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, Categor
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError,
                          MeanSquaredLogarithmicError, RootMeanSquaredError)
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,  # noqa: E402
+from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,
                       kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                       mean_squared_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)

@@ -51,7 +51,14 @@ def moveaxis(x, source, destination):
     (3, 4, 2)
     """
     x = convert_to_tensor(x)
-    return x.transpose(tuple(np.moveaxis(np.arange(x.ndim), source, destination)))
+    source = [a % x.ndim for a in ((source,) if isinstance(source, int) else source)]
+    destination = [a % x.ndim for a in ((destination,) if isinstance(destination, int) else destination)]
+    if len(source) != len(destination):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} differ in length")
+    order = [a for a in range(x.ndim) if a not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return x.transpose(tuple(order))
 
 
 def expand_dims(x, axis):

@@ -31,8 +31,9 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     """The optimizer described by ``config`` (class names are case-insensitive).
 
-    >>> deserialize({"class_name": "adam", "config": {"learning_rate": 0.5}}).get_config()["learning_rate"]
-    0.5
+    >>> opt = deserialize({"class_name": "adam", "config": {"learning_rate": 0.5}})
+    >>> type(opt).__name__, opt.get_config()["learning_rate"]
+    ('Adam', 0.5)
     """
     obj = serialization.deserialize(config, ALL_OBJECTS_DICT, "optimizer", custom_objects,
                                     case_insensitive=True)

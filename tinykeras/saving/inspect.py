@@ -20,7 +20,7 @@ format: tinykeras, version 1 (model), written by tinykeras ...
 model: tiny (Sequential)
 layer          class          parameters
 ----------------------------------------------------------------------
-input_layer    InputLayer     (None, 3)
+input_layer...  InputLayer     (None, 3)
 d              Dense          8
 ----------------------------------------------------------------------
 total parameters: 8 (32 B) in 2 tensors

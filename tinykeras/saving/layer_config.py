@@ -28,6 +28,7 @@ Traceback (most recent call last):
 tinykeras.saving.errors.FileFormatError: layer 'dense...
 """
 import contextlib
+import contextvars
 import inspect
 import math
 import re
@@ -147,15 +148,26 @@ def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=
     :data:`MAX_PARAMS`; ``from_file``: it is the number a file stores);
     ``build_shape`` builds an unbuilt layer.
     """
-    with registry.custom_object_scope(custom_objects), \
-            parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
-        layer = _deserialize(config, custom_objects, "layer")
-        if build_shape is not None and not layer.built:
-            _build(layer, build_shape, f"layer {layer.name!r}")
-        return layer
+    nested = _NESTED.get()
+    token = _NESTED.set(True)
+    try:
+        with registry.custom_object_scope(custom_objects), \
+                parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
+            layer = _deserialize(config, custom_objects, "layer", use_build_config=not nested)
+            if build_shape is not None and not layer.built:
+                _build(layer, build_shape, f"layer {layer.name!r}")
+            return layer
+    finally:
+        _NESTED.reset(token)
 
 
-def _deserialize(config, custom_objects, where):
+# True while a layer is being deserialized: a layer deserialized inside
+# another one's from_config (a wrapper's inner layer, an RNN's cell) is built
+# by its parent, so its build_config is not used.
+_NESTED = contextvars.ContextVar("tinykeras_deserializing", default=False)
+
+
+def _deserialize(config, custom_objects, where, use_build_config=False):
     from ..layers.layer import Layer
     from ..models import Sequential
     check_object(config, where, LAYER_KEYS)
@@ -180,9 +192,9 @@ def _deserialize(config, custom_objects, where):
         raise FileFormatError(f"{where} ({config['class_name']}) rejected its config: "
                               f"{type(exc).__name__}: {str(exc)[:300]}") from None
     build = config.get("build_config")
-    if build is not None and not layer.built:
-        if not isinstance(build, dict) or set(build) != {"input_shape"}:
-            raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}}")
+    if build is not None and (not isinstance(build, dict) or set(build) != {"input_shape"}):
+        raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}}")
+    if build is not None and use_build_config and not layer.built:
         _build(layer, build["input_shape"], where)
     return layer
 

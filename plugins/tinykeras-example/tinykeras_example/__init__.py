@@ -11,7 +11,8 @@ group ``tinykeras`` (see ``pyproject.toml``):
   ``tryfirst=True``, to show precedence.
 
 >>> import tinykeras as tk, tinykeras_example as tke
->>> tke.snake([0.0, 1.0], alpha=1.0).numpy().round(4).tolist()
+>>> y = tke.snake([0.0, 1.0], alpha=1.0)          # a float32 Tensor
+>>> [round(v, 4) for v in y.numpy().tolist()]
 [0.0, 1.7081]
 >>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(4), tke.Snake(alpha=0.5)])
 """

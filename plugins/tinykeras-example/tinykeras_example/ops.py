@@ -15,8 +15,6 @@ three things, all declared in :data:`SNAKE`:
 The NumPy kernel (:func:`snake_numpy`) is the reference that every other
 backend's kernel is tested against.
 
->>> import tinykeras as tk
->>> from tinykeras.core import registry
 >>> SNAKE.name, SNAKE.params
 ('snake', ('alpha',))
 >>> snake_numpy(np.array([0.0, 1.0]), alpha=1.0).round(4).tolist()
@@ -35,7 +33,7 @@ def snake(x, alpha=1.0):
     Runs the active backend's ``snake`` kernel, or the composite if the
     backend has none; differentiable either way.
 
-    >>> snake([0.0, 1.0]).numpy().round(4).tolist()
+    >>> snake(np.array([0.0, 1.0])).numpy().round(4).tolist()  # float64 in, float64 out
     [0.0, 1.7081]
     """
     alpha = float(alpha)

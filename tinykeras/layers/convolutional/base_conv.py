@@ -165,7 +165,7 @@ class BaseConv(Layer):
         return (input_shape[0],) + out + (channels,) if last else (input_shape[0], channels) + out
 
     def get_config(self):
-        config = super().get_config()
+        config = {"activity_regularizer": None, **super().get_config()}
         config.update({key: getattr(self, key) for key in self._config_keys})
         config["activation"] = activations.serialize(self.activation)
         config["use_bias"] = self.use_bias

@@ -164,10 +164,10 @@ class BaseRandomLayer(BaseImageLayer):
     def _rng(self):
         return self.seed_generator.next()
 
-    def _range(self, name, factor, lowest=-math.inf, highest=math.inf, symmetric=True):
+    def _range(self, name, factor, lowest=-math.inf, highest=math.inf):
         """A factor as (lower, upper): one number f means (-f, f)."""
         if isinstance(factor, (int, float)):
-            lower, upper = (-abs(factor), abs(factor)) if symmetric else (factor, factor)
+            lower, upper = -abs(factor), abs(factor)
         elif isinstance(factor, (tuple, list)) and len(factor) == 2:
             lower, upper = factor
         else:
@@ -297,18 +297,26 @@ class RandomTranslation(_RandomAffine):
 
 class RandomContrast(BaseRandomLayer):
     """``RandomContrast(factor, value_range=(0, 255), seed=None)``: per image,
-    ``(x - mean) * c + mean`` with ``c`` in ``[1 - lower, 1 + upper]`` (one
-    number f: ``[1 - f, 1 + f]``), the mean per channel; clipped to ``value_range``."""
+    ``(x - mean) * c + mean`` with the mean per channel and ``c`` drawn in
+    ``[1 - lower, 1 + upper]``, then clipped to ``value_range``.
+
+    As in Keras 3: one number ``f`` in [0, 1] means ``(lower, upper) = (0, f)``;
+    a pair is sorted.
+    """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if isinstance(factor, (int, float)) and 0 <= factor <= 1:
+            factor = (0.0, float(factor))
+        elif isinstance(factor, (tuple, list)) and len(factor) == 2 and factor[0] <= 1 and factor[1] >= 0:
+            factor = tuple(sorted(float(f) for f in factor))
+        else:
+            raise ValueError(f"RandomContrast {self.name!r}: the `factor` argument should be a number (or a "
+                             f"list of two numbers) in the range [0, 1]. Received: factor={factor!r}")
         self.factor, self.value_range = factor, tuple(value_range)
-        self._bounds = self._range("factor", factor, 0.0, math.inf, symmetric=False)
-        if self._bounds[0] > 1:
-            raise ValueError(f"RandomContrast {self.name!r}: the lower factor must be in [0, 1], got {factor!r}")
 
     def _transform(self, x, training):
-        lower, upper = self._bounds
+        lower, upper = self.factor
         c = self._rng().uniform(1.0 - lower, 1.0 + upper, size=(x.shape[0], 1, 1, 1)).astype(x.dtype)
         mean = ops.mean(x, axis=(1, 2), keepdims=True)
         return ops.clip((x - mean) * Tensor(c) + mean, self.value_range[0], self.value_range[1])
