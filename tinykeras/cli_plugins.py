@@ -67,5 +67,6 @@ def main(argv=None):
     if data["failed"]:
         print("failed to load:")
         for name, info in data["failed"].items():
-            print(f"  {name} ({info['dist']}): {info['error']}")
+            error = info["error"].removeprefix(f"{name}: ").replace("\n", "\n    ")
+            print(f"  {name} ({info['dist']}): {error}")
     return 0

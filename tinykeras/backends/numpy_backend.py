@@ -72,6 +72,16 @@ def _divide(x, y):
         return np.divide(x, y)
 
 
+def _array_result(ufunc):
+    """NumPy ufuncs turn 0-d results into scalars (np.float32); a backend
+    array must stay an ndarray (it is written in place, passed to __array__)."""
+    def kernel(*args):
+        out = ufunc(*args)
+        return out if type(out) is np.ndarray else np.asarray(out)
+    kernel.__name__ = getattr(ufunc, "__name__", "kernel")
+    return kernel
+
+
 KERNELS = {
     "asarray": np.asarray,
     "to_numpy": lambda x: x,
@@ -101,6 +111,8 @@ KERNELS = {
     "matmul": np.matmul,
 }
 
+KERNELS.update({op: _array_result(fn) for op, fn in KERNELS.items()
+                if isinstance(fn, np.ufunc) or fn in (_divide, _erf_same_dtype)})
 
 @hookimpl(trylast=True)
 def tinykeras_register_backends(register):

@@ -5,8 +5,8 @@ The loops are the ops' own (``rnn_ops.lstm_forward``, ``lstm_backward``...),
 run with NumPy functions instead of ``tk.ops``: one kernel call per
 sequence instead of a dozen dispatched ops per time step, so the Python
 overhead per step is a few NumPy calls.  A mask with no False is dropped
-(no ``where`` per step); sigmoid is ``0.5 * tanh(x / 2) + 0.5``, one
-overflow-free NumPy call.
+(no ``where`` per step); sigmoid and tanh are computed with ``exp``, which
+NumPy runs about twice as fast as ``tanh`` in float32.
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> KERNELS["lstm_sequence"](xz, h0, h0, np.zeros((1, 4), np.float32), np.ones((1, 3), bool)).shape
@@ -18,8 +18,37 @@ import numpy as np
 
 from ..ops import rnn_ops
 
-NUMPY_NS = SimpleNamespace(tanh=np.tanh, sigmoid=lambda x: 0.5 * np.tanh(0.5 * x) + 0.5, where=np.where,
-                           stack=np.stack, concatenate=np.concatenate)
+
+def _sigmoid(x):
+    """``1 / (1 + exp(-x))``, in place on one temporary (exp overflows to inf: fine)."""
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+    e += 1
+    return np.reciprocal(e, out=e)
+
+
+def _tanh(x):
+    """``2 * sigmoid(2x) - 1``: NumPy's float32 exp is about twice as fast as its tanh."""
+    s = _sigmoid(2 * x)
+    s *= 2
+    s -= 1
+    return s
+
+
+def _lstm_gates(z):
+    """sigmoid on the i, f, o quarters and tanh on the c quarter, with one exp."""
+    u = z.shape[-1] // 4
+    scale = np.ones(z.shape[-1], z.dtype)
+    scale[2 * u:3 * u] = 2
+    s = _sigmoid(z * scale)
+    g = s[..., 2 * u:3 * u]
+    g *= 2
+    g -= 1
+    return s
+
+
+NUMPY_NS = SimpleNamespace(tanh=_tanh, sigmoid=_sigmoid, lstm_gates=_lstm_gates, where=np.where, stack=np.stack,
+                           concatenate=np.concatenate)
 
 
 def _kernel(fn):

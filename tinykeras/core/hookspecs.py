@@ -31,7 +31,9 @@ shown by ``python -m tinykeras plugins``.  Two plugins giving the same kernel
 at the same priority is a conflict: the first still wins and a
 ``RuntimeWarning`` names both plugins.
 
-Example, a complete plugin that makes ``relu`` faster on NumPy::
+Example, a complete plugin that replaces the NumPy ``relu`` kernel (the
+``tinykeras-example`` distribution in ``plugins/`` is a fuller one, with an
+op, its kernels and a layer; ``docs/plugins.md`` walks through it)::
 
     import numpy as np
     from tinykeras import hookimpl
@@ -42,7 +44,8 @@ Example, a complete plugin that makes ``relu`` faster on NumPy::
 
 Errors.  A plugin that raises while importing or while running a hook, that
 registers a kernel for an op nobody declared, gives a kernel that is not
-callable, or declares an op name twice, is skipped as a whole: a
+callable or whose signature cannot take the op's inputs and parameters, or
+declares an op name that is already declared, is skipped as a whole: a
 ``RuntimeWarning`` names it and the reason, and the table is rebuilt without
 it.  ``python -m tinykeras plugins`` lists such failures.
 """
@@ -63,7 +66,7 @@ def tinykeras_register_backends(register):
 
     A backend's arrays must have ``.shape`` (tuple of ints) and ``.dtype``
     (a NumPy dtype).  It must supply a kernel for every *primitive* op (see
-    ``tinykeras.core.registry.PRIMITIVES``); ``tk.backend.set_backend``
+    ``tinykeras.core.registry.primitives()``); ``tk.backend.set_backend``
     refuses a backend with missing primitives and lists them.
     """
 
@@ -72,9 +75,10 @@ def tinykeras_register_backends(register):
 def tinykeras_register_ops(register):
     """Declare new ops: ``register(OpDef(...))``.
 
-    An :class:`tinykeras.core.registry.OpDef` gives the op's name, how many
-    tensor inputs it takes, an optional composite implementation written
-    with existing ops (used when a backend has no kernel for it), an
+    An ``OpDef`` (:class:`tinykeras.core.registry.OpDef`) gives the op's
+    name, how many tensor inputs it takes, its parameters, an optional
+    composite implementation written with existing ops (used when a
+    backend has no kernel for it), an
     optional backward rule ``rule(g, out, *inputs, **params) -> grads``,
     and a ``sample`` function the test-suite uses to draw inputs.  Ops are
     then callable as ``tinykeras.core.apply(name, tensors, params)``; a
@@ -124,5 +128,7 @@ def tinykeras_register_serializables(register):
 
     Registered layers, losses, metrics, initializers and the like are
     saved as ``"package>ClassName"`` and looked up by that name (never by
-    module path) when a file is loaded.
+    module path) when a file is loaded.  ``package`` defaults to the
+    plugin's name.  Import the classes inside the hook, so that a plugin
+    module stays cheap to import.
     """

@@ -44,15 +44,22 @@ __all__ = ["lstm_step", "gru_step", "simple_rnn_step", "lstm_sequence", "gru_seq
 
 # What the loops below need beyond operators, for Tensors (the composites)
 # and for NumPy arrays (``backends/numpy_rnn.py`` passes its own).
-TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, where=_where, stack=_stack,
-                            concatenate=_concatenate)
+def _lstm_gates(z):
+    """sigmoid, sigmoid, tanh, sigmoid on the four quarters of the last axis."""
+    u = z.shape[-1] // 4
+    return _concatenate([_sigmoid(z[..., :2 * u]), z[..., 2 * u:3 * u].tanh(), _sigmoid(z[..., 3 * u:])], -1)
+
+
+TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, lstm_gates=_lstm_gates, where=_where,
+                            stack=_stack, concatenate=_concatenate)
 
 
 # -- one step of each cell ------------------------------------------------
 
-def lstm_step(z, c, activation, recurrent_activation):
+def lstm_step(z, c, activation, recurrent_activation, gates=None):
     """LSTM update from the pre-activations ``z = x W + h U + b`` (gates i, f, c, o
-    along the last axis); returns ``(h, c)``.
+    along the last axis); returns ``(h, c)``.  ``gates(z)``, if given, computes
+    all four gate activations at once (a fused shortcut).
 
     >>> import tinykeras as tk
     >>> h, c = lstm_step(tk.ops.zeros((1, 4)), tk.ops.ones((1, 1)), tk.ops.tanh, tk.ops.sigmoid)
@@ -60,8 +67,12 @@ def lstm_step(z, c, activation, recurrent_activation):
     (0.5, 0.231)
     """
     u = c.shape[-1]
-    s = recurrent_activation(z)
-    c = s[..., u:2 * u] * c + s[..., :u] * activation(z[..., 2 * u:3 * u])
+    if gates is None:
+        s, g = recurrent_activation(z), activation(z[..., 2 * u:3 * u])
+    else:
+        s = gates(z)
+        g = s[..., 2 * u:3 * u]
+    c = s[..., u:2 * u] * c + s[..., :u] * g
     return s[..., 3 * u:] * activation(c), c
 
 
@@ -123,7 +134,7 @@ def scan(xp, step, xz, states, mask):
 
 
 def lstm_forward(xp, xz, h0, c0, recurrent_kernel, mask):
-    step = lambda x, s: lstm_step(x + s[0] @ recurrent_kernel, s[1], xp.tanh, xp.sigmoid)
+    step = lambda x, s: lstm_step(x + s[0] @ recurrent_kernel, s[1], xp.tanh, None, xp.lstm_gates)
     return scan(xp, step, xz, [h0, c0], mask)
 
 
@@ -166,9 +177,8 @@ def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
     u = h0.shape[-1]
     hs, cs = out[..., :u], out[..., u:]
     hp, cp = _previous(xp, h0, hs), _previous(xp, c0, cs)
-    pre = xz + hp @ recurrent_kernel
-    s, cand, tc = xp.sigmoid(pre), xp.tanh(pre[..., 2 * u:3 * u]), xp.tanh(cs)
-    i, f, o = s[..., :u], s[..., u:2 * u], s[..., 3 * u:]
+    s, tc = xp.lstm_gates(xz + hp @ recurrent_kernel), xp.tanh(cs)
+    i, f, cand, o = s[..., :u], s[..., u:2 * u], s[..., 2 * u:3 * u], s[..., 3 * u:]
     a = o * (1 - tc * tc)
     k = xp.concatenate([cand * i * (1 - i), cp * f * (1 - f), i * (1 - cand * cand), tc * o * (1 - o)], -1)
     dh, dc, dzs = h0 * 0, c0 * 0, []

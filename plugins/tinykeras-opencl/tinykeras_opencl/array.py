@@ -8,10 +8,10 @@ so a training loop that makes the same shapes every step allocates no new
 device memory after the first step.
 
 >>> import numpy as np
->>> x = asarray(np.arange(6, dtype=np.float32).reshape(2, 3))   # doctest: +SKIP
+>>> x = asarray(np.arange(6, dtype=np.float32).reshape(2, 3))
 >>> x                                                            # doctest: +SKIP
 DeviceArray(shape=(2, 3), dtype=float32, device='pthread-AMD EPYC')
->>> to_numpy(x).sum()                                            # doctest: +SKIP
+>>> float(to_numpy(x).sum())
 15.0
 
 Kernels also need *views*: an array seen through an element offset and
@@ -95,7 +95,7 @@ def empty(shape, dtype, device=None):
 def asarray(value, dtype=None):
     """Copy a NumPy array (or anything ``np.asarray`` takes) to the device.
 
-    >>> asarray([1.0, 2.0]).dtype                # doctest: +SKIP
+    >>> asarray([1.0, 2.0]).dtype
     dtype('float64')
     """
     host = np.asarray(value, dtype=dtype, order="C")  # (ascontiguousarray would make 0-d 1-d)
@@ -117,7 +117,7 @@ def to_numpy(x):
 def full(shape, value, dtype):
     """An array of ``shape`` filled with ``value`` (``clEnqueueFillBuffer``).
 
-    >>> to_numpy(full((2,), 3, "int32"))         # doctest: +SKIP
+    >>> to_numpy(full((2,), 3, "int32"))
     array([3, 3], dtype=int32)
     """
     shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)

@@ -141,6 +141,7 @@ class BaseConv(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): in_channels})
 
     def call(self, inputs):
+        self.compute_output_shape(inputs.shape)  # a too-small input: an error naming the layer
         outputs = self._convolve(inputs)
         if self.bias is not None:
             bias = self.bias

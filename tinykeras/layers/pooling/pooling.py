@@ -35,6 +35,7 @@ class BasePooling(Layer):
         self.built = True
 
     def call(self, inputs):
+        self.compute_output_shape(inputs.shape)  # a too-small input: an error naming the layer
         return getattr(ops, self._op)(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
     def compute_output_shape(self, input_shape):
