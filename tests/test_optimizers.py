@@ -201,6 +201,14 @@ def test_updates_in_place_and_never_touch_caller_arrays():
     np.testing.assert_array_equal(shared, 0.0)
 
 
+def test_scalar_variables_update():
+    for name in ("SGD", "Adam", "RMSprop", "Lion"):
+        w = tk.Variable(1.0)
+        w.data = np.float32(1.0)  # a NumPy scalar (what 0-d ufunc results are) becomes a buffer
+        getattr(optimizers, name)(learning_rate=0.1).apply([tk.Tensor(np.float32(2.0))], [w])
+        assert w.numpy().shape == () and float(w.numpy()) < 0.95, name
+
+
 def test_slot_names_variables_and_iterations():
     w = tk.Variable(np.ones((2, 2), np.float32), name="kernel")
     w.path = "dense/kernel"

@@ -183,7 +183,8 @@ CASES = [
      "'dense/kernel': the model expects shape \\[3, 2\\], the file has shape \\[3, 3\\]"),
     ("missing_tensor", _set_tensor("dense/bias", None), FileFormatError, "more than the 6 parameters stored"),
     ("renamed_tensor", lambda b, o, c: craft.edit(b, o, lambda h: h.update({"dense/b": h.pop("dense/bias")})),
-     WeightsMismatchError, "1 missing from the file: 'dense/bias'; 1 in the file but not in the model: 'dense/b'"),
+     WeightsMismatchError,
+     "1 missing from the file: 'dense/bias'; 1 in the file but not in the model: 'dense/b'"),
     ("unexpected_tensor", _set_tensor("dense/extra", np.zeros(2, "float32")), WeightsMismatchError,
      "in the file but not in the model"),
     ("wrong_dtype", _set_tensor("dense/kernel", np.zeros((3, 2), "int32")), WeightsMismatchError,
@@ -217,9 +218,11 @@ CASES = [
         "class_name": "TFSMLayer", "config": {"name": "t", "filepath": str(c)}})),
      UnsafeContentError, "SavedModel"),
     ("cve_2026_1669_shape_bomb", _with_entry("dense/kernel", shape=[10 ** 6, 10 ** 6],
-                                             data_offsets=[8, 8 + 4 * 10 ** 12]), FileFormatError, "truncated"),
+                                             data_offsets=[8, 8 + 4 * 10 ** 12]),
+     FileFormatError, "truncated"),
     ("cve_2025_12638_traversal_tensor_name", lambda b, o, c: craft.set_tensor(
-        b, o, f"../../{os.path.basename(c)}", np.zeros(2, "float32")), WeightsMismatchError, "not in the model"),
+        b, o, f"../../{os.path.basename(c)}", np.zeros(2, "float32")),
+     WeightsMismatchError, "not in the model"),
 ]
 
 
@@ -309,9 +312,10 @@ def test_cve_2025_12058_path_is_refused_before_the_constructor_runs(tmp_path, ba
         def call(self, x):
             return x
 
-    path = craft.edit_architecture(base, str(tmp_path / "v.safetensors"), lambda a: craft.layer_entries(a).insert(
-        1, {"class_name": "Vocabulary", "registered_name": "Hostile>Vocabulary",
-            "config": {"name": "v", "vocabulary": "/etc/passwd"}}))
+    entry = {"class_name": "Vocabulary", "registered_name": "Hostile>Vocabulary",
+             "config": {"name": "v", "vocabulary": "/etc/passwd"}}
+    path = craft.edit_architecture(base, str(tmp_path / "v.safetensors"),
+                                   lambda a: craft.layer_entries(a).insert(1, entry))
     with pytest.raises(UnsafeContentError, match="file path or URL"):
         tk.models.load_model(path)
     assert not canary.exists()

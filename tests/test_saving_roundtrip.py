@@ -14,6 +14,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras.saving import UnknownObjectError, registry
+from tinykeras.saving import inspect as tk_inspect
 from tinykeras.saving.layer_config import deserialize_layer, serialize_layer
 
 L = tk.layers
@@ -55,7 +56,7 @@ CASES = {
     "LSTM": ({"units": 3, "return_sequences": True}, [(5, 4)]),
     "GRU": ({"units": 3}, [(5, 4)]),
     "SimpleRNN": ({"units": 3}, [(5, 4)]),
-    "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, [(5, 4), (5, 4)]),
+    "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3}, [(5, 4), (5, 4)]),  # called as (query, value)
     "Attention": ({}, [(5, 4), (5, 4)]),
     "Normalization": ({"mean": 1.0, "variance": 2.0}, [(4,)]),
     "Discretization": ({"bin_boundaries": [0.0, 0.5]}, [(4,)]),
@@ -72,7 +73,11 @@ CASES = {
     "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), [(5, 4)]),
     "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(2)), [(5, 4)]),
 }
+# Layers that take Python strings (not tensors) are checked alone, through their config.
+STANDALONE = {"TextVectorization": (lambda: L.TextVectorization(vocabulary=["cat", "dog"], ngrams=2),
+                                    ["The cat sat", "a dog, a cat"])}
 INTEGER_INPUTS = {"Embedding", "CategoryEncoding"}
+SEPARATE_ARGUMENTS = {"MultiHeadAttention"}  # layer(a, b) rather than layer([a, b])
 BASES = {"Merge", "Wrapper"}  # abstract base classes exported by tk.layers
 GUESS_SHAPES = [[(4,)], [(6, 4)], [(6, 6, 4)], [(4, 4, 4, 2)], [(4,), (4,)], [(6, 4), (6, 4)]]
 
@@ -92,7 +97,8 @@ def _model_for(name):
             dtype = "int32" if name in INTEGER_INPUTS else "float32"
             inputs = [tk.Input(s, dtype=dtype) for s in shapes]
             layer = kwargs() if callable(kwargs) else cls(**kwargs)
-            out = layer(inputs if len(inputs) > 1 else inputs[0])
+            out = layer(*inputs) if name in SEPARATE_ARGUMENTS else \
+                layer(inputs if len(inputs) > 1 else inputs[0])
             model = tk.Model(inputs, out)
             model.predict_on_batch(_inputs(name, shapes, np.random.default_rng(0)))
             return model, shapes
@@ -117,6 +123,13 @@ LAYERS = sorted(set(registry.builtin_layers()) - {"InputLayer"} - BASES)
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_every_builtin_layer_round_trips(tmp_path, name):
+    if name in STANDALONE:
+        make, data = STANDALONE[name]
+        layer = make()
+        again = deserialize_layer(json.loads(json.dumps(serialize_layer(layer))))
+        assert again.get_config() == layer.get_config()
+        assert np.array_equal(layer(data).numpy(), again(data).numpy())
+        return
     rng = np.random.default_rng(1)
     model, shapes = _model_for(name)
     _randomize(model, rng)
@@ -129,10 +142,12 @@ def test_every_builtin_layer_round_trips(tmp_path, name):
 
 
 def test_registry_lists_plain_keras_names():
-    for kind, name in [("layers", "Dense"), ("losses", "MeanSquaredError"), ("optimizers", "Adam"),
+    for kind, name in [("layers", "Dense"), ("losses", "MeanSquaredError"), ("metrics", "Accuracy"),
+                       ("optimizers", "Adam"),
                        ("initializers", "GlorotUniform"), ("regularizers", "L2"), ("constraints", "MaxNorm")]:
         assert name in registry.builtins(kind)
-    assert registry.builtins("losses")["MeanSquaredError"] is not registry.builtins("layers").get("MeanSquaredError")
+    losses, metrics = registry.builtins("losses"), registry.builtins("metrics")
+    assert losses["MeanSquaredError"] is not metrics["MeanSquaredError"]
 
 
 def _multi_io():
@@ -233,6 +248,43 @@ def test_registered_name_never_falls_back_to_a_builtin(tmp_path):
 
 
 @tk.saving.register_serializable(package="SavingTests")
+class ScaledError(tk.losses.Loss):
+    """A custom loss with a hyperparameter."""
+
+    def __init__(self, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, y_true, y_pred):
+        return tk.ops.mean(tk.ops.square(y_true - y_pred), axis=-1) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+@tk.saving.register_serializable(package="SavingTests")
+class MeanPrediction(tk.metrics.Mean):
+    """A custom metric: the mean of the predictions."""
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(y_pred, sample_weight=sample_weight)
+
+
+def test_custom_loss_and_metric_in_compile_config(tmp_path):
+    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(1)])
+    model.compile(optimizer="adam", loss=ScaledError(scale=3.0), metrics=[MeanPrediction(name="mp"), "mae"])
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+    model.save(str(tmp_path / "m.safetensors"))
+    loaded = tk.models.load_model(str(tmp_path / "m.safetensors"))
+    loss, metrics = loaded._compile_args["loss"], loaded._compile_args["metrics"]
+    assert isinstance(loss, ScaledError) and loss.scale == 3.0
+    assert isinstance(metrics[0], MeanPrediction) and metrics[0].name == "mp" and metrics[1] == "mae"
+    logs = loaded.evaluate(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), verbose=0,
+                           return_dict=True)
+    assert set(logs) == {"loss", "mp", "mae"}
+
+
+@tk.saving.register_serializable(package="SavingTests")
 class TwoLayerNet(tk.Model):
     """A subclassed model with its own config."""
 
@@ -310,7 +362,7 @@ def test_directory_form_and_inspect(tmp_path):
 def test_inspect_reports_bad_files(tmp_path, capsys):
     path = tmp_path / "bad.safetensors"
     path.write_bytes(b"\x05")
-    assert tk.saving.inspect.main([str(path)]) == 1
+    assert tk_inspect.main([str(path)]) == 1
     assert "truncated file" in capsys.readouterr().err
 
 

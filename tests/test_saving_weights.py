@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from tinykeras.saving import FileFormatError, WeightsMismatchError, safetensors_io
+from tinykeras.saving import WeightsMismatchError, safetensors_io
 from hostile import craft
 
 
@@ -72,8 +72,9 @@ def test_missing_and_unexpected_are_listed(tmp_path):
     path = str(tmp_path / "m.weights.safetensors")
     tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="a")]).save_weights(path)
     other = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="b")])
-    with pytest.raises(WeightsMismatchError, match="2 missing from the file: 'b/kernel', 'b/bias'; "
-                                                   "2 in the file but not in the model: 'a/bias', 'a/kernel'"):
+    expected = ("2 missing from the file: 'b/kernel', 'b/bias'; "
+                "2 in the file but not in the model: 'a/bias', 'a/kernel'")
+    with pytest.raises(WeightsMismatchError, match=expected):
         other.load_weights(path)
 
 
@@ -155,7 +156,8 @@ def test_optimizer_state_must_match(tmp_path):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     path = str(tmp_path / "m.safetensors")
     model.save(path)
-    broken = craft.set_tensor(path, str(tmp_path / "b.safetensors"), "optimizer/2/hidden_kernel_momentum", None)
+    broken = craft.set_tensor(path, str(tmp_path / "b.safetensors"), "optimizer/2/hidden_kernel_momentum",
+                              None)
     with pytest.raises(WeightsMismatchError, match="optimizer state"):
         tk.models.load_model(broken)
     assert not tk.models.load_model(broken, compile=False).compiled

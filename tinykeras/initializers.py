@@ -11,9 +11,9 @@ NumPy array, which ``tk.Variable`` and the layers turn into a weight.
 
 Randomness.  ``seed=<int>``: every call draws the same values from
 ``np.random.default_rng(seed)`` (as in Keras, a seeded initializer is
-deterministic).  ``seed=None``: values come from a module generator that
-``keras.utils.set_random_seed`` reseeds (see :func:`reseed`), and each call
-draws new values.  *Deviation from Keras:* Keras gives an unseeded instance
+deterministic).  ``seed=None``: values come from the framework-wide generator
+of ``tinykeras.random``, which ``keras.utils.set_random_seed`` reseeds (see
+:func:`reseed`), and each call draws new values.  *Deviation from Keras:* Keras gives an unseeded instance
 a fixed random seed when it is created, so reusing one instance for two
 layers gives them equal weights there; here they differ.  The numbers
 themselves come from NumPy's generator, so they never equal Keras's bit for
@@ -24,19 +24,18 @@ import math
 import numpy as np
 
 from . import backend as _backend
+from . import random as _random
 from . import serialization
-
-_RNG = [np.random.default_rng()]
 
 
 def reseed(seed):
-    """Reseed the generator that unseeded initializers draw from.
+    """Reseed the generator that unseeded initializers (and ``tk.random``) draw from.
 
     >>> reseed(0); a = RandomNormal()((2,))
     >>> reseed(0); bool((a == RandomNormal()((2,))).all())
     True
     """
-    _RNG[0] = np.random.default_rng(seed)
+    _random.reseed(seed)
 
 
 try:  # let keras.utils.set_random_seed reach this module's generator
@@ -167,7 +166,11 @@ class Identity(Initializer):
 
 
 class RandomInitializer(Initializer):
-    """Base of the random initializers: holds ``seed`` and picks the generator."""
+    """Base of the random initializers: holds ``seed`` and picks the generator.
+
+    >>> RandomNormal(seed=3).get_config()["seed"]
+    3
+    """
 
     def __init__(self, seed=None):
         if seed is not None and not isinstance(seed, (int, np.integer)):
@@ -175,7 +178,9 @@ class RandomInitializer(Initializer):
         self.seed = None if seed is None else int(seed)
 
     def _rng(self):
-        return _RNG[0] if self.seed is None else np.random.default_rng(self.seed)
+        if self.seed is None:
+            return _random._rng(None)  # the shared generator behind unseeded draws
+        return np.random.default_rng(self.seed)
 
     def _normal(self, shape, mean, stddev, dtype):
         rng, dtype = self._rng(), _dtype(dtype)

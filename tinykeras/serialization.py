@@ -75,7 +75,11 @@ def _registered(name, custom_objects):
 
 
 def lookup(name, table, kind, custom_objects=None, case_insensitive=False):
-    """``table[name]`` (or a registered custom object); a ValueError listing names if unknown."""
+    """``table[name]`` (or a registered custom object); a ValueError listing names if unknown.
+
+    >>> lookup("ADAM", {"adam": 1}, "optimizer", case_insensitive=True)
+    1
+    """
     obj = _registered(name, custom_objects)
     if obj is None:
         obj = table.get(name)
@@ -109,7 +113,7 @@ def serialize(obj, module=None):
     if not hasattr(obj, "get_config"):
         raise ValueError(f"cannot serialize {obj!r}: it has no get_config()")
     return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": getattr(type(obj), "_registered_name", None)}
+            "registered_name": type(obj).__dict__.get("_registered_name")}  # not a parent's
 
 
 def deserialize(config, table, kind, custom_objects=None, case_insensitive=False):

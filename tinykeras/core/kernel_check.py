@@ -87,4 +87,4 @@ def _compare(got, expected):
         return None
     idx = np.unravel_index(int(np.argmin(np.reshape(close, -1))), close.shape)
     return (f"{int(np.size(close) - np.count_nonzero(close))} of {close.size} values differ; at index "
-            f"{tuple(int(i) for i in idx)} the kernel gives {got[idx]}, NumPy {expected[idx]}")
+            f"{tuple(int(i) for i in idx)} the kernel gives {got[idx]!s}, NumPy {expected[idx]!s}")

@@ -234,7 +234,9 @@ def set_backend(name):
         raise ValueError(f"unknown backend {name!r}{why}; available backends: {known}")
     missing = [p for p in primitives() if p not in KERNELS[name]]
     if missing:
-        raise ValueError(f"backend {name!r} lacks kernels for primitive ops: {', '.join(missing)}")
+        hint = "" if name in BACKENDS else (f" (no loaded plugin provides backend {name!r}: is its "
+                                            "plugin installed, and allowed by TINYKERAS_PLUGINS?)")
+        raise ValueError(f"backend {name!r} lacks kernels for primitive ops: {', '.join(missing)}{hint}")
     describe = BACKENDS.get(name, {}).get("describe")
     if describe is not None:
         describe()  # let a device backend fail now, with its own clear error

@@ -38,3 +38,7 @@ from .preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotati
                             Resizing)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
                   TimeDistributed, Wrapper)
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .core.masking import Masking
+from .preprocessing.text_vectorization import TextVectorization

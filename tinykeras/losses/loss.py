@@ -70,7 +70,12 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
 
 
 def apply_mask(sample_weight, mask, dtype, reduction):
-    """Fold a boolean ``mask`` into ``sample_weight`` (as Keras's ``apply_mask``)."""
+    """Fold a boolean ``mask`` into ``sample_weight`` (as Keras's ``apply_mask``); for
+    the mean reductions the kept entries are scaled so the mean is over them.
+
+    >>> apply_mask(None, ops.convert_to_tensor([True, False]), "float32", "sum").numpy().tolist()
+    [1.0, 0.0]
+    """
     if mask is None:
         return sample_weight
     mask = ops.convert_to_tensor(mask)

@@ -21,7 +21,11 @@ from ..variables import Variable
 
 
 def host(x, dtype=None):
-    """``x`` (Tensor, array, list or number) as a NumPy array on the host."""
+    """``x`` (Tensor, array, list or number) as a NumPy array on the host.
+
+    >>> host(Tensor([1, 2]), "float32").dtype.name
+    'float32'
+    """
     a = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
     return a if dtype is None or a.dtype == dtype else a.astype(dtype)
 
@@ -246,7 +250,13 @@ class MeanMetricWrapper(Mean):
 
 def wrapper_class(class_name, fn, default_name, direction, doc, module):
     """A MeanMetricWrapper subclass ``class_name(name=default_name, dtype=None)``
-    around ``fn`` (for the metrics that take no other argument)."""
+    around ``fn`` (for the metrics that take no other argument).
+
+    >>> from tinykeras.losses import mean_absolute_error
+    >>> MAE = wrapper_class("MAE", mean_absolute_error, "mae", "down", "Mean |error|.", __name__)
+    >>> MAE().name, MAE()._direction
+    ('mae', 'down')
+    """
     def __init__(self, name=default_name, dtype=None):
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype)
         self._direction = direction

@@ -23,7 +23,11 @@ TP, FP, TN, FN = "tp", "fp", "tn", "fn"
 
 
 def parse_thresholds(thresholds, default):
-    """A list of thresholds (each in [0, 1]); ``default`` when None."""
+    """A list of thresholds (each in [0, 1]); ``default`` when None.
+
+    >>> parse_thresholds(None, 0.5), parse_thresholds(0.3, 0.5)
+    ([0.5], [0.3])
+    """
     if thresholds is None:
         return [default]
     thresholds = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
@@ -34,7 +38,11 @@ def parse_thresholds(thresholds, default):
 
 
 def is_evenly_distributed(thresholds):
-    """True for ``k / (n - 1), k = 0..n-1`` with n >= 3 (within epsilon)."""
+    """True for ``k / (n - 1), k = 0..n-1`` with n >= 3 (within epsilon).
+
+    >>> is_evenly_distributed([0.0, 0.5, 1.0]), is_evenly_distributed([0.0, 0.2, 1.0])
+    (True, False)
+    """
     n = len(thresholds)
     return n >= 3 and bool(np.allclose(np.asarray(thresholds, np.float64),
                                        np.arange(n, dtype=np.float32) / (n - 1),
@@ -82,7 +90,14 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
                                       class_id=None, sample_weight=None, multi_label=False,
                                       label_weights=None, thresholds_distributed_evenly=False):
     """Add this batch's tp/fp/tn/fn counts (per threshold) to ``variables``,
-    a dict ``{"tp": Variable, ...}``; Keras's ``update_confusion_matrix_variables``."""
+    a dict ``{"tp": Variable, ...}``; Keras's ``update_confusion_matrix_variables``.
+
+    >>> from tinykeras.variables import Variable
+    >>> tp = Variable(np.zeros(2, np.float32))
+    >>> update_confusion_matrix_variables({"tp": tp}, [1, 1, 0], [0.9, 0.4, 0.8], [0.3, 0.5])
+    >>> tp.numpy().tolist()
+    [2.0, 1.0]
+    """
     dtype = np.dtype(next(iter(variables.values())).dtype)
     y_true, y_pred = host(y_true, dtype), host(y_pred, dtype)
     with_epsilon = thresholds_distributed_evenly and (thresholds[0] < 0.0 or thresholds[-1] > 1.0)

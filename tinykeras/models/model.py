@@ -94,6 +94,15 @@ class Model(Trainer, Layer):
         from ..saving.layer_config import serialize_layer
         return json.dumps(serialize_layer(self), **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (with ``layers`` and ``input_layers``) rebuilds the
+        graph; any other config goes to the constructor, as in Keras."""
+        if "layers" in config and "input_layers" in config:
+            from .functional import Functional
+            return Functional.from_config(config, custom_objects)
+        return cls(**config)
+
     def get_config(self):
         if type(self).get_config is Model.get_config and type(self).__init__ is not Model.__init__:
             return {"name": self.name, "trainable": self.trainable}

@@ -7,7 +7,7 @@ over a whole sequence and are composite ops, so every backend gets them
 (a loop of primitives) and a backend may fuse them: the NumPy backend runs
 the same loops on raw arrays (``backends/numpy_rnn.py``).
 
-* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H | C]``;
+* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H | C | A]``;
 * ``gru_sequence(xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after)`` -> ``H``;
 * ``simple_rnn_sequence(xz, h0, recurrent_kernel, mask)`` -> ``H``.
 
@@ -16,7 +16,8 @@ the same loops on raw arrays (``backends/numpy_rnn.py``).
 array (False: the step is skipped and the states carried through), and
 ``H``/``C`` are the state sequences ``(batch, time, units)``.  One op gives
 one array: the LSTM's two state sequences are concatenated on the last
-axis.  Each backward rule is another composite op (``*_sequence_grad``,
+axis, followed by ``A``, the four gate activations of every step (what
+its BPTT needs, kept instead of recomputed).  Each backward rule is another composite op (``*_sequence_grad``,
 BPTT), whose one output packs every gradient into a flat vector that the
 rule slices.  Activations are tanh and sigmoid (Keras's defaults); layers
 with other activations loop over ``*_step`` instead.
@@ -24,8 +25,8 @@ with other activations loop over ``*_step`` instead.
 >>> import numpy as np, tinykeras as tk
 >>> xz, h0 = tk.ops.ones((2, 5, 8)), tk.ops.zeros((2, 2))
 >>> out = lstm_sequence(xz, h0, h0, tk.ops.zeros((2, 8)), tk.Tensor(np.ones((2, 5), bool)))
->>> out.shape                     # (batch, time, 2 * units): hidden states, then cell states
-(2, 5, 4)
+>>> out.shape                     # (batch, time, 6 * units): H, C, then the gate activations
+(2, 5, 12)
 """
 import functools
 from types import SimpleNamespace
@@ -51,15 +52,14 @@ def _lstm_gates(z):
 
 
 TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, lstm_gates=_lstm_gates, where=_where,
-                            stack=_stack, concatenate=_concatenate)
+                            stack=_stack, concatenate=_concatenate, any=lambda x: True)
 
 
 # -- one step of each cell ------------------------------------------------
 
-def lstm_step(z, c, activation, recurrent_activation, gates=None):
+def lstm_step(z, c, activation, recurrent_activation):
     """LSTM update from the pre-activations ``z = x W + h U + b`` (gates i, f, c, o
-    along the last axis); returns ``(h, c)``.  ``gates(z)``, if given, computes
-    all four gate activations at once (a fused shortcut).
+    along the last axis); returns ``(h, c)``.
 
     >>> import tinykeras as tk
     >>> h, c = lstm_step(tk.ops.zeros((1, 4)), tk.ops.ones((1, 1)), tk.ops.tanh, tk.ops.sigmoid)
@@ -67,13 +67,14 @@ def lstm_step(z, c, activation, recurrent_activation, gates=None):
     (0.5, 0.231)
     """
     u = c.shape[-1]
-    if gates is None:
-        s, g = recurrent_activation(z), activation(z[..., 2 * u:3 * u])
-    else:
-        s = gates(z)
-        g = s[..., 2 * u:3 * u]
-    c = s[..., u:2 * u] * c + s[..., :u] * g
-    return s[..., 3 * u:] * activation(c), c
+    return _lstm_update(recurrent_activation(z), activation(z[..., 2 * u:3 * u]), c, activation)
+
+
+def _lstm_update(gates, candidate, c, activation):
+    """``c = f * c + i * candidate``, ``h = o * act(c)`` (``gates``: i, f, -, o)."""
+    u = c.shape[-1]
+    c = gates[..., u:2 * u] * c + gates[..., :u] * candidate
+    return gates[..., 3 * u:] * activation(c), c
 
 
 def gru_step(xz, h, recurrent_kernel, recurrent_bias, activation, recurrent_activation, reset_after,
@@ -117,35 +118,41 @@ def simple_rnn_step(xz, h, recurrent_kernel, activation):
 # -- the forward loops (NumPy or Tensors) -----------------------------------
 
 def scan(xp, step, xz, states, mask):
-    """Run ``step(xz_t, states) -> new states`` over the time axis; masked
-    steps keep their states.  Returns the state sequences concatenated on
-    the last axis."""
-    seqs = [[] for _ in states]
+    """Run ``step(xz_t, states) -> (new states, extras)`` over the time axis;
+    masked steps keep their states.  Returns the state sequences, then the
+    extras' sequences, concatenated on the last axis."""
+    seqs = None
     for t in range(xz.shape[1]):
-        new = step(xz[:, t], states)
+        new, extras = step(xz[:, t], states)
         if mask is not None:
             keep = mask[:, t:t + 1]
             new = [xp.where(keep, n, s) for n, s in zip(new, states)]
         states = new
-        for seq, s in zip(seqs, states):
+        seqs = [[] for _ in new + extras] if seqs is None else seqs
+        for seq, s in zip(seqs, new + extras):
             seq.append(s)
     parts = [xp.stack(seq, 1) for seq in seqs]
     return parts[0] if len(parts) == 1 else xp.concatenate(parts, -1)
 
 
 def lstm_forward(xp, xz, h0, c0, recurrent_kernel, mask):
-    step = lambda x, s: lstm_step(x + s[0] @ recurrent_kernel, s[1], xp.tanh, None, xp.lstm_gates)
+    """``[H | C | A]``: A holds the gate activations (i, f, c, o) of each step, kept for BPTT."""
+    u = h0.shape[-1]
+
+    def step(x, s):
+        gates = xp.lstm_gates(x + s[0] @ recurrent_kernel)
+        return list(_lstm_update(gates, gates[:, 2 * u:3 * u], s[1], xp.tanh)), [gates]
     return scan(xp, step, xz, [h0, c0], mask)
 
 
 def gru_forward(xp, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
-    step = lambda x, s: [gru_step(x, s[0], recurrent_kernel, recurrent_bias, xp.tanh, xp.sigmoid,
-                                  reset_after)]
+    step = lambda x, s: ([gru_step(x, s[0], recurrent_kernel, recurrent_bias, xp.tanh, xp.sigmoid,
+                                   reset_after)], [])
     return scan(xp, step, xz, [h0], mask)
 
 
 def simple_rnn_forward(xp, xz, h0, recurrent_kernel, mask):
-    return scan(xp, lambda x, s: [simple_rnn_step(x, s[0], recurrent_kernel, xp.tanh)], xz, [h0], mask)
+    return scan(xp, lambda x, s: ([simple_rnn_step(x, s[0], recurrent_kernel, xp.tanh)], []), xz, [h0], mask)
 
 
 # -- backpropagation through time (NumPy or Tensors) -------------------------
@@ -175,17 +182,21 @@ def _pack(xp, *arrays):
 
 def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
     u = h0.shape[-1]
-    hs, cs = out[..., :u], out[..., u:]
-    hp, cp = _previous(xp, h0, hs), _previous(xp, c0, cs)
-    s, tc = xp.lstm_gates(xz + hp @ recurrent_kernel), xp.tanh(cs)
-    i, f, cand, o = s[..., :u], s[..., u:2 * u], s[..., 2 * u:3 * u], s[..., 3 * u:]
+    cs, acts = out[..., u:2 * u], out[..., 2 * u:]
+    hp, cp = _previous(xp, h0, out[..., :u]), _previous(xp, c0, cs)
+    i, f, cand, o = acts[..., :u], acts[..., u:2 * u], acts[..., 2 * u:3 * u], acts[..., 3 * u:]
+    tc = xp.tanh(cs)  # tanh of the new c, where a step is not masked (elsewhere unused)
+    slope = xp.concatenate([acts[..., :2 * u] * (1 - acts[..., :2 * u]), 1 - cand * cand, o * (1 - o)], -1)
+    k = xp.concatenate([cand, cp, i, tc], -1) * slope
+    from_gates = g[..., 2 * u:] * slope if xp.any(g[..., 2 * u:]) else None  # gradients given to A
     a = o * (1 - tc * tc)
-    k = xp.concatenate([cand * i * (1 - i), cp * f * (1 - f), i * (1 - cand * cand), tc * o * (1 - o)], -1)
     dh, dc, dzs = h0 * 0, c0 * 0, []
     for t in reversed(range(xz.shape[1])):
-        (dh, dc), passed = _through_mask(xp, mask, t, dh + g[:, t, :u], dc + g[:, t, u:])
+        (dh, dc), passed = _through_mask(xp, mask, t, dh + g[:, t, :u], dc + g[:, t, u:2 * u])
         dcn = dc + dh * a[:, t]
         dz = xp.concatenate([dcn, dcn, dcn, dh], -1) * k[:, t]
+        if from_gates is not None:
+            dz = dz + from_gates[:, t]
         dzs.append(dz)
         dh, dc = dz @ recurrent_kernel.T, dcn * f[:, t]
         if passed is not None:

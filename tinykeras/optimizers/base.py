@@ -260,9 +260,11 @@ class Optimizer:
     def _step(self, grads, variables):
         grads = self._clip_gradients(grads)
         learning_rate = self._current_learning_rate()
-        self._apply_weight_decay(variables, learning_rate)
         self._own_buffers(variables)
+        self._apply_weight_decay(variables, learning_rate)
         self._backend_update_step(grads, variables, learning_rate)
+        for v in (*variables, *self._slot_variables):  # buffers the composites just made are ours
+            self._owned[id(v)] = v.data
 
     def _accumulate_or_step(self, grads, variables):
         steps = self.gradient_accumulation_steps
@@ -277,12 +279,17 @@ class Optimizer:
 
     def _own_buffers(self, variables):
         """Give each variable and slot a private, writable buffer before the
-        in-place kernels touch it (assign() may have shared a caller's array)."""
+        in-place kernels touch it: ``assign()`` (and ``Variable(array)``) may
+        share a buffer with the caller.  Copies only buffers it has not seen."""
         owned = self._owned
         for v in (*variables, *self._slot_variables):
             data = v.data
-            if owned.get(id(v)) is not data and isinstance(data, np.ndarray):
-                v.data = owned[id(v)] = np.array(data, order="C", copy=True)
+            if owned.get(id(v)) is not data:
+                if isinstance(data, (np.ndarray, np.generic)):
+                    data = np.array(data, order="C", copy=True)
+                else:  # another backend's array: a fresh copy through an op
+                    data = Tensor.__mul__(v.detach(), 1).data
+                v.data = owned[id(v)] = data
 
     def _backend_update_step(self, grads, variables, learning_rate):
         self._prepare_step(learning_rate)
@@ -344,7 +351,6 @@ class Optimizer:
         if self.weight_decay is None:
             return
         from ..ops import optimizer_ops
-        self._own_buffers(variables)
         for v in variables:
             if self._use_weight_decay(v):
                 optimizer_ops.decay_weights(v, rate=self.weight_decay * learning_rate)

@@ -184,7 +184,8 @@ def _decode(value, refs, where, depth):
     if depth > layer_config.MAX_DEPTH:
         raise FileFormatError(f"{where}: arguments nested too deeply")
     if isinstance(value, dict) and value.get("class_name") == TENSOR:
-        history = value.get("config", {}).get("keras_history") if isinstance(value.get("config"), dict) else None
+        config = value.get("config")
+        history = config.get("keras_history") if isinstance(config, dict) else None
         refs.append(_history(history, where))
         return _Ref(refs[-1])
     if isinstance(value, dict):

@@ -48,7 +48,8 @@ def describe(path):
         return lines
     _, header, architecture, compile_cfg = model_file.read_model_metadata(path)
     lines.append(f"format: {meta.get('format')}, version {meta.get('format_version')} "
-                 f"({meta.get('content', 'model')}), written by tinykeras {meta.get('tinykeras_version', '?')}")
+                 f"({meta.get('content', 'model')}), written by tinykeras "
+                 f"{meta.get('tinykeras_version', '?')}")
     lines += summary(architecture, header.tensors)
     if compile_cfg is not None:
         lines.append(f"compile: {_compile_line(compile_cfg)}")

@@ -168,9 +168,8 @@ def check_name(name, what="class_name"):
     if not isinstance(name, str) or not name:
         raise UnknownObjectError(f"{what} must be a non-empty string, got {excerpt(name)}")
     base = name.split(">", 1)[1] if ">" in name else name
-    if base in REFUSED or name in REFUSED:
-        raise UnsafeContentError(f"{what} {excerpt(name)} is refused: {REFUSED.get(base, REFUSED.get(name))}; "
-                                 f"{HOW_TO_REGISTER}")
+    if base in REFUSED:
+        raise UnsafeContentError(f"{what} {excerpt(name)} is refused: {REFUSED[base]}; {HOW_TO_REGISTER}")
     package = name.split(">", 1)[0] if ">" in name else None
     if not _NAME.fullmatch(base) or (package is not None and not _PACKAGE.fullmatch(package)) \
             or base.startswith("__"):

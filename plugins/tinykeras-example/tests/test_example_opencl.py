@@ -67,8 +67,10 @@ def test_forward_and_gradient_on_the_opencl_backend(device):
         check_gradients(tke.snake, [np.array([0.3, -1.2, 2.0])], {"alpha": 0.7})
 
 
-def test_the_layer_trains_on_the_opencl_backend(device):
+def test_the_layer_trains_on_the_opencl_backend(device, monkeypatch):
+    monkeypatch.setenv("TINYKERAS_CHECK_KERNELS", "1")  # every kernel call checked against NumPy
     tk.backend.set_backend("opencl")
+    assert registry.ACTIVE["snake"] is not tke.opencl.snake  # wrapped by the check
     model = tk.Sequential([tk.Input((4,)), tk.layers.Dense(8), tke.Snake(alpha=0.5), tk.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")

@@ -12,7 +12,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras.core import registry
-from tinykeras.testing import (check_backend_conformance, check_gradients, isolated_registry,
+from tinykeras.testing import (check_backend_conformance, check_gradients,
                                run_layer_test, sample_cases)
 
 tke = pytest.importorskip("tinykeras_example")

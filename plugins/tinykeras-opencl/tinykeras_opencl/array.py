@@ -1,8 +1,9 @@
 """The device array type, and moving data between NumPy and the device.
 
 A :class:`DeviceArray` is a C-contiguous block in a pooled device buffer
-plus a shape and a dtype.  Arrays are never changed after creation (every
-kernel writes a fresh output), so ``reshape`` can share the buffer.  When a
+plus a shape and a dtype.  Kernels write fresh outputs (only the fused
+optimizer updates change their inputs, as NumPy's ``out=`` does), and
+``reshape`` shares the buffer, like a NumPy view.  When a
 ``DeviceArray`` is garbage-collected its buffer goes back to the memory pool,
 so a training loop that makes the same shapes every step allocates no new
 device memory after the first step.
@@ -29,7 +30,7 @@ from .device import cl, get_device
 
 
 class DeviceArray:
-    """An immutable, C-contiguous array in OpenCL device memory."""
+    """A C-contiguous array in OpenCL device memory (``.shape``, ``.dtype``, ``.data``)."""
 
     __slots__ = ("shape", "dtype", "data", "device", "__weakref__")
 

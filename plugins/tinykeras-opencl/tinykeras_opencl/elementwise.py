@@ -135,8 +135,8 @@ def where(cond, x, y):
 def cast(x, dtype):
     """Convert to ``dtype`` with C conversion rules (float to int truncates, as NumPy does)."""
     dtype = np.dtype(dtype)
-    if dtype == x.dtype:
-        return x  # arrays are immutable, so sharing is safe
+    # Always a new array, even for the same dtype, as NumPy's astype: fused
+    # optimizer kernels update arrays in place, so a cast must not alias.
     out = empty(x.shape, dtype, x.device)
     run_map("cast", view(out), [view(x)], x.dtype if dtype == np.bool_ else dtype)
     return out

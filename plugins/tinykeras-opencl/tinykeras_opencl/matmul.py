@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from .array import DeviceArray, empty, full
+from .device import cl
 from .codegen import index_type
 from .elementwise import widening
 from .movement import broadcast_to
@@ -157,15 +158,24 @@ def _matmul(x, y, config=None):
         strides.append(stride)
     dev = x.device
     out = empty(batch_shape + (M, N), x.dtype, dev)
+    names = list(CONFIGS)
     name = config or choose_config(dev, M, N, batch, x.dtype)
-    tsm, tsn, tsk, wptm, wptn = CONFIGS[name]
-    even = int(M % tsm == 0 and N % tsn == 0 and K % tsk == 0)
     idx, ct = index_type(a.size, b.size, out.size), dev.ctype(x.dtype)
     itype = np.int32 if idx == "int" else np.int64
-    knl = dev.kernel(("matmul", ct, name, even, idx), lambda: MATMUL_SOURCE.format(
-        idx=idx, ct=ct, tsm=tsm, tsn=tsn, tsk=tsk, wptm=wptm, wptn=wptn, even=even),
-        "matmul", [None] * 3 + [itype] * 5)
-    local = (tsn // wptn, tsm // wptm, 1)
+    while True:
+        tsm, tsn, tsk, wptm, wptn = CONFIGS[name]
+        even = int(M % tsm == 0 and N % tsn == 0 and K % tsk == 0)
+        knl = dev.kernel(("matmul", ct, name, even, idx), lambda: MATMUL_SOURCE.format(
+            idx=idx, ct=ct, tsm=tsm, tsn=tsn, tsk=tsk, wptm=wptm, wptn=wptn, even=even),
+            "matmul", [None] * 3 + [itype] * 5)
+        local = (tsn // wptn, tsm // wptm, 1)
+        # A kernel using many registers may not launch with as many work-items as the
+        # device's maximum: then take the next smaller tile.
+        fits = knl.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE,
+                                       dev.cl_device) >= local[0] * local[1]
+        if fits or name == names[-1]:
+            break
+        name = names[names.index(name) + 1]
     glob = (math.ceil(N / tsn) * local[0], math.ceil(M / tsm) * local[1], batch)
     dev.launch(knl, glob, local, out.data, a.data, b.data, M, N, K, *strides)
     return DeviceArray(out_shape, out.dtype, out.data, dev)

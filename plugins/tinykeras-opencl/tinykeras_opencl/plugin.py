@@ -19,7 +19,19 @@ def tinykeras_register_backends(register):
     register("opencl", describe=device.describe)
 
 
+def _core_composites():
+    """Names of the composite ops this tinykeras declares (None: it cannot say)."""
+    try:
+        from tinykeras.ops.dispatch import COMPOSITE_OPS
+    except ImportError:
+        return None
+    return {op.name for op in COMPOSITE_OPS}
+
+
 @hookimpl
 def tinykeras_register_kernels(register):
+    declared = _core_composites()
     for op, fn in kernels.all_kernels().items():
+        if op in kernels.FUSED and declared is not None and op not in declared:
+            continue  # a kernel for an undeclared op would get the whole plugin rejected
         register("opencl", op, fn)

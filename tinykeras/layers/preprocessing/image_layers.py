@@ -182,6 +182,11 @@ class BaseRandomLayer(BaseImageLayer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def _stored(factor):
+    """A factor as kept in the config: lists become tuples (so JSON round trips compare equal)."""
+    return tuple(factor) if isinstance(factor, list) else factor
+
+
 class RandomFlip(BaseRandomLayer):
     """``RandomFlip(mode="horizontal_and_vertical", seed=None)``: flip each
     image left-right and/or upside-down, each with probability 1/2."""
@@ -243,7 +248,7 @@ class RandomRotation(_RandomAffine):
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
                  data_format=None, **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.factor = factor
+        self.factor = _stored(factor)
         self._bounds = self._range("factor", factor)
 
     def _transforms(self, rng, n, h, w):
@@ -262,7 +267,7 @@ class RandomZoom(_RandomAffine):
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear",
                  seed=None, fill_value=0.0, data_format=None, **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_factor, self.width_factor = _stored(height_factor), _stored(width_factor)
         self._h = self._range("height_factor", height_factor, lowest=-1.0)
         self._w = None if width_factor is None else self._range("width_factor", width_factor, lowest=-1.0)
 
@@ -282,7 +287,7 @@ class RandomTranslation(_RandomAffine):
     def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.height_factor, self.width_factor = height_factor, width_factor
+        self.height_factor, self.width_factor = _stored(height_factor), _stored(width_factor)
         self._h = self._range("height_factor", height_factor, -1.0, 1.0)
         self._w = self._range("width_factor", width_factor, -1.0, 1.0)
 

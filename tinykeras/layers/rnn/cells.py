@@ -134,8 +134,13 @@ class RNNCell(Layer):
         (possibly dropped-out) state ``h_in`` that meets the recurrent kernel."""
         raise NotImplementedError
 
+    sequence = None  # (xz, states, mask, return_sequences) -> (output sequence or None, final states)
+
     def can_fuse(self, training):
-        """Whether ``sequence`` computes what a loop over ``call`` would."""
+        """Whether ``sequence`` (the whole sequence as one op, from the projected
+        inputs ``xz``) computes what a loop over ``call`` would."""
+        if self.sequence is None:
+            return False
         names = (activations.serialize(self.activation), activations.serialize(self.recurrent_activation))
         return names[:len(self._fused_activations)] == self._fused_activations and \
             not (training and self.recurrent_dropout > 0)
@@ -178,8 +183,9 @@ class SimpleRNNCell(RNNCell):
     def step(self, xz, states, h_in):
         return [ops.simple_rnn_step(xz, h_in, self.recurrent_kernel, self.activation)]
 
-    def sequence(self, xz, states, mask):
-        return [ops.simple_rnn_sequence(xz, states[0], self.recurrent_kernel, mask)]
+    def sequence(self, xz, states, mask, return_sequences=True):
+        out = ops.simple_rnn_sequence(xz, states[0], self.recurrent_kernel, mask)
+        return out if return_sequences else None, [out[:, -1]]
 
 
 class LSTMCell(RNNCell):
@@ -215,9 +221,9 @@ class LSTMCell(RNNCell):
         return list(ops.lstm_step(xz + h_in @ self.recurrent_kernel, states[1], self.activation,
                                   self.recurrent_activation))
 
-    def sequence(self, xz, states, mask):
-        out = ops.lstm_sequence(xz, states[0], states[1], self.recurrent_kernel, mask)
-        return [out[..., :self.units], out[..., self.units:]]
+    def sequence(self, xz, states, mask, return_sequences=True):
+        out, u = ops.lstm_sequence(xz, states[0], states[1], self.recurrent_kernel, mask), self.units
+        return out[..., :u] if return_sequences else None, [out[:, -1, :u], out[:, -1, u:2 * u]]
 
 
 class GRUCell(RNNCell):
@@ -252,9 +258,10 @@ class GRUCell(RNNCell):
         return [ops.gru_step(xz, states[0], self.recurrent_kernel, self.recurrent_bias(), self.activation,
                              self.recurrent_activation, self.reset_after, h_in=h_in)]
 
-    def sequence(self, xz, states, mask):
+    def sequence(self, xz, states, mask, return_sequences=True):
         bias = self.recurrent_bias()
         if bias is None:
             bias = ops.zeros((3 * self.units,), dtype=xz.dtype)
-        return [ops.gru_sequence(xz, states[0], self.recurrent_kernel, bias, mask,
-                                 reset_after=bool(self.reset_after))]
+        out = ops.gru_sequence(xz, states[0], self.recurrent_kernel, bias, mask,
+                               reset_after=bool(self.reset_after))
+        return out if return_sequences else None, [out[:, -1]]

@@ -108,7 +108,7 @@ class RNN(Layer):
         training = bool(training)
         cell = self.cell
         try:
-            if hasattr(cell, "sequence") and cell.can_fuse(training):
+            if getattr(cell, "can_fuse", None) and cell.can_fuse(training):
                 outputs, last, states = self._run_fused(sequences, states, mask, training)
             else:
                 outputs, last, states = self._run_steps(sequences, states, mask, training)
@@ -126,13 +126,14 @@ class RNN(Layer):
         if training and cell.dropout > 0:
             x = x * cell.get_dropout_mask(x[:, 0])[:, None]
         full = np.ones(x.shape[:2], bool) if mask is None else mask
-        seqs = cell.sequence(cell.project(x), states, Tensor(np.ascontiguousarray(full)))
-        h, final = seqs[0], [s[:, -1] for s in seqs]
+        h, final = cell.sequence(cell.project(x), states, Tensor(np.ascontiguousarray(full)),
+                                 self.return_sequences)
+        last = final[0]
         if mask is None:
-            return h, h[:, -1], final
+            return h, last, final
         emit = mask if self.zero_output_for_mask else np.logical_or.accumulate(mask, axis=1)
         if not self.return_sequences:
-            return None, ops.where(Tensor(emit[:, -1:]), h[:, -1], 0), final
+            return None, ops.where(Tensor(emit[:, -1:]), last, 0), final
         outputs = ops.where(Tensor(emit[..., None]), h, 0)
         return outputs, outputs[:, -1], final
 

@@ -105,6 +105,8 @@ class Bidirectional(Layer):
                              '{"sum", "mul", "ave", "concat", None}')
         super().__init__(**kwargs)
         config = layer.get_config()
+        if kwargs.get("dtype") is not None:  # an explicit dtype applies to the copies too
+            config["dtype"] = kwargs["dtype"]
         self.forward_layer = type(layer).from_config(
             {**config, "name": "forward_" + layer.name.removeprefix("forward_")})
         if backward_layer is None:
@@ -200,8 +202,10 @@ class Bidirectional(Layer):
         return out
 
     def get_config(self):
-        return {**super().get_config(), "merge_mode": self.merge_mode,
-                "layer": _serialize(self.forward_layer), "backward_layer": _serialize(self.backward_layer)}
+        layers = {k: _serialize(v) for k, v in (("layer", self.forward_layer), ("backward_layer", self.backward_layer))}
+        for config in layers.values():
+            config.pop("build_config", None)  # the copies are built with the Bidirectional layer
+        return {**super().get_config(), "merge_mode": self.merge_mode, **layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):

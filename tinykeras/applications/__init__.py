@@ -1,0 +1,45 @@
+"""``tk.applications``: Keras's classic image models, and ours.
+
+Same builders, arguments, layer names and weight order as
+``keras.applications``, so the published ImageNet weights load unchanged
+(``weights="imagenet"`` downloads and converts them once; see
+:mod:`.weights`):
+
+=============  ===========  ========================  ==================
+builder        parameters   module                    preprocess mode
+=============  ===========  ========================  ==================
+VGG16          138,357,544  ``vgg16``                 caffe
+VGG19          143,667,240  ``vgg19``                 caffe
+ResNet50       25,636,712   ``resnet50``/``resnet``   caffe
+ResNet101      44,707,176   ``resnet``                caffe
+ResNet152      60,419,944   ``resnet``                caffe
+InceptionV3    23,851,784   ``inception_v3``          tf
+MobileNet      4,253,864    ``mobilenet``             tf
+MobileNetV2    3,538,984    ``mobilenet_v2``          tf
+=============  ===========  ========================  ==================
+
+Also: :func:`DigitsConvNet`, a small convnet that ships pretrained on the
+digits 0-4 of ``tk.datasets.digits`` (for transfer learning offline),
+:mod:`.torch_weights` (PyTorch state dicts in safetensors files) and
+``python -m tinykeras convert`` (:mod:`.convert`, Keras files).
+
+>>> import tinykeras as tk
+>>> model = tk.applications.MobileNetV2(weights=None, alpha=0.35, input_shape=(32, 32, 3),
+...                                     include_top=False, pooling="avg")
+>>> model.output_shape
+(None, 1280)
+"""
+from . import (imagenet_utils, inception_v3, mobilenet, mobilenet_v2, resnet, resnet50, torch_weights,
+               vgg16, vgg19)
+from .digits import DigitsConvNet
+from .inception_v3 import InceptionV3
+from .mobilenet import MobileNet
+from .mobilenet_v2 import MobileNetV2
+from .resnet import ResNet50, ResNet101, ResNet152
+from .vgg import VGG16, VGG19
+
+ARCHITECTURES = ("VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "InceptionV3", "MobileNet",
+                 "MobileNetV2", "DigitsConvNet")
+
+__all__ = list(ARCHITECTURES) + ["imagenet_utils", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
+                                 "resnet50", "torch_weights", "vgg16", "vgg19"]

@@ -1,0 +1,77 @@
+"""What every application builder shares: argument checks, the input, the
+classifier or pooling head, and the final model with its weights.
+
+>>> import tinykeras as tk
+>>> x = image_input(None, (32, 32, 3))
+>>> y = head(x, include_top=False, pooling="avg", classes=0, classifier_activation=None, weights=None)
+>>> finish(x, None, y, "tiny", None).output_shape
+(None, 3)
+"""
+from .. import backend, layers
+from ..layers.symbolic import KerasTensor
+from . import weights as weights_lib
+
+
+def check_arguments(weights, include_top, classes, pooling=None):
+    """Keras's checks, plus: tinykeras's applications are channels_last."""
+    weights_lib.check_weights_argument(weights, include_top, classes)
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"`pooling` should be None, 'avg' or 'max'. Received: pooling={pooling}")
+    if backend.image_data_format() != "channels_last":
+        raise ValueError("tinykeras applications are built for image_data_format='channels_last'")
+
+
+def image_input(input_tensor, input_shape):
+    """``input_tensor`` (a ``tk.Input`` tensor) if given, else a new Input."""
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if not isinstance(input_tensor, KerasTensor):
+        raise ValueError("`input_tensor` must be a symbolic tensor (from `keras.Input()` or a "
+                         f"layer); Received: input_tensor={input_tensor!r}")
+    return input_tensor
+
+
+def head(x, include_top, pooling, classes, classifier_activation, weights, top_pool_name=None,
+         pool_names=(None, None)):
+    """Global average pooling and a ``predictions`` Dense layer, or the
+    optional pooling of a headless model (``pooling="avg"``/``"max"``)."""
+    from .imagenet_utils import validate_activation
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=top_pool_name)(x)
+        validate_activation(classifier_activation, weights)
+        return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    return pool(x, pooling, pool_names)
+
+
+def pool(x, pooling, names=(None, None)):
+    """``pooling="avg"``/``"max"``/None for a model without its top."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=names[0])(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=names[1])(x)
+    return x
+
+
+def source_inputs(tensor):
+    """The ``Input`` tensors that ``tensor`` depends on (Keras's
+    ``get_source_inputs``), so a model can start before ``input_tensor``."""
+    from ..layers.core.input_layer import InputLayer
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        t = stack.pop()
+        layer, node_index, _ = t._keras_history
+        if isinstance(layer, InputLayer):
+            if id(t) not in seen:
+                seen.add(id(t))
+                found.append(t)
+            continue
+        stack.extend(reversed(layer._inbound_nodes[node_index].input_tensors))
+    return found[0] if len(found) == 1 else found
+
+
+def finish(img_input, input_tensor, outputs, name, weights, spec=None):
+    """The Functional model, with ``weights`` loaded (see :mod:`.weights`)."""
+    from ..models import Functional
+    inputs = source_inputs(input_tensor) if input_tensor is not None else img_input
+    model = Functional(inputs, outputs, name=name)
+    return weights_lib.load(model, weights, spec)
