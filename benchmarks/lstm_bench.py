@@ -78,6 +78,17 @@ def torch_epoch(x, y):
     return epoch
 
 
+def limit_threads(n):
+    """Use ``n`` threads in PyTorch and in NumPy's BLAS (threadpoolctl, if installed)."""
+    import torch
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(n)
+    except ImportError:
+        print("lstm_bench: threadpoolctl is not installed; set OPENBLAS_NUM_THREADS=%d for NumPy" % n)
+
+
 def timed(fn):
     start = time.perf_counter()
     fn()
@@ -102,7 +113,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=2560, help="training samples (default 2560)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating epochs per side (default 3)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both sides (torch.set_num_threads and OpenBLAS); default: "
+                             "each library's own default")
     args = parser.parse_args(argv)
+    if args.threads:
+        limit_threads(args.threads)
     try:
         import torch
     except ImportError:

@@ -269,6 +269,7 @@ def keras():
     return keras
 
 
+@pytest.mark.keras
 def test_ops_match_keras(keras):
     for nd, (k, s, d, padding) in itertools.product((1, 2), [(3, 1, 1, "same"), (3, 2, 1, "same"), (2, 3, 1, "valid"),
                                                              (3, 1, 2, "same"), (4, 2, 1, "same")]):

@@ -179,6 +179,7 @@ def keras():
     ("SeparableConv2D", (5, 3), dict(depth_multiplier=2, padding="same"), (2, 7, 8, 3)),
     ("SeparableConv1D", (5, 3), dict(strides=2), (2, 7, 3)),
 ])
+@pytest.mark.keras
 def test_matches_keras_with_the_same_weights(keras, name, args, kwargs, shape):
     x = RNG.standard_normal(shape).astype("float32")
     ours, theirs = getattr(LAYERS, name)(*args, **kwargs), getattr(keras.layers, name)(*args, **kwargs)

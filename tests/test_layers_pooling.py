@@ -146,6 +146,7 @@ def keras():
     ("UpSampling2D", ((2, 3),), {}, (2, 4, 5, 3)), ("UpSampling2D", (2,), dict(interpolation="bilinear"), (2, 4, 5, 3)),
     ("UpSampling1D", (3,), {}, (2, 4, 3)), ("UpSampling3D", (2,), {}, (1, 2, 3, 2, 2)),
 ])
+@pytest.mark.keras
 def test_matches_keras(keras, name, args, kwargs, shape):
     x = RNG.standard_normal(shape).astype("float32")
     ours, theirs = getattr(L, name)(*args, **kwargs), getattr(keras.layers, name)(*args, **kwargs)

@@ -163,6 +163,7 @@ def keras():
     ("RandomTranslation", ((0.2, 0.2), (-0.3, -0.3)), {}),
     ("RandomContrast", ((-0.5, 0.5),), {}),
 ])
+@pytest.mark.keras
 def test_matches_keras(keras, name, args, kwargs):
     ours, theirs = getattr(L, name)(*args, **kwargs), getattr(keras.layers, name)(*args, **kwargs)
     expected = keras.ops.convert_to_numpy(theirs(IMAGES, training=True))

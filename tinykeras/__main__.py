@@ -9,7 +9,8 @@ import importlib
 import sys
 
 COMMANDS = {"inspect": ("tinykeras.saving.inspect", "show a model file without running it"),
-            "plugins": ("tinykeras.cli_plugins", "list plugins, backends and kernels")}
+            "plugins": ("tinykeras.cli_plugins", "list plugins, backends and kernels"),
+            "convert": ("tinykeras.applications.convert", "convert Keras .keras/.h5 weights to safetensors")}
 
 
 def main(argv=None):

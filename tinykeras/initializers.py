@@ -38,14 +38,6 @@ def reseed(seed):
     _random.reseed(seed)
 
 
-try:  # let keras.utils.set_random_seed reach this module's generator
-    from .utils import numerical_utils as _nu
-    if reseed not in _nu._seed_hooks:
-        _nu._seed_hooks.append(reseed)
-except (ImportError, AttributeError):  # pragma: no cover - helper not written yet
-    pass
-
-
 def _dtype(dtype):
     return np.dtype(dtype or _backend.floatx())
 

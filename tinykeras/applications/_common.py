@@ -12,9 +12,13 @@ from ..layers.symbolic import KerasTensor
 from . import weights as weights_lib
 
 
-def check_arguments(weights, include_top, classes, pooling=None):
-    """Keras's checks, plus: tinykeras's applications are channels_last."""
+def check_arguments(weights, include_top, classes, pooling=None, classifier_activation=None):
+    """Keras's checks (all done before any layer is built), plus:
+    tinykeras's applications are channels_last."""
+    from .imagenet_utils import validate_activation
     weights_lib.check_weights_argument(weights, include_top, classes)
+    if include_top:
+        validate_activation(classifier_activation, weights)
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"`pooling` should be None, 'avg' or 'max'. Received: pooling={pooling}")
     if backend.image_data_format() != "channels_last":

@@ -45,7 +45,7 @@ def DigitsConvNet(include_top=True, weights="digits", input_tensor=None, input_s
         pretrained, weights = True, None
     else:
         pretrained = False
-        _common.check_arguments(weights, include_top, classes, pooling)
+        _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if input_shape is None:
         input_shape = (8, 8, 1) if input_tensor is None else tuple(input_tensor.shape[1:])
     if len(input_shape) != 3 or (pretrained and input_shape[-1] != 1):

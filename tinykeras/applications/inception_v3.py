@@ -73,7 +73,7 @@ def _block_8(x, i):
 def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax", name="inception_v3"):
     """InceptionV3 with Keras's signature; 23,851,784 parameters with the top."""
-    _common.check_arguments(weights, include_top, classes, pooling)
+    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=299, min_size=75,
                                                     data_format="channels_last",
                                                     require_flatten=include_top, weights=weights)

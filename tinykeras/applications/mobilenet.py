@@ -75,7 +75,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
               weights="imagenet", input_tensor=None, pooling=None, classes=1000,
               classifier_activation="softmax", name=None):
     """MobileNet with Keras's signature; 4,253,864 parameters (alpha=1, with the top)."""
-    _common.check_arguments(weights, include_top, classes, pooling)
+    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if weights == "imagenet" and depth_multiplier != 1:
         raise ValueError("If imagenet weights are being loaded, depth multiplier must be 1.  "
                          f"Received depth_multiplier={depth_multiplier}")

@@ -60,7 +60,7 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
 def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet", input_tensor=None,
                 pooling=None, classes=1000, classifier_activation="softmax", name=None):
     """MobileNetV2 with Keras's signature; 3,538,984 parameters (alpha=1, with the top)."""
-    _common.check_arguments(weights, include_top, classes, pooling)
+    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape, rows = resolve_input_shape(input_shape, input_tensor, include_top, weights,
                                             (96, 128, 160, 192, 224), (0.35, 0.50, 0.75, 1.0, 1.3, 1.4),
                                             alpha)

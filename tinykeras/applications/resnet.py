@@ -52,7 +52,7 @@ def ResNet(stages, include_top=True, weights="imagenet", input_tensor=None, inpu
            pooling=None, classes=1000, classifier_activation="softmax", name="resnet",
            weights_name=None):
     """The ResNet (v1) family: ``stages`` gives the blocks of conv2..conv5."""
-    _common.check_arguments(weights, include_top, classes, pooling)
+    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     data_format="channels_last",
                                                     require_flatten=include_top, weights=weights)

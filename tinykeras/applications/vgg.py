@@ -25,7 +25,7 @@ HASHES = {"vgg16": ("64373286793e3c8b2b4e3219cbf3544b", "6d6bbae143d832006294945
 def VGG(depths, include_top=True, weights="imagenet", input_tensor=None, input_shape=None,
         pooling=None, classes=1000, classifier_activation="softmax", name="vgg16", weights_name=None):
     """The VGG family: ``depths`` gives the number of conv layers per block."""
-    _common.check_arguments(weights, include_top, classes, pooling)
+    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=224, min_size=32,
                                                     data_format="channels_last",
                                                     require_flatten=include_top, weights=weights)

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..core.primitives import where
 from ..core.tensor import Tensor, apply
-from .conv_ops import (_crop, _out_spatial, _padded_shape, explicit_padding, from_channels_last,
-                       normalize_data_format, normalize_tuple, scatter_windows, to_channels_last, windows)
+from .conv_ops import _crop, _padded_shape, from_channels_last, scatter_windows, to_channels_last, windows
+from .conv_shapes import explicit_padding, normalize_data_format, normalize_tuple, output_spatial
 from .dispatch import composite, convert_to_tensor
 
 __all__ = ["max_pool", "average_pool"]
@@ -34,7 +34,7 @@ _PARAMS = ("pool_size", "strides", "padding")
 def _windows(x, pool_size, strides, padding, fill):
     """(N, *out, K, C) windows of ``x`` padded with ``fill``, and ``out``."""
     ones = (1,) * len(pool_size)
-    out = _out_spatial(x.shape[1:-1], pool_size, strides, padding, ones, "pool")
+    out = output_spatial(x.shape[1:-1], pool_size, strides, padding, ones, "pool")
     pads = ((0, 0),) + tuple(padding) + ((0, 0),)
     xp = x if all(p == (0, 0) for p in pads) else apply("pad", (x,), {"pad_width": pads, "value": fill})
     return windows(xp, pool_size, out, strides, ones), out
@@ -80,7 +80,7 @@ def _pool_samples(which):
                                  ((1, 5, 6, 2), (3, 2), (2, 3), ((1, 1), (0, 1))),
                                  ((1, 3, 4, 3, 1), (2, 2, 2), (1, 2, 1), ((0, 0), (0, 0), (0, 1)))]:
             p = {"pool_size": k, "strides": s, "padding": pad}
-            out = _out_spatial(shape[1:-1], k, s, pad, (1,) * len(k))
+            out = output_spatial(shape[1:-1], k, s, pad, (1,) * len(k))
             gshape = (shape[0],) + out + (shape[-1],)
             if which == "max":
                 cases.append(([values(rng, shape, "distinct")], p))
@@ -152,7 +152,7 @@ def _pool(op, fn, inputs, pool_size, strides, padding, data_format):
     pool_size = normalize_tuple(pool_size, nd, "pool_size")
     strides = pool_size if strides is None else normalize_tuple(strides, nd, "strides")
     pads = explicit_padding(x.shape[1:-1], pool_size, strides, padding)
-    _out_spatial(x.shape[1:-1], pool_size, strides, pads, (1,) * nd, op)
+    output_spatial(x.shape[1:-1], pool_size, strides, pads, (1,) * nd, op)
     return from_channels_last(fn(x, pool_size=pool_size, strides=strides, padding=pads), fmt)
 
 

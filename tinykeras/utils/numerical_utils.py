@@ -71,7 +71,9 @@ def set_random_seed(seed):
             "Expected `seed` argument to be an integer. "
             f"Received: seed={seed} (of type {type(seed)})"
         )
+    from .. import random as tk_random  # the generator behind layers and initializers
     random.seed(seed)
     np.random.seed(seed)
+    tk_random.reseed(seed)
     for hook in _seed_hooks:
         hook(seed)

@@ -6,8 +6,8 @@ import pytest
 
 pytestmark = pytest.mark.opencl
 
-MODULES = ["", ".array", ".device", ".codegen", ".elementwise", ".reduce", ".movement",
-           ".matmul", ".kernels"]
+MODULES = ["", ".array", ".device", ".codegen", ".elementwise", ".reduce", ".softmax", ".movement",
+           ".matmul", ".optimizers", ".kernels"]
 
 
 @pytest.mark.parametrize("name", MODULES)

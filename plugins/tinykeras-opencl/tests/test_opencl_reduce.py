@@ -4,7 +4,8 @@ import pytest
 from opencl_helpers import assert_same
 
 import tinykeras_opencl as tko
-from tinykeras_opencl.reduce import reduce, softmax
+from tinykeras_opencl.reduce import reduce
+from tinykeras_opencl.softmax import softmax
 
 pytestmark = pytest.mark.opencl
 
@@ -99,3 +100,19 @@ def test_softmax_of_huge_logits_does_not_overflow():
 def test_softmax_rejects_ints():
     with pytest.raises(TypeError):
         softmax(tko.asarray(np.ones((2, 2), np.int32)))
+
+
+@pytest.mark.parametrize("label_dtype", [np.int32, np.int64, np.uint8])
+def test_sparse_softmax_crossentropy(label_dtype, rng):
+    from tinykeras_opencl.softmax import sparse_softmax_crossentropy
+    for batch, classes in [((4,), 3), ((2, 3), 5), ((1,), 1), ((0,), 4), ((5,), 700)]:
+        logits = (rng.standard_normal(batch + (classes,)) * 5).astype(np.float32)
+        labels = rng.integers(0, classes, size=batch).astype(label_dtype)
+        shifted = logits - logits.max(-1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        want = -np.take_along_axis(logp, labels[..., None].astype(np.int64), axis=-1)[..., 0]
+        got = sparse_softmax_crossentropy(tko.asarray(logits), tko.asarray(labels))
+        assert_same(tko.to_numpy(got), want, rtol=1e-5, atol=1e-6)
+    bad = sparse_softmax_crossentropy(tko.asarray(np.zeros((1, 3), np.float32)),
+                                      tko.asarray(np.array([3], np.int32)))
+    assert np.isnan(tko.to_numpy(bad)).all()  # an out-of-range label cannot read out of bounds

@@ -7,8 +7,8 @@ in reading order:
 * :mod:`.device`: choosing a device; context, queue, memory pool, kernel cache, errors;
 * :mod:`.array`: :class:`DeviceArray` and host <-> device copies;
 * :mod:`.codegen`: ``CODE_FOR_OP`` and the one elementwise kernel template;
-* :mod:`.elementwise`, :mod:`.reduce`, :mod:`.movement`, :mod:`.matmul`,
-  :mod:`.optimizers`: the kernels;
+* :mod:`.elementwise`, :mod:`.reduce`, :mod:`.softmax`, :mod:`.movement`,
+  :mod:`.matmul`, :mod:`.optimizers`: the kernels;
 * :mod:`.kernels`: the op -> kernel table; :mod:`.plugin`: the hooks.
 
 The kernels also work without tinykeras, on :class:`DeviceArray` s::

@@ -1,4 +1,4 @@
-"""Reductions (``sum max min prod argmax argmin``) and the fused softmaxes.
+"""Reductions: ``sum max min prod argmax argmin`` over any axes.
 
 A reduction of ``x`` over some axes sees ``x`` as ``M`` outputs times ``R``
 reduced elements.  Each output's ``R`` elements are cut into ``G`` chunks of
@@ -206,67 +206,9 @@ def reduce(op, x, axis=None, keepdims=False, mode=None):
     return DeviceArray(out_shape, out_dtype, (idx if arg else vals).data, dev)  # a free reshape
 
 
-SOFTMAX_SOURCE = """
-typedef {idx} IDX;
-typedef {ct} CT;
-#define LOCAL {local}
-CT group_combine(__local CT *s, CT v, const int t, const int take_max)
-{{  /* every work-item gets the max (or sum) of everyone's v */
-    s[t] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int k = LOCAL / 2; k > 0; k >>= 1) {{
-        if (t < k) {{ const CT w = s[t + k]; s[t] = take_max ? ((w > s[t] || isnan(w)) ? w : s[t]) : s[t] + w; }}
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }}
-    v = s[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return v;
-}}
-__kernel void softmax(__global CT *out, __global const CT *x, const IDX R, const IDX post)
-{{  /* one work-group per row; the row is R elements `post` apart */
-    __local CT s[LOCAL];
-    const IDX row = get_group_id(0);
-    const int t = get_local_id(0);
-    const IDX base = (row / post) * R * post + row % post;
-    CT m = -INFINITY, z = 0;
-    for (IDX j = t; j < R; j += LOCAL) {{ const CT v = x[base + j * post]; if (v > m || isnan(v)) m = v; }}
-    m = group_combine(s, m, t, 1);
-    for (IDX j = t; j < R; j += LOCAL) z += exp(x[base + j * post] - m);
-    z = group_combine(s, z, t, 0);
-    for (IDX j = t; j < R; j += LOCAL) {{
-        const CT v = x[base + j * post] - m;
-        out[base + j * post] = {result};
-    }}
-}}
-"""
-
-
-def softmax(x, axis=-1, log=False):
-    """Fused, max-subtracted softmax (or log-softmax) along one axis, one launch."""
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"softmax needs a float array, not {x.dtype}")
-    dev, out = x.device, empty(x.shape, x.dtype, x.device)
-    if x.size == 0:
-        return out
-    axis = axis % x.ndim
-    R, post = x.shape[axis], math.prod(x.shape[axis + 1:])
-    rows = x.size // R
-    local = 32 if R <= 256 else dev.local_size
-    idx, ct = index_type(x.size), dev.ctype(x.dtype)
-    result = "v - log(z)" if log else "exp(v) / z"
-    key = ("softmax", ct, idx, local, log)
-    knl = dev.kernel(key, lambda: SOFTMAX_SOURCE.format(idx=idx, ct=ct, local=local,
-                                                        result=result), "softmax",
-                     [None, None] + [np.int32 if idx == "int" else np.int64] * 2)
-    dev.launch(knl, (rows * local,), (local,), out.data, x.data, R, post)
-    return out
-
-
 def kernels():
     """``{op name: kernel}`` for every op this module implements."""
     # float16 is reduced in float32: OpenCL can load half, not compute in it
     table = {op: widening(functools.partial(reduce, op))
              for op in ("sum", "max", "min", "prod", "argmax", "argmin")}
-    table.update(softmax=widening(softmax),
-                 log_softmax=widening(functools.partial(softmax, log=True)))
     return table

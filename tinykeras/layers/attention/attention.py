@@ -66,7 +66,9 @@ class Attention(Layer):
 
     def _validate(self, inputs, mask=None):
         name = f"{type(self).__name__} {self.name!r}"
-        if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
+        is_list = isinstance(inputs, (list, tuple)) and all(isinstance(x, tuple) or hasattr(x, "shape")
+                                                             for x in inputs)
+        if not is_list or not 2 <= len(inputs) <= 3:
             raise ValueError(f"{name}: must be called on a list of inputs, namely [query, value] or "
                              f"[query, value, key]; received {type(inputs).__name__}"
                              f"{'' if not isinstance(inputs, (list, tuple)) else f' of length {len(inputs)}'}")
@@ -79,7 +81,7 @@ class Attention(Layer):
         return shapes
 
     def build(self, input_shape):
-        self._validate(list(input_shape))
+        self._validate(input_shape)
         self.scale = self.add_weight(name="scale", shape=(), initializer="ones") if self.use_scale else None
         self.concat_score_weight = self.add_weight(name="concat_score_weight", shape=(), initializer="ones") \
             if self.score_mode == "concat" else None
@@ -117,7 +119,7 @@ class Attention(Layer):
         return (out, weights) if return_attention_scores else out
 
     def compute_mask(self, inputs, mask=None):
-        out = None if not mask or mask[0] is None else mask[0]
+        out = None if not mask or mask[0] is None else ops.convert_to_tensor(mask[0])
         return [out, None] if self._returns_scores else out
 
     def compute_output_shape(self, input_shape):
@@ -145,7 +147,7 @@ class AdditiveAttention(Attention):
         super().__init__(use_scale=use_scale, dropout=dropout, **kwargs)
 
     def build(self, input_shape):
-        shapes = self._validate(list(input_shape))
+        shapes = self._validate(input_shape)
         self.scale = self.add_weight(name="scale", shape=(shapes[0][-1],), initializer="glorot_uniform") \
             if self.use_scale else None
 

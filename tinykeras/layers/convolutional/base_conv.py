@@ -15,7 +15,7 @@ argument checking, weights, bias, activation, shapes and config.
 [(3, 3, 3, 4), (4,)]
 """
 from ... import activations, constraints, initializers, ops, regularizers
-from ...ops import conv_ops
+from ...ops import conv_shapes
 from ...serialization import serialize
 from ..input_spec import InputSpec
 from ..layer import Layer
@@ -70,13 +70,13 @@ class BaseConv(Layer):
                **weight_args):
         name = f"{type(self).__name__} {self.name!r}"
         try:
-            self.kernel_size = conv_ops.normalize_tuple(kernel_size, self.rank, "kernel_size")
-            self.strides = conv_ops.normalize_tuple(strides, self.rank, "strides")
-            self.dilation_rate = conv_ops.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
+            self.kernel_size = conv_shapes.normalize_tuple(kernel_size, self.rank, "kernel_size")
+            self.strides = conv_shapes.normalize_tuple(strides, self.rank, "strides")
+            self.dilation_rate = conv_shapes.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
             mode = str(padding).lower()
             self.padding = "causal" if self._allow_causal and mode == "causal" else \
-                conv_ops.normalize_padding(padding)
-            self.data_format = conv_ops.normalize_data_format(data_format)
+                conv_shapes.normalize_padding(padding)
+            self.data_format = conv_shapes.normalize_data_format(data_format)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
         self.activation = activations.get(activation)
@@ -104,7 +104,7 @@ class BaseConv(Layer):
 
     def _out_length(self, axis, length):
         padding = "same" if self.padding == "causal" else self.padding
-        return conv_ops.conv_output_length(length, self.kernel_size[axis], self.strides[axis], padding,
+        return conv_shapes.conv_output_length(length, self.kernel_size[axis], self.strides[axis], padding,
                                            self.dilation_rate[axis])
 
     def _convolve(self, inputs):

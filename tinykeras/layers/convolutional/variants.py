@@ -15,7 +15,7 @@ of ``BaseConv`` (``base_conv.py``); the rank-specific classes only set
 (1, 5, 2)
 """
 from ... import ops
-from ...ops import conv_ops
+from ...ops import conv_shapes
 from .base_conv import BaseConv, _positive_int
 
 
@@ -46,7 +46,7 @@ class BaseConvTranspose(BaseConv):
                          use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
                          activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
         if output_padding is not None:
-            output_padding = conv_ops.normalize_tuple(output_padding, self.rank, "output_padding",
+            output_padding = conv_shapes.normalize_tuple(output_padding, self.rank, "output_padding",
                                                       allow_zero=True)
             for i, (op, s) in enumerate(zip(output_padding, self.strides)):
                 if op >= s:
@@ -62,7 +62,7 @@ class BaseConvTranspose(BaseConv):
 
     def _out_length(self, axis, length):
         op = None if self.output_padding is None else self.output_padding[axis]
-        return conv_ops.deconv_output_length(length, self.kernel_size[axis], self.strides[axis], self.padding,
+        return conv_shapes.deconv_output_length(length, self.kernel_size[axis], self.strides[axis], self.padding,
                                              op, self.dilation_rate[axis])
 
     def _convolve(self, inputs):

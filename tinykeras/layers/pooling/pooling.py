@@ -10,7 +10,7 @@ and the global poolings (one base, ``BaseGlobalPooling``).
 ((2, 3), (2, 1, 1, 3))
 """
 from ... import ops
-from ...ops import conv_ops
+from ...ops import conv_shapes
 from ..input_spec import InputSpec
 from ..layer import Layer
 
@@ -24,11 +24,11 @@ class BasePooling(Layer):
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         try:
-            self.pool_size = conv_ops.normalize_tuple(pool_size, self.rank, "pool_size")
-            self.strides = self.pool_size if strides is None else conv_ops.normalize_tuple(
+            self.pool_size = conv_shapes.normalize_tuple(pool_size, self.rank, "pool_size")
+            self.strides = self.pool_size if strides is None else conv_shapes.normalize_tuple(
                 strides, self.rank, "strides")
-            self.padding = conv_ops.normalize_padding(padding)
-            self.data_format = conv_ops.normalize_data_format(data_format)
+            self.padding = conv_shapes.normalize_padding(padding)
+            self.data_format = conv_shapes.normalize_data_format(data_format)
         except ValueError as exc:
             raise ValueError(f"{type(self).__name__} {self.name!r}: {exc}") from None
         self.input_spec = InputSpec(ndim=self.rank + 2)
@@ -42,7 +42,7 @@ class BasePooling(Layer):
         input_shape = tuple(input_shape)
         last = self.data_format == "channels_last"
         spatial = input_shape[1:-1] if last else input_shape[2:]
-        out = tuple(conv_ops.conv_output_length(n, k, s, self.padding)
+        out = tuple(conv_shapes.conv_output_length(n, k, s, self.padding)
                     for n, k, s in zip(spatial, self.pool_size, self.strides))
         if any(n is not None and n <= 0 for n in out):
             raise ValueError(f"{type(self).__name__} {self.name!r}: computed output size would be zero or "
@@ -94,7 +94,7 @@ class BaseGlobalPooling(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
         try:
-            self.data_format = conv_ops.normalize_data_format(data_format)
+            self.data_format = conv_shapes.normalize_data_format(data_format)
         except ValueError as exc:
             raise ValueError(f"{type(self).__name__} {self.name!r}: {exc}") from None
         self.keepdims = bool(keepdims)

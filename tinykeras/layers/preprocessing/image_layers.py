@@ -24,7 +24,7 @@ import numpy as np
 
 from ... import ops, random
 from ...core.tensor import Tensor
-from ...ops import conv_ops
+from ...ops import conv_ops, conv_shapes
 from ..layer import Layer
 from . import image_utils
 
@@ -36,7 +36,7 @@ class BaseImageLayer(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         try:
-            self.data_format = conv_ops.normalize_data_format(data_format)
+            self.data_format = conv_shapes.normalize_data_format(data_format)
         except ValueError as exc:
             raise ValueError(f"{type(self).__name__} {self.name!r}: {exc}") from None
         self.built = True

@@ -10,7 +10,7 @@ During training each channel of each sample is kept or zeroed as a whole
 >>> all(len(set(y[0, :, :, c].ravel().tolist())) == 1 for c in range(4))  # one decision per map
 True
 """
-from ...ops import conv_ops
+from ...ops import conv_shapes
 from ..core.dropout import Dropout
 from ..input_spec import InputSpec
 
@@ -23,7 +23,7 @@ class BaseSpatialDropout(Dropout):
     def __init__(self, rate, data_format=None, seed=None, **kwargs):
         super().__init__(rate, seed=seed, **kwargs)
         del self.noise_shape  # derived from the input instead
-        self.data_format = conv_ops.normalize_data_format(data_format if self.rank > 1 else "channels_last")
+        self.data_format = conv_shapes.normalize_data_format(data_format if self.rank > 1 else "channels_last")
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _noise_shape(self, inputs):

@@ -10,7 +10,7 @@
 ((2, 8, 10, 3), (1, 6, 4))
 """
 from ... import ops
-from ...ops import conv_ops
+from ...ops import conv_ops, conv_shapes
 from ..input_spec import InputSpec
 from ..layer import Layer
 
@@ -25,7 +25,7 @@ class SpatialLayer(Layer):
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         try:
-            self.data_format = conv_ops.normalize_data_format(
+            self.data_format = conv_shapes.normalize_data_format(
                 data_format if self._has_data_format else "channels_last")
         except ValueError as exc:
             raise ValueError(f"{type(self).__name__} {self.name!r}: {exc}") from None
@@ -124,7 +124,7 @@ class BaseUpSampling(SpatialLayer):
 
     def __init__(self, size=2, data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.size = conv_ops.normalize_tuple(size, self.rank, "size")
+        self.size = conv_shapes.normalize_tuple(size, self.rank, "size")
         allowed = ("nearest", "bilinear") if self.rank == 2 else ("nearest",)
         if interpolation not in allowed:
             raise ValueError(f"{type(self).__name__} {self.name!r}: `interpolation` must be one of "

@@ -195,7 +195,7 @@ class RNN(Layer):
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        output_mask = mask if self.return_sequences else None
+        output_mask = ops.convert_to_tensor(mask) if self.return_sequences and mask is not None else None
         return [output_mask] + [None] * len(self.state_size) if self.return_state else output_mask
 
     def get_config(self):

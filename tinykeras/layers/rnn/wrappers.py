@@ -194,7 +194,7 @@ class Bidirectional(Layer):
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        out = mask if self.return_sequences else None
+        out = ops.convert_to_tensor(mask) if self.return_sequences and mask is not None else None
         outputs = [out, out] if self.merge_mode is None else [out]
         n_states = 2 * len(self.forward_layer.state_size) if self.return_state else 0
         if self.merge_mode is None or n_states:
