@@ -231,3 +231,22 @@ def test_frozen_base_keeps_weights_and_bn_statistics_and_unfreezing_trains():
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)
     changed = [not np.array_equal(a, b) for a, b in zip(before, base.get_weights())]
     assert all(changed)  # kernels, gammas and betas trained; BN statistics updated (training=True)
+
+
+# -- the modules' examples ---------------------------------------------------------------
+
+@pytest.mark.parametrize("module", ["imagenet_utils", "vgg", "vgg16", "vgg19", "resnet", "resnet50",
+                                    "inception_v3", "mobilenet", "mobilenet_v2", "digits", "weights",
+                                    "convert", "torch_weights", "_common", "train_digits_base", "__init__"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    name = "tinykeras.applications" + ("" if module == "__init__" else "." + module)
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_activation_layer_examples():
+    import doctest
+    from tinykeras.layers.activations import activation_layers, prelu
+    assert doctest.testmod(activation_layers).failed == 0 and doctest.testmod(prelu).failed == 0

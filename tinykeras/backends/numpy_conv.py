@@ -55,9 +55,10 @@ def _parallel(fn, *arrays, min_size=1 << 18):
         fn(*arrays)
         return
     if not _EXECUTOR:
-        _EXECUTOR.append(ThreadPoolExecutor(_WORKERS, thread_name_prefix="tinykeras-numpy"))
-    bounds = np.linspace(0, n, parts + 1).astype(int)
-    jobs = [_EXECUTOR[0].submit(fn, *[a[lo:hi] for a in arrays]) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        _EXECUTOR.append(ThreadPoolExecutor(_WORKERS - 1, thread_name_prefix="tinykeras-numpy"))
+    bounds = [n * i // parts for i in range(parts + 1)]
+    jobs = [_EXECUTOR[0].submit(fn, *[a[lo:hi] for a in arrays]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    fn(*[a[:bounds[1]] for a in arrays])    # the first piece runs here, meanwhile
     for job in jobs:
         job.result()
 
