@@ -10,6 +10,11 @@ two frameworks alternate and the median of ``--repeats`` runs is kept.
     python benchmarks/cnn_bench.py --ops           # conv/pool ops only, forward + backward
     python benchmarks/cnn_bench.py --profile       # where tinykeras's time goes (cProfile)
     python benchmarks/cnn_bench.py --samples 2560  # a shorter epoch
+    python benchmarks/cnn_bench.py --threads 1     # both frameworks on one thread
+
+Besides wall time, each run reports its CPU time (``time.process_time``, all
+threads), which is steadier than wall time on a busy machine; with
+``--threads 1`` the two are comparable measures of work done.
 """
 import argparse
 import cProfile
@@ -34,6 +39,8 @@ def _data(n):
 def torch_epoch(n):
     import torch
     import torch.nn as nn
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     torch.manual_seed(0)
     x, y = _data(n)
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
@@ -49,9 +56,7 @@ def torch_epoch(n):
             lossf(model(xs[idx]), ys[idx]).backward()
             opt.step()
     epoch()
-    start = time.perf_counter()
-    epoch()
-    return time.perf_counter() - start
+    return _timed(epoch, 1)
 
 
 def tinykeras_model():
@@ -69,20 +74,19 @@ def tinykeras_epoch(n, profile=False):
     x, y = _data(n)
     model = tinykeras_model()
     model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-    profiler = cProfile.Profile() if profile else None
-    start = time.perf_counter()
-    if profiler:
-        profiler.enable()
+    if not profile:
+        return _timed(lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), 1)
+    profiler = cProfile.Profile()
+    start, cpu = time.perf_counter(), time.process_time()
+    profiler.enable()
     model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-    if profiler:
-        profiler.disable()
-    elapsed = time.perf_counter() - start
-    if profiler:
-        print(f"tinykeras epoch under cProfile: {elapsed:.2f} s ({n} samples)\n")
-        stats = pstats.Stats(profiler).strip_dirs()
-        stats.sort_stats("cumulative").print_stats(25)
-        stats.sort_stats("tottime").print_stats(15)
-    return elapsed
+    profiler.disable()
+    print(f"tinykeras epoch under cProfile: {time.perf_counter() - start:.2f} s wall, "
+          f"{time.process_time() - cpu:.2f} s CPU ({n} samples)\n")
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats("tottime").print_stats(15)
+    return None
 
 
 def torch_ops(steps):
@@ -97,7 +101,7 @@ def torch_ops(steps):
     def step():
         h = F.max_pool2d(F.relu(F.conv2d(x, w1)), 2)
         F.max_pool2d(F.relu(F.conv2d(h, w2)), 2).sum().backward()
-    return _timed(step, steps)
+    return _timed(step, steps, warm_up=True)
 
 
 def tinykeras_ops(steps):
@@ -111,25 +115,31 @@ def tinykeras_ops(steps):
         h = tk.ops.max_pool(tk.ops.relu(tk.ops.conv(x, w1)), 2)
         tk.ops.max_pool(tk.ops.relu(tk.ops.conv(h, w2)), 2).sum().backward()
         w1.grad = w2.grad = None
-    return _timed(step, steps)
+    return _timed(step, steps, warm_up=True)
 
 
-def _timed(step, steps):
-    step()
-    start = time.perf_counter()
+def _timed(step, steps, warm_up=False):
+    """(wall seconds, CPU seconds) of ``steps`` calls of ``step``."""
+    if warm_up:
+        step()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 WORKERS = {"torch": torch_epoch, "tinykeras": tinykeras_epoch,
            "torch-ops": torch_ops, "tinykeras-ops": tinykeras_ops}
 
 
-def _measure(which, size):
+def _measure(which, size, threads):
+    env = os.environ.copy()
+    if threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TINYKERAS_NUM_THREADS"):
+            env[var] = str(threads)
     out = subprocess.run([sys.executable, __file__, "--worker", which, "--samples", str(size)],
-                         capture_output=True, text=True, check=True, env=os.environ.copy())
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+                         capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -138,26 +148,34 @@ def main():
     parser.add_argument("--profile", action="store_true", help="cProfile one tinykeras epoch")
     parser.add_argument("--samples", type=int, default=12800, help="samples per epoch (or steps with --ops)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="threads for both frameworks (default: all)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps({"seconds": WORKERS[args.worker](args.samples)}))
+        wall, cpu = WORKERS[args.worker](args.samples)
+        print(json.dumps({"seconds": wall, "cpu": cpu}))
         return
     if args.profile:
         tinykeras_epoch(args.samples, profile=True)
         return
     names = ("torch-ops", "tinykeras-ops") if args.ops else ("torch", "tinykeras")
     size = 20 if args.ops and args.samples == 12800 else args.samples
-    times = {name: [] for name in names}
+    runs = {name: [] for name in names}
     for _ in range(args.repeats):
         for name in names:  # alternate, so background load hits both alike
-            times[name].append(_measure(name, size))
-    t_torch, t_tk = (statistics.median(times[n]) for n in names)
+            runs[name].append(_measure(name, size, args.threads))
     what = f"{size} steps of conv/pool forward+backward" if args.ops else f"one epoch, {size} samples"
-    print(f"{what}; median of {args.repeats} alternating runs")
-    print(f"  torch      {t_torch:7.2f} s   runs: {', '.join(f'{t:.2f}' for t in times[names[0]])}")
-    print(f"  tinykeras  {t_tk:7.2f} s   runs: {', '.join(f'{t:.2f}' for t in times[names[1]])}")
-    print(f"  ratio      {t_tk / t_torch:7.2f}x  (tinykeras / torch)")
+    print(f"{what}; median of {args.repeats} alternating runs; threads: {args.threads or 'all'}")
+    medians = {}
+    for label, name in zip(("torch", "tinykeras"), names):
+        wall = statistics.median(r["seconds"] for r in runs[name])
+        cpu = statistics.median(r["cpu"] for r in runs[name])
+        medians[label] = (wall, cpu)
+        walls = ", ".join(f"{r['seconds']:.2f}" for r in runs[name])
+        print(f"  {label:10s} {wall:7.2f} s wall  {cpu:7.2f} s CPU   runs (wall): {walls}")
+    ratio = medians["tinykeras"][0] / medians["torch"][0]
+    cpu_ratio = medians["tinykeras"][1] / medians["torch"][1]
+    print(f"  ratio      {ratio:7.2f}x wall {cpu_ratio:7.2f}x CPU  (tinykeras / torch)")
 
 
 if __name__ == "__main__":

@@ -14,16 +14,27 @@ and ``nn.Linear``.  Each side is warmed up once; then the runs alternate
 (tinykeras, torch, tinykeras, ...) so that both see the same machine
 state, and the medians are compared.
 
-    python benchmarks/lstm_bench.py [--samples 2560] [--rounds 3]
+    python benchmarks/lstm_bench.py [--samples 2560] [--rounds 3] [--threads N]
 
-Without PyTorch installed the script says so and exits 0.
+``--threads N`` gives both sides N threads (PyTorch's intra-op pool and
+NumPy's BLAS, through ``OPENBLAS_NUM_THREADS`` and friends, set before
+either library loads).  On a busy machine, BLAS threads that spin-wait for
+each other can make small matmuls a hundred times slower; ``--threads 1``
+measures the frameworks rather than the contention.  Without PyTorch
+installed the script says so and exits 0.
 """
 import argparse
+import os
 import statistics
 import sys
 import time
 
-import numpy as np
+if __name__ == "__main__" and "--threads" in sys.argv:  # before NumPy and PyTorch start their pools
+    _n = sys.argv[sys.argv.index("--threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
+
+import numpy as np  # noqa: E402
 
 VOCAB, EMBED, UNITS, LENGTH, BATCH = 10000, 64, 128, 80, 64
 
@@ -78,17 +89,6 @@ def torch_epoch(x, y):
     return epoch
 
 
-def limit_threads(n):
-    """Use ``n`` threads in PyTorch and in NumPy's BLAS (threadpoolctl, if installed)."""
-    import torch
-    torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(n)
-    except ImportError:
-        print("lstm_bench: threadpoolctl is not installed; set OPENBLAS_NUM_THREADS=%d for NumPy" % n)
-
-
 def timed(fn):
     start = time.perf_counter()
     fn()
@@ -114,21 +114,21 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=2560, help="training samples (default 2560)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating epochs per side (default 3)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both sides (torch.set_num_threads and OpenBLAS); default: "
-                             "each library's own default")
+                        help="threads for both sides (PyTorch and NumPy's BLAS); default: each library's own")
     args = parser.parse_args(argv)
-    if args.threads:
-        limit_threads(args.threads)
     try:
         import torch
     except ImportError:
         print("lstm_bench: PyTorch is not installed, so there is nothing to compare with; "
               "install it (pip install torch) to run this benchmark.")
         return 0
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"lstm_bench: Embedding({VOCAB}, {EMBED}) -> LSTM({UNITS}) -> Dense(1, sigmoid), "
           f"{args.samples} samples of length {LENGTH}, batch {BATCH}, Adam; {args.rounds} alternating "
           f"epochs per side; torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"numpy {np.__version__}, Python {sys.version.split()[0]}")
+          f"numpy {np.__version__} (BLAS threads: {os.environ.get('OPENBLAS_NUM_THREADS', 'default')}), "
+          f"Python {sys.version.split()[0]}")
     tk_s, torch_s = run(args.samples, args.rounds)
     print(f"median epoch: tinykeras {tk_s:.2f} s, torch {torch_s:.2f} s, ratio {tk_s / torch_s:.2f}x "
           f"(tinykeras / torch)")

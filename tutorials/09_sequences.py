@@ -115,7 +115,7 @@ split = len(x) // 10
 x_val, y_val, x_train, y_train = x[:split], y[:split], x[split:], y[split:]
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003),
               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-history = model.fit(x_train, y_train, batch_size=64, epochs=2 if SMALL else 40,
+history = model.fit(x_train, y_train, batch_size=64, epochs=2 if SMALL else 30,
                     validation_data=(x_val, y_val), verbose=2)
 
 # %% [markdown]

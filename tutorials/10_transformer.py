@@ -155,14 +155,15 @@ if not SMALL:
 
 # %% [markdown]
 # ## 7. What did it learn?
-# `return_attention_scores=True` shows where each word looks.  Here: which
-# words the first word's representation draws on, averaged over the heads.
+# Two new reviews, and where the model looks: `return_attention_scores=True`
+# gives, for each word, its attention weights over all words (here averaged
+# over the heads).  "not" should draw attention, since it flips what follows.
 
 # %%
-sample = vectorize(["the film was not good but the music is great"]).numpy()
-embedded = model.layers[1](sample)
+samples = vectorize(["the plot was not bad and the acting is great", "the film was not good"]).numpy()
+print("P(positive):", model.predict(samples, verbose=0)[:, 1].round(3))
+embedded = model.layers[1](samples[:1])
 _, scores = model.layers[2].att(embedded, embedded, return_attention_scores=True)
-words = [vectorize.get_vocabulary()[i] for i in sample[0] if i]
+words = [vectorize.get_vocabulary()[i] for i in samples[0] if i]
 weights = scores.numpy()[0].mean(0)[: len(words), : len(words)]
-print("attention of", repr(words[0]), "->", {w: round(float(a), 2) for w, a in zip(words, weights[0])})
-print("prediction (negative, positive):", model.predict(sample, verbose=0)[0].round(3))
+print("attention of", repr(words[4]), "->", {w: round(float(a), 2) for w, a in zip(words, weights[4])})

@@ -21,6 +21,7 @@ usage: tinykeras convert ...
 0
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -158,6 +159,9 @@ def convert_file(src, dst=None, model=None, overwrite=True):
     metadata = {"format": "tinykeras", "format_version": "1", "tinykeras_version": __version__,
                 "content": "weights", "converted_from": os.path.basename(src),
                 "source_layout": weights.layout}
+    if model is not None:  # lets tk.applications load it even where automatic names differ
+        from ..saving.weights_file import weight_paths
+        metadata["weight_order"] = json.dumps([p for p, _ in weight_paths(model)])
     safetensors_io.write_file(dst, tensors, metadata, overwrite=overwrite)
     return dst
 

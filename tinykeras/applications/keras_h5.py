@@ -73,6 +73,9 @@ def read(path):
             if "model.weights.h5" not in names:
                 raise ValueError(f"{path}: a .keras archive without model.weights.h5 "
                                  f"(found {sorted(names)[:10]})")
+            for member in ("model.weights.h5", "config.json"):
+                if member in names and zf.getinfo(member).file_size > MAX_DATASET_BYTES:
+                    raise ValueError(f"{path}: {member} declares {zf.getinfo(member).file_size} bytes; refused")
             config = json.loads(zf.read("config.json")) if "config.json" in names else None
             data = zf.read("model.weights.h5")
         result = _read_h5(io.BytesIO(data), path, len(data))
@@ -170,11 +173,9 @@ def _read_keras3(h5py, f, label, size):
             if "layers" in sub and key != "vars":  # a nested model: its own layers
                 visit(_child(h5py, sub, "layers", label), f"{prefix}{key}/layers/")
                 continue
-            arrays = collect(sub)
             name = sub["vars"].attrs.get("name") if "vars" in sub else None
-            nested = any(k != "vars" for k in sub.keys())
             entries.append(Entry(key=prefix + key, name=_text(name) if name is not None else None,
-                                 arrays=arrays, names=None if nested else None))
+                                 arrays=collect(sub)))
     if "layers" in f:
         visit(_child(h5py, f, "layers", label), "layers/")
     return entries

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+_WORKERS = max(1, int(os.environ.get("TINYKERAS_NUM_THREADS", 0)) or min(os.cpu_count() or 1, 8))
 _EXECUTOR = []
 
 
@@ -48,7 +48,8 @@ tune_malloc()
 def _parallel(fn, *arrays, min_size=1 << 18):
     """``fn(*arrays)``, split along the batch axis over threads (NumPy releases
     the GIL in its loops, so the pieces run at once).  ``fn`` must write its
-    results into slices of the arrays (``out=``)."""
+    results into slices of the arrays (``out=``).  ``TINYKERAS_NUM_THREADS``
+    caps the threads (default: the CPU count, at most 8)."""
     n = arrays[0].shape[0]
     parts = min(_WORKERS, n, max(1, arrays[0].size // min_size))
     if parts == 1:

@@ -290,7 +290,7 @@ def _samples(kind, grad=False):
         b, t, u = 2, 3, 2
         gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[kind]
         cases = []
-        for mask, extra in [(np.ones((b, t), bool), {}), (np.array([[1, 0, 1], [0, 1, 1]], bool), {})]:
+        for mask in (np.ones((b, t), bool), np.array([[1, 0, 1], [0, 1, 1]], bool)):
             weights = [values(rng, (b, t, gates * u)), values(rng, (b, u))]
             weights += [values(rng, (b, u))] if kind == "lstm" else []
             weights += [values(rng, (u, gates * u)) * 0.5]
@@ -301,7 +301,7 @@ def _samples(kind, grad=False):
                 if grad:
                     out = FORWARD[kind](TENSOR_NS, *[Tensor(x) for x in inputs], **params).numpy()
                     inputs = [values(rng, out.shape), out] + inputs
-                cases.append((inputs, dict(extra, **params)))
+                cases.append((inputs, params))
         return cases
     return sample
 
