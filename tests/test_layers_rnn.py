@@ -336,6 +336,8 @@ def test_errors_name_the_layer_and_the_shapes():
         layers.LSTMCell(0)
     with pytest.raises(ValueError, match="`cell`|call"):
         layers.RNN(object())
+    with pytest.raises(ValueError, match=r"LSTMCell.*2 state\(s\).*\[\(1, 3\)\]"):
+        layers.LSTMCell(3)(np.ones((1, 2), "float32"), [np.zeros((1, 3), "float32")])
 
 
 # -- training, and Keras 3 with the same weights ----------------------------------------

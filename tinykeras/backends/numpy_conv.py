@@ -5,10 +5,13 @@ A convolution is an im2col (a strided *view* of the padded input, made
 with ``as_strided``, copied once into a patch matrix) and one BLAS matmul;
 its input gradient is one matmul and a strided add per kernel tap
 (col2im); its kernel gradient is the patch matrix's transpose times the
-output gradient.  Depthwise convolutions (one input channel per group)
+output gradient.  Large batches are cut into pieces so that no patch
+matrix exceeds 32 MB.  Depthwise convolutions (one input channel per group)
 skip the matmul and multiply-add tap by tap.  Pools loop over window taps
-with strided views.  Everything keeps its input dtype (float32 stays
-float32).
+with strided views; the usual 2D pool (stride = pool size, no padding)
+reshapes the input into blocks instead.  Element-wise work on big arrays
+is split over threads along the batch axis (:func:`_parallel`).
+Everything keeps its input dtype (float32 stays float32).
 
 >>> x = np.ones((1, 4, 4, 1), np.float32); w = np.ones((3, 3, 1, 2), np.float32)
 >>> KERNELS["conv_general"](x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)[0, :, :, 0].tolist()
@@ -108,27 +111,30 @@ def _patch_view(xp, ksize, out, strides, dilation):
     return as_strided(xp, shape, strides_, writeable=False)
 
 
-def _im2col(x, ksize, strides, padding, dilation):
-    """Patch matrix (R, K * C) (a view when no copy is needed) and ``out``."""
-    out = _out_spatial(x.shape[1:-1], ksize, strides, padding, dilation)
+_CHUNK_BYTES = 32 << 20   # the largest patch matrix built at once
+
+
+def _chunks(n, bytes_per_sample):
+    """Batch slices whose patch matrices stay under ``_CHUNK_BYTES``, so that
+    memory stays bounded for large images or batches."""
+    step = max(1, min(n, _CHUNK_BYTES // max(bytes_per_sample, 1)))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _patches(x, ksize, out, strides, padding, dilation, groups=1):
+    """The patch matrix of ``x``: (R, K * C), or (G, R, K * C/G) for groups."""
     view = _patch_view(_pad(x, padding), ksize, out, strides, dilation)
     rows = x.shape[0] * int(np.prod(out))
+    if groups > 1:
+        nd, c = len(out), x.shape[-1]
+        view = view.reshape(view.shape[:-1] + (groups, c // groups))
+        order = (2 * nd + 1, 0) + tuple(range(1, 2 * nd + 1)) + (2 * nd + 2,)
+        return view.transpose(order).reshape(groups, rows, -1)
     if all(k == 1 for k in ksize) and all(s == 1 for s in strides):
-        return view.reshape(rows, -1), out   # a 1x1 conv: the input itself, no copy
+        return view.reshape(rows, -1)   # a 1x1 conv: the input itself, no copy
     cols = np.empty(view.shape, dtype=x.dtype)
     _parallel(np.copyto, cols, view)
-    return cols.reshape(rows, -1), out
-
-
-def _grouped_cols(x, ksize, strides, padding, dilation, groups):
-    """Patch matrices per group: (G, R, K * C/G)."""
-    out = _out_spatial(x.shape[1:-1], ksize, strides, padding, dilation)
-    view = _patch_view(_pad(x, padding), ksize, out, strides, dilation)
-    nd, c = len(out), x.shape[-1]
-    view = view.reshape(view.shape[:-1] + (groups, c // groups))
-    order = (2 * nd + 1, 0) + tuple(range(1, 2 * nd + 1)) + (2 * nd + 2,)
-    rows = x.shape[0] * int(np.prod(out))
-    return view.transpose(order).reshape(groups, rows, -1), out
+    return cols.reshape(rows, -1)
 
 
 def _grouped_kernel(kernel, groups):
@@ -137,18 +143,24 @@ def _grouped_kernel(kernel, groups):
     return kernel.reshape(kk, cg, groups, o // groups).transpose(2, 0, 1, 3).reshape(groups, kk * cg, -1)
 
 
+def _sample_bytes(out, ksize, channels, dtype):
+    return int(np.prod(out)) * int(np.prod(ksize)) * channels * np.dtype(dtype).itemsize
+
+
 def conv_general(x, kernel, strides, padding, dilation, groups=1):
     ksize, cg, o = kernel.shape[:-2], kernel.shape[-2], kernel.shape[-1]
-    n = x.shape[0]
-    if groups == 1:
-        cols, out = _im2col(x, ksize, strides, padding, dilation)
-        y = cols @ kernel.reshape(-1, o)
-    elif cg == 1:  # depthwise: multiply-add tap by tap, no matmul
+    if groups > 1 and cg == 1:  # depthwise: multiply-add tap by tap, no matmul
         return _depthwise(x, kernel, strides, padding, dilation)
-    else:
-        cols, out = _grouped_cols(x, ksize, strides, padding, dilation, groups)
-        y = np.matmul(cols, _grouped_kernel(kernel, groups)).transpose(1, 0, 2)
-    return y.reshape((n,) + out + (o,))
+    out = _out_spatial(x.shape[1:-1], ksize, strides, padding, dilation)
+    y = np.empty((x.shape[0],) + out + (o,), dtype=np.result_type(x, kernel))
+    w = kernel.reshape(-1, o) if groups == 1 else _grouped_kernel(kernel, groups)
+    for part in _chunks(x.shape[0], _sample_bytes(out, ksize, x.shape[-1], x.dtype)):
+        cols = _patches(x[part], ksize, out, strides, padding, dilation, groups)
+        if groups == 1:
+            np.matmul(cols, w, out=y[part].reshape(-1, o))
+        else:
+            y[part].reshape(-1, groups, o // groups)[...] = np.matmul(cols, w).transpose(1, 0, 2)
+    return y
 
 
 def _depthwise(x, kernel, strides, padding, dilation):
@@ -167,42 +179,48 @@ def _depthwise(x, kernel, strides, padding, dilation):
 def conv_input_grad(g, kernel, input_shape, strides, padding, dilation, groups=1):
     ksize, cg, o = kernel.shape[:-2], kernel.shape[-2], kernel.shape[-1]
     out, kk, c = g.shape[1:-1], int(np.prod(ksize)), cg * groups
-    rows = g.shape[0] * int(np.prod(out))
-    g2 = g.reshape(rows, o)
-    if groups == 1:   # (K, R, C): one block per tap, each contiguous
-        cols = np.matmul(g2, kernel.reshape(kk, cg, o).transpose(0, 2, 1))
-    elif cg == 1:     # depthwise: sum over the multiplier
-        mult = o // c
-        cols = np.einsum("rcm,kcm->krc", g2.reshape(rows, c, mult), kernel.reshape(kk, c, mult))
-    else:
-        gg = g2.reshape(rows, groups, o // groups).transpose(1, 0, 2)
-        cols = np.matmul(gg, _grouped_kernel(kernel, groups).transpose(0, 2, 1))    # (G, R, K*Cg)
-        cols = cols.reshape(groups, rows, kk, cg).transpose(2, 1, 0, 3)
-    gxp = _padded_zeros(input_shape, padding, cols.dtype)
     taps = _taps(ksize, out, strides, dilation)
+    gxp = _padded_zeros(input_shape, padding, np.result_type(g, kernel))
 
     def col2im(gxp, cols):  # cols: (N, K, *out, C)
         for k, tap in enumerate(taps):
             gxp[tap] += cols[:, k]
-    _parallel(col2im, gxp, cols.reshape((kk,) + g.shape[:-1] + (c,)).swapaxes(0, 1))
+
+    for part in _chunks(g.shape[0], _sample_bytes(out, ksize, c, gxp.dtype)):
+        n = g[part].shape[0]
+        g2 = g[part].reshape(-1, o)
+        if groups == 1:   # (K, R, C): one block per tap, each contiguous
+            cols = np.matmul(g2, kernel.reshape(kk, cg, o).transpose(0, 2, 1))
+        elif cg == 1:     # depthwise: sum over the multiplier
+            cols = np.einsum("rcm,kcm->krc", g2.reshape(-1, c, o // c), kernel.reshape(kk, c, o // c))
+        else:
+            gg = g2.reshape(-1, groups, o // groups).transpose(1, 0, 2)
+            cols = np.matmul(gg, _grouped_kernel(kernel, groups).transpose(0, 2, 1))    # (G, R, K*Cg)
+            cols = cols.reshape(groups, -1, kk, cg).transpose(2, 1, 0, 3)
+        _parallel(col2im, gxp[part], cols.reshape((kk, n) + out + (c,)).swapaxes(0, 1))
     return gxp[_inner(input_shape, padding)] if gxp.shape != tuple(input_shape) else gxp
 
 
 def conv_kernel_grad(x, g, kernel_shape, strides, padding, dilation, groups=1):
     ksize, cg, o = tuple(kernel_shape[:-2]), kernel_shape[-2], kernel_shape[-1]
-    rows = g.size // o
-    if groups == 1:
-        cols, _ = _im2col(x, ksize, strides, padding, dilation)
-        return (cols.T @ g.reshape(rows, o)).reshape(kernel_shape)
-    if cg == 1:       # depthwise
-        c = x.shape[-1]
-        xp, g3 = _pad(x, padding), g.reshape(rows, c, o // c)
-        taps = _taps(ksize, g.shape[1:-1], strides, dilation)
-        gw = np.stack([np.einsum("rc,rcm->cm", xp[tap].reshape(rows, c), g3) for tap in taps])
+    out, c = g.shape[1:-1], x.shape[-1]
+    if groups > 1 and cg == 1:       # depthwise: tap by tap
+        xp, g3 = _pad(x, padding), g.reshape(-1, c, o // c)
+        rows = g3.shape[0]
+        gw = np.stack([np.einsum("rc,rcm->cm", xp[tap].reshape(rows, c), g3)
+                       for tap in _taps(ksize, out, strides, dilation)])
         return gw.reshape(kernel_shape)
-    cols, _ = _grouped_cols(x, ksize, strides, padding, dilation, groups)
-    gg = g.reshape(rows, groups, o // groups).transpose(1, 0, 2)
-    gw = np.matmul(cols.transpose(0, 2, 1), gg)                           # (G, K*Cg, Og)
+    gw = None
+    for part in _chunks(x.shape[0], _sample_bytes(out, ksize, c, x.dtype)):
+        cols = _patches(x[part], ksize, out, strides, padding, dilation, groups)
+        gp = g[part].reshape(-1, o)
+        if groups == 1:
+            step = cols.T @ gp
+        else:
+            step = np.matmul(cols.transpose(0, 2, 1), gp.reshape(-1, groups, o // groups).transpose(1, 0, 2))
+        gw = step if gw is None else gw + step
+    if groups == 1:
+        return gw.reshape(kernel_shape)
     kk = int(np.prod(ksize))
     return gw.reshape(groups, kk, cg, o // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
 
@@ -227,8 +245,12 @@ def _blocks(x, pool_size, strides, padding):
 
 
 def _max_of(values, out=None):
+    """Element-wise maximum of several arrays (written into ``out`` if given)."""
     if len(values) == 1:
-        return values[0].copy() if out is None else np.copyto(out, values[0]) or out
+        if out is None:
+            return values[0].copy()
+        np.copyto(out, values[0])
+        return out
     out = np.maximum(values[0], values[1], out=out)
     for v in values[2:]:
         np.maximum(out, v, out=out)

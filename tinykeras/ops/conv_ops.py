@@ -23,7 +23,7 @@ gradients; the NumPy backend replaces them with fused kernels
 """
 import numpy as np
 
-from ..core.tensor import apply
+from ..core.tensor import apply, result_dtype
 from .conv_shapes import (deconv_output_length, explicit_padding, normalize_data_format, normalize_tuple,
                           output_spatial, transpose_padding)
 from .dispatch import composite, convert_to_tensor
@@ -217,8 +217,9 @@ def _prepare(op, inputs, kernel, strides, data_format, dilation_rate, ranks=(3, 
         raise ValueError(f"{op}: expected inputs of rank {' or '.join(map(str, ranks))} "
                          f"(batch, *spatial, channels) and a kernel of the same rank; got inputs "
                          f"of shape {x.shape} and kernel of shape {kernel.shape}")
-    if kernel.dtype != x.dtype:
-        kernel = kernel.astype(x.dtype)
+    if kernel.dtype != x.dtype:  # e.g. uint8 images with a float32 kernel: compute in float32
+        dtype = result_dtype(x.data.dtype, kernel.data.dtype).name
+        x, kernel = x.astype(dtype), kernel.astype(dtype)
     data_format = normalize_data_format(data_format)
     nd = x.ndim - 2
     return (to_channels_last(x, data_format), kernel, data_format, normalize_tuple(strides, nd, "strides"),

@@ -146,6 +146,9 @@ def _pool(op, fn, inputs, pool_size, strides, padding, data_format):
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
                          f"got shape {x.shape}")
+    if x.data.dtype.kind != "f":  # integer images: pool in floatx, as Keras does
+        from .. import backend
+        x = x.astype(backend.floatx())
     fmt = normalize_data_format(data_format)
     x = to_channels_last(x, fmt)
     nd = x.ndim - 2

@@ -17,10 +17,11 @@ array (False: the step is skipped and the states carried through), and
 ``H``/``C`` are the state sequences ``(batch, time, units)``.  One op gives
 one array: the LSTM's two state sequences are concatenated on the last
 axis, followed by ``A``, the four gate activations of every step (what
-its BPTT needs, kept instead of recomputed).  Each backward rule is another composite op (``*_sequence_grad``,
-BPTT), whose one output packs every gradient into a flat vector that the
-rule slices.  Activations are tanh and sigmoid (Keras's defaults); layers
-with other activations loop over ``*_step`` instead.
+its BPTT needs, kept instead of recomputed).  Each backward rule is
+another composite op (``*_sequence_grad``, BPTT), whose one output packs
+every gradient into a flat vector that the rule slices.  Activations are
+tanh and sigmoid (Keras's defaults); layers with other activations loop
+over ``*_step`` instead.
 
 >>> import numpy as np, tinykeras as tk
 >>> xz, h0 = tk.ops.ones((2, 5, 8)), tk.ops.zeros((2, 2))
@@ -43,14 +44,15 @@ from .shape_ops import concatenate as _concatenate, stack as _stack
 __all__ = ["lstm_step", "gru_step", "simple_rnn_step", "lstm_sequence", "gru_sequence",
            "simple_rnn_sequence"]
 
-# What the loops below need beyond operators, for Tensors (the composites)
-# and for NumPy arrays (``backends/numpy_rnn.py`` passes its own).
+
 def _lstm_gates(z):
     """sigmoid, sigmoid, tanh, sigmoid on the four quarters of the last axis."""
     u = z.shape[-1] // 4
     return _concatenate([_sigmoid(z[..., :2 * u]), z[..., 2 * u:3 * u].tanh(), _sigmoid(z[..., 3 * u:])], -1)
 
 
+# What the loops below need beyond operators, for Tensors (the composites);
+# ``backends/numpy_rnn.py`` passes the same for NumPy arrays.
 TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, lstm_gates=_lstm_gates, where=_where,
                             stack=_stack, concatenate=_concatenate, any=lambda x: True)
 

@@ -148,6 +148,7 @@ class Device:
         # Never -cl-fast-relaxed-math: it breaks inf/nan, which training must see.
         self.build_options = ["-cl-fp32-correctly-rounded-divide-sqrt"] if fp_config & correct else []
         self._kernels = {}
+        self._programs = {}
         self._ctypes = {}  # dtype -> C type, once checked
 
     def __repr__(self):
@@ -183,15 +184,28 @@ class Device:
                 f"{nbytes / 2**20:.1f} MiB ({exc}); delete unused arrays, use smaller batches, "
                 f"or choose a bigger device with {ENV_VAR}") from exc
 
-    def kernel(self, key, make_source, name, scalar_dtypes=None):
+    def kernel(self, key, make_source, name, scalar_dtypes=None, program_key=None):
         """Build a kernel once and keep the ``cl.Kernel`` object for every later call.
 
         ``key`` identifies the (program, dtype, variant); ``make_source()`` is only
         called on a cache miss.  ``scalar_dtypes`` is passed to
-        ``Kernel.set_scalar_arg_dtypes`` (``None`` entries are buffers).
+        ``Kernel.set_scalar_arg_dtypes`` (``None`` entries are buffers).  Kernels
+        that live in one source (the six of ``conv.py``, the two of ``softmax.py``)
+        give the same ``program_key``: the program is then compiled once for all.
         """
         knl = self._kernels.get(key)
         if knl is None:
+            program = self.program(program_key or key, make_source, name)
+            knl = cl.Kernel(program, name)  # fetched once: prg.<name> would re-create it
+            if scalar_dtypes is not None:
+                knl.set_scalar_arg_dtypes(scalar_dtypes)
+            self._kernels[key] = knl
+        return knl
+
+    def program(self, key, make_source, name="?"):
+        """The built ``cl.Program`` for ``key`` (compiled on the first request only)."""
+        program = self._programs.get(key)
+        if program is None:
             source = PRELUDE + make_source()
             if "double" in source:
                 source = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" + source
@@ -202,11 +216,8 @@ class Device:
                     f"OpenCL device {self.name!r} failed to build kernel {name!r} {key}: this is "
                     f"a tinykeras-opencl bug, please report it with this log.\n{exc}\n"
                     f"--- source ---\n{source}") from exc
-            knl = cl.Kernel(program, name)  # fetched once: prg.<name> would re-create it
-            if scalar_dtypes is not None:
-                knl.set_scalar_arg_dtypes(scalar_dtypes)
-            self._kernels[key] = knl
-        return knl
+            self._programs[key] = program
+        return program
 
     def launch(self, knl, global_size, local_size, *args):
         """Enqueue ``knl``; turn a deferred allocation failure into a clear error."""

@@ -7,11 +7,11 @@
 """
 import functools
 
-from . import array, elementwise, matmul, movement, optimizers, reduce, softmax
+from . import array, conv, elementwise, matmul, movement, optimizers, reduce, softmax
 
 # Fused kernels for the core's composite ops (they replace the composite).
 FUSED = ("relu", "sigmoid", "softmax", "log_softmax", "sparse_softmax_crossentropy",
-         "sgd_update", "adam_update")
+         "sgd_update", "adam_update") + tuple(conv.SIGNATURES)
 
 
 @functools.lru_cache(maxsize=None)
@@ -21,6 +21,6 @@ def all_kernels():
     Built once; treat the returned dict as read-only.
     """
     table = {"asarray": array.asarray, "to_numpy": array.to_numpy, "full": array.full}
-    for module in (elementwise, reduce, softmax, movement, matmul, optimizers):
+    for module in (elementwise, reduce, softmax, movement, matmul, optimizers, conv):
         table.update(module.kernels())
     return table

@@ -11,7 +11,7 @@ imports it at start-up.  Importing it creates no OpenCL context: the
 """
 from tinykeras.core.hookspecs import hookimpl
 
-from . import device, kernels
+from . import conv, device, kernels
 
 
 @hookimpl
@@ -20,18 +20,33 @@ def tinykeras_register_backends(register):
 
 
 def _core_composites():
-    """Names of the composite ops this tinykeras declares (None: it cannot say)."""
+    """``{name: (n_inputs, params)}`` of the composite ops this tinykeras declares
+    (None: it cannot say)."""
     try:
         from tinykeras.ops.dispatch import COMPOSITE_OPS
     except ImportError:
         return None
-    return {op.name for op in COMPOSITE_OPS}
+    return {op.name: (op.n_inputs, tuple(op.params)) for op in COMPOSITE_OPS}
+
+
+def _fits(op, declared):
+    """Whether the fused kernel for ``op`` fits the op this tinykeras declares.
+
+    A kernel for an undeclared op, or one whose signature does not bind, would
+    get the whole plugin rejected; so would silently wrong parameters.
+    """
+    if declared is None:
+        return True
+    if op not in declared:
+        return False
+    expected = conv.SIGNATURES.get(op)
+    return expected is None or declared[op] == expected
 
 
 @hookimpl
 def tinykeras_register_kernels(register):
     declared = _core_composites()
     for op, fn in kernels.all_kernels().items():
-        if op in kernels.FUSED and declared is not None and op not in declared:
-            continue  # a kernel for an undeclared op would get the whole plugin rejected
+        if op in kernels.FUSED and not _fits(op, declared):
+            continue  # the core declares no such op (or another version of it): keep its composite
         register("opencl", op, fn)

@@ -6,5 +6,5 @@ from .rnn import RNN
 from .stacked_cells import StackedRNNCells
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
-__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "RNNCell", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "Bidirectional", "TimeDistributed", "Wrapper"]

@@ -121,6 +121,10 @@ class RNNCell(Layer):
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))
         states = list(states) if nested else [states]
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        if [tuple(s.shape[-1:]) for s in states] != [(n,) for n in sizes]:
+            raise ValueError(f"{type(self).__name__} {self.name!r}: expects {len(sizes)} state(s) of sizes "
+                             f"{sizes}, received states of shapes {[tuple(s.shape) for s in states]}")
         if training and self.dropout > 0:
             inputs = inputs * self.get_dropout_mask(inputs)
         h_in = states[0]
