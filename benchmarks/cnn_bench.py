@@ -12,9 +12,10 @@ two frameworks alternate and the median of ``--repeats`` runs is kept.
     python benchmarks/cnn_bench.py --samples 2560  # a shorter epoch
     python benchmarks/cnn_bench.py --threads 1     # both frameworks on one thread
 
-Besides wall time, each run reports its CPU time (``time.process_time``, all
-threads), which is steadier than wall time on a busy machine; with
-``--threads 1`` the two are comparable measures of work done.
+Besides the median wall time, the summary gives each framework's median CPU
+time (``time.process_time``, all threads) and its best (least disturbed)
+run, which are steadier than the median wall time on a busy machine; with
+``--threads 1`` the CPU times compare the work each framework does.
 """
 import argparse
 import cProfile
@@ -166,16 +167,16 @@ def main():
             runs[name].append(_measure(name, size, args.threads))
     what = f"{size} steps of conv/pool forward+backward" if args.ops else f"one epoch, {size} samples"
     print(f"{what}; median of {args.repeats} alternating runs; threads: {args.threads or 'all'}")
-    medians = {}
+    medians, bests = {}, {}
     for label, name in zip(("torch", "tinykeras"), names):
-        wall = statistics.median(r["seconds"] for r in runs[name])
-        cpu = statistics.median(r["cpu"] for r in runs[name])
-        medians[label] = (wall, cpu)
-        walls = ", ".join(f"{r['seconds']:.2f}" for r in runs[name])
-        print(f"  {label:10s} {wall:7.2f} s wall  {cpu:7.2f} s CPU   runs (wall): {walls}")
-    ratio = medians["tinykeras"][0] / medians["torch"][0]
-    cpu_ratio = medians["tinykeras"][1] / medians["torch"][1]
-    print(f"  ratio      {ratio:7.2f}x wall {cpu_ratio:7.2f}x CPU  (tinykeras / torch)")
+        walls = [r["seconds"] for r in runs[name]]
+        medians[label] = (statistics.median(walls), statistics.median(r["cpu"] for r in runs[name]))
+        bests[label] = min(walls)
+        print(f"  {label:10s} {medians[label][0]:7.2f} s wall  {medians[label][1]:7.2f} s CPU   "
+              f"best {bests[label]:.2f} s   runs: {', '.join(f'{t:.2f}' for t in walls)}")
+    print(f"  ratio      {medians['tinykeras'][0] / medians['torch'][0]:7.2f}x wall "
+          f"{medians['tinykeras'][1] / medians['torch'][1]:7.2f}x CPU  "
+          f"{bests['tinykeras'] / bests['torch']:.2f}x best  (tinykeras / torch)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark the tinykeras OpenCL backend: matmul, bandwidth, reduction, launch latency.
+"""Benchmark the tinykeras OpenCL backend: matmul, conv, bandwidth, reduction, launch latency.
 
 Usage::
 
@@ -59,6 +59,25 @@ def main(argv=None):
     rows.append((f"matmul fp32 {n_mm}^3", f"{flops / t_cl / 1e12:.3f} TFLOP/s",
                  f"{flops / t_np / 1e12:.3f} TFLOP/s", f"max err {err:.1e}"))
     del da, db
+
+    # A 3x3 "same" convolution, channels last: im2col on the device, then the tiled GEMM.
+    n, hw, c = (8, 28, 32) if args.small else (32, 56, 64)
+    xc = rng.standard_normal((n, hw, hw, c), dtype=np.float32)
+    wc = rng.standard_normal((3, 3, c, c), dtype=np.float32)
+    p = dict(strides=(1, 1), padding=((1, 1), (1, 1)), dilation=(1, 1), groups=1)
+    dxc, dwc = tko.asarray(xc), tko.asarray(wc)
+    flops = 2 * n * hw * hw * 9 * c * c
+    t_cl = timed(lambda: k("conv_general")(dxc, dwc, **p), finish, args.repeat)
+    try:
+        from tinykeras.backends.numpy_conv import conv_general as np_conv
+        t_np = timed(lambda: np_conv(xc, wc, **p), lambda: None, args.repeat)
+        err = np.abs(tko.to_numpy(k("conv_general")(dxc, dwc, **p)) - np_conv(xc, wc, **p)).max()
+        numpy_cell, note = f"{flops / t_np / 1e12:.3f} TFLOP/s", f"max err {err:.1e}"
+    except ImportError:
+        numpy_cell, note = "-", "tinykeras not importable"
+    rows.append((f"conv 3x3 {n}x{hw}x{hw}x{c}->{c}", f"{flops / t_cl / 1e12:.3f} TFLOP/s",
+                 numpy_cell, note))
+    del dxc, dwc
 
     x = rng.standard_normal(n_ew, dtype=np.float32)
     dx, two = tko.asarray(x), tko.full((), 2.0, np.float32)

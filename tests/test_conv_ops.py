@@ -233,12 +233,12 @@ def test_max_pool_gradient_goes_to_the_first_maximum(pool, strides):
     np.testing.assert_array_equal(grad, xt.grad.numpy().transpose(0, 2, 3, 1))
 
 
-@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("groups", [1, 2, 4])   # 4: depthwise
 def test_large_batches_are_processed_in_pieces(monkeypatch, groups):
-    from tinykeras.backends import numpy_conv
+    from tinykeras.backends import numpy_parallel
 
     rng = np.random.default_rng(5)
-    x_value, w_value = rng.standard_normal((5, 6, 7, 4)), rng.standard_normal((3, 2, 4 // groups, 6))
+    x_value, w_value = rng.standard_normal((5, 6, 7, 4)), rng.standard_normal((3, 2, 4 // groups, 8))
 
     def run():
         x, w = tk.Tensor(x_value, requires_grad=True), tk.Tensor(w_value, requires_grad=True)
@@ -247,7 +247,7 @@ def test_large_batches_are_processed_in_pieces(monkeypatch, groups):
         return y.numpy(), x.grad.numpy(), w.grad.numpy()
 
     whole = run()
-    monkeypatch.setattr(numpy_conv, "_CHUNK_BYTES", 700)     # about one sample per piece
+    monkeypatch.setattr(numpy_parallel, "PIECE_BYTES", 700)     # about one sample per piece
     for a, b in zip(run(), whole):
         np.testing.assert_allclose(a, b, rtol=1e-10)
 

@@ -12,6 +12,9 @@
                                     (default ``~/.tinykeras``)
 ``TINYKERAS_CHECK_KERNELS``         ``1`` checks every kernel call of a
                                     non-reference backend against NumPy
+``TINYKERAS_NUM_THREADS``           threads for the big NumPy kernels
+                                    (default: CPU count, at most 8)
+``TINYKERAS_MALLOC_TUNING``         ``0`` leaves glibc's allocator settings alone
 ==================================  ===========================================
 
 >>> from tinykeras import _config
@@ -50,3 +53,12 @@ def home():
 
 def check_kernels():
     return _get("TINYKERAS_CHECK_KERNELS") in ("1", "true", "yes")
+
+
+def num_threads():
+    value = _get("TINYKERAS_NUM_THREADS")
+    return int(value) if value.isdigit() and int(value) > 0 else min(os.cpu_count() or 1, 8)
+
+
+def malloc_tuning():
+    return _get("TINYKERAS_MALLOC_TUNING", "1") != "0"

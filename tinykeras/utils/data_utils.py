@@ -25,18 +25,10 @@ import zipfile
 from tinykeras.utils.progbar import Progbar
 
 
-def get_env(name, default=None):
-    """Reads an environment variable (tinykeras reads them all through here).
-
-    >>> get_env("TINYKERAS_SURELY_UNSET", "fallback")
-    'fallback'
-    """
-    return os.environ.get(name, default)
-
-
 def tinykeras_home():
-    """The cache root: ``$TINYKERAS_HOME``, else ``~/.tinykeras``."""
-    return os.path.expanduser(get_env("TINYKERAS_HOME") or "~/.tinykeras")
+    """The cache root: ``$TINYKERAS_HOME``, else ``~/.tinykeras`` (see ``_config``)."""
+    from .. import _config
+    return os.path.expanduser(_config.home())
 
 
 def hash_file(path, algorithm="sha256", chunk_size=65535):

@@ -162,9 +162,6 @@ def _roundtrip_tests():
 ROUNDTRIP = _roundtrip_tests()
 LAYERS = [] if ROUNDTRIP is None else [name for name in ROUNDTRIP.LAYERS
                                        if name not in ROUNDTRIP.STANDALONE]
-# Layers whose forward pass launches hundreds of kernels (a loop over time steps, ...).
-SLOW_LAYERS = {"LSTM", "GRU", "Bidirectional", "StackedRNNCells", "LSTMCell", "GRUCell",
-               "MultiHeadAttention"}
 
 
 def _forward(name, backend, weights=None):
@@ -181,9 +178,10 @@ def _forward(name, backend, weights=None):
         return model.get_weights(), out
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_LAYERS
-                                  else n for n in LAYERS])
+@pytest.mark.parametrize("name", LAYERS)
 def test_every_layer_runs_forward_on_opencl(name):
+    """Small shapes (the saving tests' own), so each takes well under a second, or a second
+    or two on a fresh PoCL cache: the layers share most of their kernels."""
     weights, want = _forward(name, "numpy")
     _, got = _forward(name, "opencl", weights)
     assert len(got) == len(want)

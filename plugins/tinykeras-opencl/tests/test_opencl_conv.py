@@ -13,7 +13,13 @@ from tinykeras_opencl import conv
 
 pytestmark = pytest.mark.opencl
 
-numpy_conv = pytest.importorskip("tinykeras.backends.numpy_conv")
+tinykeras = pytest.importorskip("tinykeras")
+from tinykeras.core import registry  # noqa: E402
+
+
+def numpy_kernel(op):
+    """The NumPy backend's kernel for ``op`` (its fused kernels: the reference here)."""
+    return registry.KERNELS["numpy"][op]
 
 # (input shape, kernel size, out channels, strides, padding, dilation, groups)
 CONV_CASES = [
@@ -39,7 +45,7 @@ def _conv_arrays(case, rng, dtype):
 
 
 def _both(op, *arrays, **params):
-    want = numpy_conv.KERNELS[op](*arrays, **params)
+    want = numpy_kernel(op)(*arrays, **params)
     got = tko.to_numpy(tko.kernel(op)(*[tko.asarray(a) for a in arrays], **params))
     return got, want
 
@@ -57,7 +63,7 @@ def test_conv_general_and_its_gradients(dtype, rng):
 def test_conv_float16_runs_in_float32(rng):
     x, w, gy, p = _conv_arrays(CONV_CASES[0], rng, np.float16)
     got = tko.to_numpy(tko.kernel("conv_general")(tko.asarray(x), tko.asarray(w), **p))
-    want = numpy_conv.conv_general(x.astype(np.float32), w.astype(np.float32), **p)
+    want = numpy_kernel("conv_general")(x.astype(np.float32), w.astype(np.float32), **p)
     assert_same(got, want.astype(np.float16), rtol=2e-3, atol=2e-3)
 
 
@@ -119,3 +125,13 @@ def test_one_program_serves_every_conv_and_pool_kernel(dev):
     tko.kernel("avg_pool_general")(x, pool_size=(2, 2), strides=(2, 2), padding=((0, 0), (0, 0)))
     programs = [key for key in dev._programs if key[0] == "conv" and key[1] == "float"]
     assert len(programs) == 1
+
+
+def test_kernels_are_registered_only_for_ops_declared_with_their_parameters():
+    from tinykeras_opencl import plugin
+    declared = plugin._core_composites()
+    assert all(plugin._fits(op, declared) for op in conv.SIGNATURES)  # this tinykeras: all fit
+    changed = dict(declared, conv_general=(2, ("strides", "padding", "data_format")))
+    assert not plugin._fits("conv_general", changed)       # another version: keep the composite
+    assert not plugin._fits("max_pool_grad", {})            # not declared at all
+    assert plugin._fits("conv_general", None)               # a tinykeras that cannot say

@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.opencl
 
 MODULES = ["", ".array", ".device", ".codegen", ".elementwise", ".reduce", ".softmax", ".movement",
-           ".matmul", ".optimizers", ".kernels"]
+           ".matmul", ".conv", ".optimizers", ".kernels", ".plugin"]
 
 
 @pytest.mark.parametrize("name", MODULES)

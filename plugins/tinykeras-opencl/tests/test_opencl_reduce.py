@@ -42,7 +42,8 @@ def test_reductions_float32(op, mode, rng):
                 _check(op, x, axis, keepdims, mode, rtol=1e-4 if op == "prod" else 2e-6)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.int64, np.bool_])
+@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.bool_,
+                                   pytest.param(np.int64, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("op", ["sum", "max", "min", "prod", "argmax", "argmin"])
 def test_reductions_other_dtypes(op, dtype, rng):
     x = rng.integers(-3, 4, (3, 40, 5)).astype(dtype)

@@ -8,7 +8,7 @@ in reading order:
 * :mod:`.array`: :class:`DeviceArray` and host <-> device copies;
 * :mod:`.codegen`: ``CODE_FOR_OP`` and the one elementwise kernel template;
 * :mod:`.elementwise`, :mod:`.reduce`, :mod:`.softmax`, :mod:`.movement`,
-  :mod:`.matmul`, :mod:`.optimizers`: the kernels;
+  :mod:`.matmul`, :mod:`.conv`, :mod:`.optimizers`: the kernels;
 * :mod:`.kernels`: the op -> kernel table; :mod:`.plugin`: the hooks.
 
 The kernels also work without tinykeras, on :class:`DeviceArray` s::

@@ -188,12 +188,16 @@ def unravel(index, shape_prefix, ndim, operands):
     return "\n".join(lines)
 
 
-def map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names="abc"):
-    """Source of kernel ``map``: ``out[i] = op(inputs...)`` over an ``ndim``-rank grid.
+def map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names="abc", family=()):
+    """Source of kernel ``map_<op>``: ``out[i] = op(inputs...)`` over an ``ndim``-rank grid.
 
-    >>> src = map_source("add", "float", ["float", "float"], "float", 1, "int")
-    >>> "out_p[out_at] = (float)(a + b);" in src
-    True
+    ``family`` names more ops with the same operand types: their kernels
+    ``map_<other>`` go into the same source, so that one compilation serves
+    them all (see :func:`elementwise.family`).
+
+    >>> src = map_source("add", "float", ["float", "float"], "float", 1, "int", family=["multiply"])
+    >>> "out_p[out_at] = (float)(a + b);" in src, "__kernel void map_multiply(" in src
+    (True, True)
     """
     names, compute_ct = list(names[:len(in_cts)]), arith_type(compute_ct)
     params = [f"__global {out_ct} *out_p"] + operand_params("out", ndim)
@@ -203,18 +207,19 @@ def map_source(op, out_ct, in_cts, compute_ct, ndim, idx, names="abc"):
     offsets = ", ".join(f"{x}_at = {x}_off" for x in ["out"] + names)
     loads = "".join(f"\n    const CT {x} = (CT){load(ct, x + '_p', x + '_at')};"
                     for x, ct in zip(names, in_cts))
-    return f"""typedef {idx} IDX;
-typedef {compute_ct} CT;
-{helpers(compute_ct)}
-__kernel void map({", ".join(params)})
+    kernels = "".join(f"""
+__kernel void map_{name}({", ".join(params)})
 {{
     const IDX i = (IDX)get_global_id(0);
     if (i >= n) return;
     IDX {offsets};
     {unravel("i", "s", ndim, ["out"] + names)}{loads}
-    {store(out_ct, "out_p", "out_at", expression(op, compute_ct))}
+    {store(out_ct, "out_p", "out_at", expression(name, compute_ct))}
 }}
-"""
+""" for name in dict.fromkeys([op, *family]))
+    return f"""typedef {idx} IDX;
+typedef {compute_ct} CT;
+{helpers(compute_ct)}{kernels}"""
 
 
 def map_scalar_dtypes(n_inputs, ndim, idx):

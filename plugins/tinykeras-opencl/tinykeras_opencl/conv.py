@@ -234,8 +234,8 @@ __kernel void avg_pool_grad(__global T *dx, __global const T *g, const IDX total
 }}
 """
 
-# kernel name -> (number of buffers, number of IDX/int scalars before the geometry)
-_SIGNATURES = {"im2col": (2, ("IDX", "int", "int", "IDX", "IDX", "IDX", "IDX")),
+# kernel name -> (number of buffers, types of the scalars before the geometry)
+_LAUNCH_ARGS = {"im2col": (2, ("IDX", "int", "int", "IDX", "IDX", "IDX", "IDX")),
                "col2im": (2, ("IDX", "int", "int", "IDX", "IDX", "IDX", "IDX")),
                "max_pool": (2, ("IDX", "int")), "avg_pool": (2, ("IDX", "int")),
                "max_pool_grad": (3, ("IDX", "int")), "avg_pool_grad": (2, ("IDX", "int"))}
@@ -248,7 +248,7 @@ def _kernel(dev, name, dtype, idx):
         raise TypeError(f"OpenCL {name} does not support {dtype}")
     lowest = "-INFINITY" if ct in FLOATS else _LIMITS[ct][0]
     itype = np.int32 if idx == "int" else np.int64
-    n_buffers, scalars = _SIGNATURES[name]
+    n_buffers, scalars = _LAUNCH_ARGS[name]
     types = [None] * n_buffers + [itype if s == "IDX" else np.int32 for s in scalars] + \
         [np.int32] * _N_GEOMETRY
     return dev.kernel(("conv", name, ct, idx), lambda: CONV_SOURCE.format(
@@ -405,16 +405,6 @@ def _avg_pool_grad(g, input_shape, pool_size, strides, padding):
                 _pool_geometry(input_shape, g.shape[1:-1], pool_size, strides, padding), g.dtype)
 
 
-# float16 runs in float32: OpenCL has no half arithmetic without an extension.
-_WIDEN = {np.dtype(np.float16): np.dtype(np.float32)}
-conv_general = widening(_conv_general, _WIDEN)
-conv_input_grad = widening(_conv_input_grad, _WIDEN)
-conv_kernel_grad = widening(_conv_kernel_grad, _WIDEN)
-max_pool_general = widening(_max_pool_general, _WIDEN)
-max_pool_grad = widening(_max_pool_grad, _WIDEN)
-avg_pool_general = widening(_avg_pool_general, _WIDEN)
-avg_pool_grad = widening(_avg_pool_grad, _WIDEN)
-
 # The core op each kernel replaces, with the inputs and parameters it expects: the plugin
 # registers a kernel only when the installed tinykeras declares the op exactly so.
 SIGNATURES = {
@@ -428,9 +418,31 @@ SIGNATURES = {
 }
 
 
-def kernels():
-    return {"conv_general": conv_general, "conv_input_grad": conv_input_grad,
-            "conv_kernel_grad": conv_kernel_grad, "max_pool_general": max_pool_general,
-            "max_pool_grad": max_pool_grad, "avg_pool_general": avg_pool_general,
-            "avg_pool_grad": avg_pool_grad}
+# float16 runs in float32: OpenCL has no half arithmetic without an extension.
+_WIDEN = {np.dtype(np.float16): np.dtype(np.float32)}
 
+
+def _kernel_for(op, fn):
+    """``fn`` widened for float16, taking its parameters by keyword or by position."""
+    n_inputs, names = SIGNATURES[op]
+    wide = widening(fn, _WIDEN)
+
+    def run(*args, **params):
+        params.update(zip(names, args[n_inputs:]))
+        return wide(*args[:n_inputs], **params)
+    run.__name__ = run.__qualname__ = op
+    run.__doc__ = fn.__doc__
+    return run
+
+
+conv_general = _kernel_for("conv_general", _conv_general)
+conv_input_grad = _kernel_for("conv_input_grad", _conv_input_grad)
+conv_kernel_grad = _kernel_for("conv_kernel_grad", _conv_kernel_grad)
+max_pool_general = _kernel_for("max_pool_general", _max_pool_general)
+max_pool_grad = _kernel_for("max_pool_grad", _max_pool_grad)
+avg_pool_general = _kernel_for("avg_pool_general", _avg_pool_general)
+avg_pool_grad = _kernel_for("avg_pool_grad", _avg_pool_grad)
+
+
+def kernels():
+    return {op: globals()[op] for op in SIGNATURES}

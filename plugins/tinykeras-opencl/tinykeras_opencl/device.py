@@ -20,10 +20,11 @@ case-insensitive piece of the platform or device name::
     >>> tko.set_device("pocl").name          # doctest: +SKIP
     'pthread-AMD EPYC'
 """
-import os
 import re
 
 import numpy as np
+
+from tinykeras import _config  # every TINYKERAS_* variable is read there
 
 try:  # the plugin must import (and skip cleanly) even without pyopencl
     import pyopencl as cl
@@ -100,7 +101,7 @@ def list_devices():
 
 def find_device(spec=None):
     """Return the ``pyopencl.Device`` that ``spec`` (or the env var) selects."""
-    spec = (spec if spec is not None else os.environ.get(ENV_VAR, "")).strip()
+    spec = (spec if spec is not None else (_config.opencl_device() or "")).strip()
     found = _all_devices()
     if not spec:
         gpus = [f for f in found if f[3].type & cl.device_type.GPU]

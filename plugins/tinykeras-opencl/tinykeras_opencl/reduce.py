@@ -65,8 +65,12 @@ def _update(op, ct):
     return table["arg"].format(op=_BETTER[op]) if op.startswith("arg") else table[op]
 
 
-def reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx_in):
-    """Source of kernel ``reduce`` for ``nk`` kept and ``nr`` reduced (collapsed) dims."""
+def reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx_in, family=()):
+    """Source of kernel ``reduce_<op>`` for ``nk`` kept and ``nr`` reduced (collapsed) dims.
+
+    ``family``: more ops (with the same argument list) whose kernels go into the same
+    source, compiled once: ``sum prod max min`` share one, ``argmax argmin`` another.
+    """
     arg = op.startswith("arg")
     params = [f"__global {acc_ct} *out_p", "__global int *outi_p" if arg else None,
               f"__global const {in_ct} *x_p", "__global const int *xi_p" if has_idx_in else None,
@@ -93,16 +97,13 @@ def reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx_in):
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (t != 0) return;"""
-    return f"""typedef {idx} IDX;
-typedef {acc_ct} ACC;
-#define LOCAL {local}
-#define UPDATE {_update(op, acc_ct)}
-__kernel void reduce({", ".join(params)})
+    body = f"""
+__kernel void reduce_OP({", ".join(params)})
 {{
     {head}
     IDX x_at = x_off;
     {unravel("o", "k", nk, ["x"])}
-    ACC av = {_neutral(op, acc_ct)};
+    ACC av = NEUTRAL;
     int ai = INT_MAX;
     const IDX end = min(R, (g + 1) * C);
     for (IDX r = {start}; r < end; r += {step}) {{
@@ -115,6 +116,13 @@ __kernel void reduce({", ".join(params)})
     out_p[o * G + g] = av;{" outi_p[o * G + g] = ai;" if arg else ""}
 }}
 """
+    kernels = "".join(body.replace("reduce_OP", f"reduce_{name}").replace(
+        "UPDATE", _update(name, acc_ct)).replace("NEUTRAL", _neutral(name, acc_ct))
+        for name in dict.fromkeys([op, *family]))
+    return f"""typedef {idx} IDX;
+typedef {acc_ct} ACC;
+#define LOCAL {local}
+{kernels}"""
 
 
 def result_dtype(op, dtype):
@@ -126,6 +134,24 @@ def result_dtype(op, dtype):
     if op.startswith("arg") or (op in ("sum", "prod") and dtype == np.bool_):
         return np.dtype(np.int32)
     return np.dtype(dtype)
+
+
+@functools.lru_cache(maxsize=None)
+def family(op, in_dtype, acc_dtype, has_idx):
+    """The reductions compiled in one program with ``op``: same input and accumulator
+    dtypes, same arguments (``sum prod max min`` on float32, or ``argmax argmin``).
+
+    >>> family("max", np.dtype("float32"), np.dtype("float32"), False)
+    ('max', 'min', 'prod', 'sum')
+    >>> family("max", np.dtype("bool"), np.dtype("bool"), False)    # bools sum to int32
+    ('max', 'min')
+    """
+    if op.startswith("arg"):
+        return ("argmax", "argmin")
+    if has_idx:  # never happens: only arg reductions carry indices
+        return (op,)
+    return tuple(sorted(other for other in ("sum", "prod", "max", "min")
+                        if result_dtype(other, in_dtype) == acc_dtype))
 
 
 def _stage(dev, op, in_dtype, acc_dtype, has_idx, size, kept, red, M, R, mode):
@@ -146,10 +172,12 @@ def _stage(dev, op, in_dtype, acc_dtype, has_idx, size, kept, red, M, R, mode):
     mode = "seq" if seq else "tree"
     key = ("reduce", op, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx)
     n_buffers = 2 + op.startswith("arg") + has_idx
+    ops = family(op, np.dtype(in_dtype), np.dtype(acc_dtype), has_idx)
     knl = dev.kernel(key, lambda: reduce_source(op, in_ct, acc_ct, nk, nr, idx, mode, local,
-                                                has_idx),
-                     "reduce", [None] * n_buffers + [np.int32 if idx == "int" else np.int64] *
-                     (3 + 2 * nk + 2 * nr))
+                                                has_idx, ops),
+                     f"reduce_{op}", [None] * n_buffers + [np.int32 if idx == "int" else np.int64] *
+                     (3 + 2 * nk + 2 * nr),
+                     program_key=("reduce", ops, in_ct, acc_ct, nk, nr, idx, mode, local, has_idx))
     scalars = (M, R, C, G, 0, *kept[0][1:], *kept[1], *red[0][1:], *red[1])
     groups = -(-M * G // local) if seq else M * G
     return knl, (groups * local,), (local,), scalars, G

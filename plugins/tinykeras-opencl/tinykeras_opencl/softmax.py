@@ -22,6 +22,22 @@ from .array import empty
 from .codegen import index_type
 from .elementwise import widening
 
+SOFTMAX_KERNEL = """
+__kernel void NAME(__global CT *out, __global const CT *x, const IDX R, const IDX post)
+{  /* row `row` of an array viewed as (pre, R, post): elements `post` apart */
+    __local CT s[LOCAL];
+    const IDX row = get_group_id(0);
+    const int t = get_local_id(0);
+    const IDX base = (row / post) * R * post + row % post;
+    CT m, z;
+    row_max_and_sum(x, base, R, post, s, t, &m, &z);
+    for (IDX j = t; j < R; j += LOCAL) {
+        const CT v = x[base + j * post] - m;
+        out[base + j * post] = RESULT;
+    }
+}
+"""
+
 ROW_SOURCE = """
 typedef {idx} IDX;
 typedef {ct} CT;
@@ -48,20 +64,7 @@ void row_max_and_sum(__global const CT *x, const IDX base, const IDX R, const ID
     *max_out = m;
     *sum_out = group_combine(s, z, t, 0);
 }}
-__kernel void softmax(__global CT *out, __global const CT *x, const IDX R, const IDX post)
-{{  /* row `row` of an array viewed as (pre, R, post): elements `post` apart */
-    __local CT s[LOCAL];
-    const IDX row = get_group_id(0);
-    const int t = get_local_id(0);
-    const IDX base = (row / post) * R * post + row % post;
-    CT m, z;
-    row_max_and_sum(x, base, R, post, s, t, &m, &z);
-    for (IDX j = t; j < R; j += LOCAL) {{
-        const CT v = x[base + j * post] - m;
-        out[base + j * post] = {result};
-    }}
-}}
-__kernel void sparse_xent(__global CT *out, __global const CT *x, __global const {label_ct} *labels,
+{softmax_kernels}__kernel void sparse_xent(__global CT *out, __global const CT *x, __global const {label_ct} *labels,
                           const IDX R)
 {{  /* -log_softmax(x)[label] for each row of a (rows, R) array; a bad label gives NaN */
     __local CT s[LOCAL];
@@ -78,20 +81,28 @@ __kernel void sparse_xent(__global CT *out, __global const CT *x, __global const
 """
 
 
-def _row_kernel(dev, name, dtype, size, R, log=False, label_dtype=None):
-    """Build (once) kernel ``name`` for rows of ``R``; returns it and its local size."""
+def _row_source(idx, ct, local, label_ct):
+    """Softmax, log-softmax and sparse cross-entropy: three kernels, one program."""
+    kernels = "".join(SOFTMAX_KERNEL.replace("NAME", name).replace("RESULT", result)
+                      for name, result in [("softmax", "exp(v) / z"), ("log_softmax", "v - log(z)")])
+    return ROW_SOURCE.format(idx=idx, ct=ct, local=local, label_ct=label_ct,
+                             softmax_kernels=kernels)
+
+
+def _row_kernel(dev, name, dtype, size, R, label_dtype=None):
+    """Kernel ``name`` for rows of ``R`` (built once per dtype), and its local size."""
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} needs a float array, not {dtype}")
     local = 32 if R <= 256 else dev.local_size  # short rows: one 32-wide group each
     idx, ct = index_type(size), dev.ctype(dtype)
     label_ct = dev.ctype(label_dtype) if label_dtype is not None else "int"
-    key = ("rows", name, ct, idx, local, log, label_ct)
-    source = functools.partial(ROW_SOURCE.format, idx=idx, ct=ct, local=local, label_ct=label_ct,
-                               result="v - log(z)" if log else "exp(v) / z")
+    key = ("rows", name, ct, idx, local, label_ct)
     i_type = np.int32 if idx == "int" else np.int64
-    scalars = [i_type, i_type] if name == "softmax" else [i_type]
-    n_buffers = 2 if name == "softmax" else 3
-    return dev.kernel(key, source, name, [None] * n_buffers + scalars), local
+    scalars = [i_type] if name == "sparse_xent" else [i_type, i_type]
+    n_buffers = 3 if name == "sparse_xent" else 2
+    return dev.kernel(key, lambda: _row_source(idx, ct, local, label_ct), name,
+                      [None] * n_buffers + scalars,
+                      program_key=("rows", ct, idx, local, label_ct)), local
 
 
 def softmax(x, axis=-1, log=False):
@@ -101,7 +112,7 @@ def softmax(x, axis=-1, log=False):
         return out
     axis = axis % x.ndim
     R, post = x.shape[axis], math.prod(x.shape[axis + 1:])
-    knl, local = _row_kernel(x.device, "softmax", x.dtype, x.size, R, log=log)
+    knl, local = _row_kernel(x.device, "log_softmax" if log else "softmax", x.dtype, x.size, R)
     x.device.launch(knl, (x.size // R * local,), (local,), out.data, x.data, R, post)
     return out
 
