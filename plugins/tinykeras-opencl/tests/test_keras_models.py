@@ -126,8 +126,8 @@ GRADIENT_CASES = {
                             [(3, 4), (4, 5)]),
     "sum_max_logsumexp": (lambda a: tk.ops.logsumexp(a, axis=1) + a.max(axis=0).sum(), [(3, 4)]),
     "conv_and_pools": (_conv_pool, [(1, 5, 5, 2), (3, 3, 2, 3)]),
-    "getitem_concatenate": (lambda a: tk.ops.concatenate([a[:, 1:], a[::-1, :2] * a[0, 2:]], axis=1),
-                            [(3, 4)]),
+    "getitem_concatenate": (
+        lambda a: tk.ops.concatenate([a[:, 1:], a[::-1, :2] * a[0, 2:]], axis=1), [(3, 4)]),
 }
 
 

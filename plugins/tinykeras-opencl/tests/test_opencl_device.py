@@ -21,6 +21,15 @@ def test_importing_the_plugin_creates_no_context():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_importing_the_plugin_before_tinykeras_still_registers_the_backend():
+    pytest.importorskip("tinykeras")
+    code = ("import tinykeras_opencl\n"        # first: import tinykeras must not meet a half module
+            "import tinykeras\n"
+            "from tinykeras.core import registry\n"
+            "assert 'opencl' in registry.BACKENDS, registry.FAILED\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_device_spec_by_number_name_and_kind(monkeypatch):
     first = device_mod._all_devices()[0]
     spec = f"{first[0]}:{first[1]}"

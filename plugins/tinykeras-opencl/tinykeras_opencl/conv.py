@@ -61,7 +61,8 @@ typedef {ct} T;
 #define LOWEST {lowest}
 #define ISNAN(v) {isnan}
 #define GEOMETRY {geometry}
-#define INSIDE(p0, p1, p2) ((p0) >= 0 && (p0) < D0 && (p1) >= 0 && (p1) < D1 && (p2) >= 0 && (p2) < D2)
+#define INSIDE(p0, p1, p2) \\
+    ((p0) >= 0 && (p0) < D0 && (p1) >= 0 && (p1) < D1 && (p2) >= 0 && (p2) < D2)
 #define X_AT(n, p0, p1, p2, c) (((((IDX)(n) * D0 + (p0)) * D1 + (p1)) * D2 + (p2)) * C + (c))
 #define Y_AT(n, o0, o1, o2, c) (((((IDX)(n) * O0 + (o0)) * O1 + (o1)) * O2 + (o2)) * C + (c))
 

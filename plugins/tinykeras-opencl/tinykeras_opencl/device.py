@@ -20,11 +20,10 @@ case-insensitive piece of the platform or device name::
     >>> tko.set_device("pocl").name          # doctest: +SKIP
     'pthread-AMD EPYC'
 """
+import os
 import re
 
 import numpy as np
-
-from tinykeras import _config  # every TINYKERAS_* variable is read there
 
 try:  # the plugin must import (and skip cleanly) even without pyopencl
     import pyopencl as cl
@@ -99,9 +98,23 @@ def list_devices():
         for p, d, plat, dev in _all_devices())
 
 
+def _spec_from_environment():
+    """``TINYKERAS_OPENCL_DEVICE``, read where tinykeras reads every ``TINYKERAS_*`` variable.
+
+    Imported here, not at the top: ``import tinykeras`` loads this plugin, so a
+    module-level import would be circular whenever ``tinykeras_opencl`` is imported
+    first (the benchmark, the kernels used on their own).
+    """
+    try:
+        from tinykeras import _config
+    except ImportError:  # the kernels also work without tinykeras
+        return os.environ.get(ENV_VAR, "").strip()
+    return _config.opencl_device() or ""
+
+
 def find_device(spec=None):
     """Return the ``pyopencl.Device`` that ``spec`` (or the env var) selects."""
-    spec = (spec if spec is not None else (_config.opencl_device() or "")).strip()
+    spec = (spec if spec is not None else _spec_from_environment()).strip()
     found = _all_devices()
     if not spec:
         gpus = [f for f in found if f[3].type & cl.device_type.GPU]
