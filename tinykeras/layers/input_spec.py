@@ -1,7 +1,7 @@
 """``InputSpec``: what a layer accepts, checked on every call.
 
 >>> import tinykeras as tk
->>> dense = tk.layers.Dense(2)
+>>> dense = tk.layers.Dense(2, name="dense")
 >>> _ = dense(tk.ops.ones((1, 3)))
 >>> try:
 ...     dense(tk.ops.ones((1, 4)))

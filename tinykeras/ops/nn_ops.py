@@ -96,8 +96,8 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """log(softmax(x)) along ``axis``, computed stably.
 
-    >>> round(log_softmax([0.0, 0.0]).numpy()[0], 4)
-    -0.6931
+    >>> log_softmax([0.0, 0.0]).numpy().round(4)
+    array([-0.6931, -0.6931], dtype=float32)
     """
     x = convert_to_tensor(x)
     return _log_softmax(x, axis=_axis1(x, axis))
@@ -173,8 +173,8 @@ def selu(x):
 def leaky_relu(x, negative_slope=0.2):
     """x if x > 0 else negative_slope * x.
 
-    >>> leaky_relu([-1.0]).item()
-    -0.2
+    >>> leaky_relu([-1.0, 2.0]).numpy()
+    array([-0.2,  2. ], dtype=float32)
     """
     x = convert_to_tensor(x)
     return _where(x > 0, x, x * negative_slope)

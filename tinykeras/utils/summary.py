@@ -3,8 +3,8 @@
 
 >>> import tinykeras as tk
 >>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="out")])
->>> model.summary(print_fn=lambda text: print(text.splitlines()[3]))
-│ out (Dense)                     │ (None, 2)              │             8 │
+>>> model.summary(line_length=72, print_fn=lambda text: print(text.splitlines()[4]))
+│ out (Dense)                   │ (None, 2)             │            8 │
 """
 import math
 
