@@ -189,3 +189,13 @@ def test_matches_keras_with_the_same_weights(keras, name, args, kwargs, shape):
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-4, atol=1e-4)
     assert set(theirs.get_config()) - set(ours.get_config()) <= {"dtype"}
+
+
+@pytest.mark.parametrize("make", [lambda: tk.layers.Conv2D(2, 3), lambda: tk.layers.MaxPooling2D(),
+                                  lambda: tk.layers.DepthwiseConv2D(3),
+                                  lambda: tk.layers.Conv2DTranspose(2, 3, strides=2)])
+def test_an_empty_batch_gives_an_empty_output(make):
+    layer = make()
+    full = layer(np.ones((1, 8, 8, 1), "float32"))
+    empty = layer(np.zeros((0, 8, 8, 1), "float32"))
+    assert empty.shape == (0,) + full.shape[1:]

@@ -97,6 +97,8 @@ def pieces(fn, n, nbytes, min_bytes=1 << 20):
     >>> pieces(lambda lo, hi: (lo, hi), 10, nbytes=4 << 20)[0][0]
     0
     """
+    if n == 0:  # an empty batch: the outputs are empty already
+        return []
     count = max(1, -(-nbytes // PIECE_BYTES))
     if nbytes >= min_bytes and WORKERS > 1:
         count = max(count, WORKERS)

@@ -70,7 +70,12 @@ class Tensor:
 
     def numpy(self):
         """The values as a NumPy array (copied from the device if needed)."""
-        return _K["to_numpy"](self.data)
+        try:
+            return _K["to_numpy"](self.data)
+        except (AttributeError, TypeError) as exc:
+            raise TypeError(f"this tensor holds a {type(self.data).__name__}, which the active "
+                            f"backend {registry.current_backend()!r} cannot read: it was made "
+                            "under another backend (switch back with tk.backend.set_backend)") from exc
 
     def item(self):
         """The single value as a Python number."""
