@@ -24,7 +24,7 @@ from .. import backend as backend_config
 from ..core.autograd import no_grad
 from ..core.tensor import Tensor
 from ..variables import Variable
-from .input_spec import InputSpec, check_input_spec
+from .input_spec import check_input_spec
 from .symbolic import KerasTensor, Node, any_symbolic, map_structure, flatten
 
 _NAME_COUNTS = {}

@@ -8,7 +8,6 @@
 """
 import numpy as np
 
-from ..core.tensor import Tensor
 
 
 def _per_output(spec, names, what):
@@ -120,6 +119,3 @@ def as_list(structure, names, what):
         return list(structure)
     return [structure]
 
-
-def to_tensor(x):
-    return x if isinstance(x, Tensor) or x is None else Tensor(np.asarray(x))

@@ -17,7 +17,7 @@ One training step (``train_step``) is the whole story of deep learning:
 import numpy as np
 
 from ..core.autograd import no_grad
-from ..core.tensor import Tensor
+from ..ops.dispatch import convert_to_tensor
 from ..layers.symbolic import flatten, map_structure
 from . import data_adapter as data
 from .compile_utils import CompileLoss, CompileMetrics, as_list
@@ -43,22 +43,16 @@ class Trainer:
         self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None,
                                 "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         self._compiled_loss = self._compiled_metrics = None
-        if loss is not None and self._output_names_known():
+        if loss is not None and self._names(default=None):
             self._setup_compiled()
         self.compiled = True
 
-    def _output_names_known(self):
-        try:
-            self.output_names
-            return True
-        except (AttributeError, ValueError):
-            return False
-
-    def _names(self):
+    def _names(self, default=("output",)):
+        """The model's output names, once known (a subclassed model has one output)."""
         try:
             return list(self.output_names)
         except (AttributeError, ValueError):
-            return ["output"]
+            return None if default is None else list(default)
 
     def _setup_compiled(self):
         args, names = self._compile_args, self._names()
@@ -80,7 +74,7 @@ class Trainer:
             if self._compile_args.get("loss") is None:
                 raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
             self._setup_compiled()
-        names = self._names()
+        names = self._compiled_loss.output_names
         total, parts = self._compiled_loss(as_list(y, names, "y"), as_list(y_pred, names, "y_pred"),
                                            sample_weight)
         self._last_loss_parts = parts
@@ -125,16 +119,16 @@ class Trainer:
         n = data.num_samples(x)
         self._loss_sum += float(loss.item()) * n
         self._seen += n
-        if len(self._names()) > 1:
-            for name, part in zip(self._names(), self._last_loss_parts):
+        names = self._compiled_loss.output_names
+        if len(names) > 1:
+            for name, part in zip(names, self._last_loss_parts):
                 if part is not None:
                     self._output_loss_sums[name] = self._output_loss_sums.get(name, 0.0) + float(part.item()) * n
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with this batch; return the running logs."""
-        names = self._names()
-        ys = [None if t is None else (t if isinstance(t, Tensor) else Tensor(np.asarray(t)))
-              for t in as_list(y, names, "y")]
+        names = self._compiled_metrics.output_names
+        ys = [None if t is None else convert_to_tensor(t) for t in as_list(y, names, "y")]
         preds = [p.detach() for p in as_list(y_pred, names, "y_pred")]
         self._compiled_metrics.update_state(ys, preds, sample_weight)
         return self._logs()
