@@ -168,3 +168,25 @@ def get_from_identifier(identifier, table, kind, default=None, custom_objects=No
     if not valid(obj):
         raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
     return obj
+
+
+def wrapper_config(obj, config, fn, fn_kwargs, wrapper_cls, module):
+    """``get_config`` of a class wrapping a function (LossFunctionWrapper,
+    MeanMetricWrapper): the function is stored only for the wrapper class
+    itself (subclasses fix their own), then the function's keyword arguments.
+
+    >>> wrapper_config(1, {}, snake_case, {"k": 2}, int, "keras.utils")["k"]
+    2
+    """
+    if type(obj) is wrapper_cls:
+        config["fn"] = serialize(fn, module)
+    config.update(fn_kwargs)
+    return config
+
+
+def wrapper_from_config(cls, config, deserialize_fn):
+    """The inverse of :func:`wrapper_config`, with the module's own deserializer."""
+    config = dict(config)
+    if "fn" in config:
+        config["fn"] = deserialize_fn(config["fn"])
+    return cls(**config)

@@ -180,19 +180,13 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
-        config = super().get_config()
-        if type(self) is LossFunctionWrapper:
-            config["fn"] = serialization.serialize(self.fn, "keras.losses")
-        config.update(self._fn_kwargs)
-        return config
+        return serialization.wrapper_config(self, super().get_config(), self.fn, self._fn_kwargs,
+                                            LossFunctionWrapper, "keras.losses")
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            from . import deserialize
-            config["fn"] = deserialize(config["fn"])
-        return cls(**config)
+        from . import deserialize
+        return serialization.wrapper_from_config(cls, config, deserialize)
 
     def __repr__(self):
         fn = getattr(self.fn, "__name__", self.fn)

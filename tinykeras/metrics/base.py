@@ -233,19 +233,13 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
-        config = super().get_config()
-        if type(self) is MeanMetricWrapper:
-            config["fn"] = serialization.serialize(self._fn, "keras.metrics")
-        config.update(self._fn_kwargs)
-        return config
+        return serialization.wrapper_config(self, super().get_config(), self._fn, self._fn_kwargs,
+                                            MeanMetricWrapper, "keras.metrics")
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        if "fn" in config:
-            from . import deserialize
-            config["fn"] = deserialize(config["fn"])
-        return cls(**config)
+        from . import deserialize
+        return serialization.wrapper_from_config(cls, config, deserialize)
 
 
 def wrapper_class(class_name, fn, default_name, direction, doc, module):
