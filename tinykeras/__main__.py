@@ -1,5 +1,6 @@
 """``python -m tinykeras COMMAND``: ``inspect FILE`` shows a model file,
-``plugins`` lists plugins, backends and kernels.
+``plugins`` lists plugins, backends and kernels, ``convert`` reads Keras
+weights, ``export`` writes ONNX.
 
 >>> main(["--help"])  # doctest: +ELLIPSIS
 usage: tinykeras ...
@@ -10,7 +11,8 @@ import sys
 
 COMMANDS = {"inspect": ("tinykeras.saving.inspect", "show a model file without running it"),
             "plugins": ("tinykeras.cli_plugins", "list plugins, backends and kernels"),
-            "convert": ("tinykeras.applications.convert", "convert Keras .keras/.h5 weights to safetensors")}
+            "convert": ("tinykeras.applications.convert", "convert Keras .keras/.h5 weights to safetensors"),
+            "export": ("tinykeras.export.cli", "export a saved model to ONNX")}
 
 
 def main(argv=None):

@@ -88,6 +88,11 @@ class Model(Trainer, Layer):
         from ..saving import load_weights
         return load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export for inference; tinykeras writes ``format="onnx"`` (see ``tinykeras.export``)."""
+        from ..export import export
+        export(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs):
         """The architecture as a JSON string (``models.model_from_json`` reads it)."""
         import json

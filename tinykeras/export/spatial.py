@@ -1,0 +1,166 @@
+"""ONNX mappings of the spatial layers: convolutions (plain, grouped,
+transposed, depthwise, separable; 1-3D), pooling, up-sampling, zero padding
+and cropping.
+
+ONNX convolutions and pools are channels-first, so a channels-last layer is
+``Transpose -> op -> Transpose`` (ONNX Runtime removes the back-to-back
+pairs).  Keras's asymmetric "same" padding is written out as explicit pads.
+
+>>> import tinykeras as tk
+>>> from tinykeras.export.graph import GraphBuilder, Value, convert_layer
+>>> layer = tk.layers.Conv2D(4, 3, padding="same")
+>>> layer.build((None, 8, 8, 3))
+>>> g = GraphBuilder()
+>>> _ = convert_layer(g, layer, [Value("x", (None, 8, 8, 3), "float32")], {})
+>>> [n.op_type for n in g.nodes]
+['Transpose', 'Conv', 'Transpose']
+"""
+import numpy as np
+
+from .. import layers as L
+from ..ops import conv_shapes
+from .graph import LAYERS, converts, weights_of
+
+_CONV = (L.Conv1D, L.Conv2D, L.Conv3D)
+_TRANSPOSED = (L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)
+_DEPTHWISE = (L.DepthwiseConv1D, L.DepthwiseConv2D)
+_SEPARABLE = (L.SeparableConv1D, L.SeparableConv2D)
+
+
+def _spatial(x, data_format):
+    return x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]
+
+
+def _pads(x, c, kernel_size, dilation=None):
+    """Explicit ONNX ``pads`` (all begins, then all ends) for the layer's padding."""
+    rank = len(kernel_size)
+    dilation = dilation or (1,) * rank
+    if c["padding"] == "causal":
+        pairs = [((kernel_size[0] - 1) * dilation[0], 0)]
+    elif c["padding"] == "valid":
+        pairs = [(0, 0)] * rank
+    else:
+        spatial = _spatial(x, c["data_format"])
+        if None in spatial:
+            raise ValueError(f"ONNX export: layer {c['name']!r} uses padding='same' on an input with "
+                             f"unknown spatial size {x.shape}; give the Input a full shape")
+        pairs = conv_shapes.explicit_padding(spatial, kernel_size, c["strides"], "same", dilation)
+    return [lo for lo, _ in pairs] + [hi for _, hi in pairs]
+
+
+def _onnx_kernel(kernel):
+    """Keras ``(*k, a, b)`` -> ONNX ``(b, a, *k)``."""
+    rank = kernel.ndim - 2
+    return kernel.transpose((rank + 1, rank) + tuple(range(rank)))
+
+
+def _channels_first_op(g, x, data_format, build):
+    """``build(g, x_channels_first)`` between layout transposes."""
+    y = build(g.to_channels_first(x, x.ndim, data_format))
+    return g.from_channels_first(y, x.ndim, data_format)
+
+
+@converts(LAYERS, *_CONV, *_TRANSPOSED, *_DEPTHWISE, *_SEPARABLE)
+def convolution(g, layer, x):
+    c, w = layer.get_config(), weights_of(layer)
+    bias = w.get("bias")
+    kernel_size = tuple(c["kernel_size"])
+    pads = _pads(x, c, kernel_size, c["dilation_rate"])
+    common = dict(strides=list(c["strides"]), dilations=list(c["dilation_rate"]))
+
+    def build(xc):
+        if isinstance(layer, _CONV):
+            return g.op("Conv", xc, _onnx_kernel(w["kernel"]), bias, group=c["groups"], pads=pads, **common)
+        if isinstance(layer, _TRANSPOSED):
+            return _transposed(g, xc, c, w["kernel"], bias, common)
+        depthwise = w["depthwise_kernel"] if "depthwise_kernel" in w else w["kernel"]
+        rank = depthwise.ndim - 2
+        dw = depthwise.reshape(depthwise.shape[:rank] + (-1,)).transpose((rank,) + tuple(range(rank)))
+        dw = dw.reshape((dw.shape[0], 1) + dw.shape[1:])
+        y = g.op("Conv", xc, dw, None if isinstance(layer, _SEPARABLE) else bias, group=depthwise.shape[-2],
+                 pads=pads, **common)
+        if isinstance(layer, _SEPARABLE):
+            y = g.op("Conv", y, _onnx_kernel(w["pointwise_kernel"]), bias)
+        return y
+
+    return g.activation(c["activation"], _channels_first_op(g, x, c["data_format"], build))
+
+
+def _transposed(g, xc, c, kernel, bias, common):
+    """Keras's transposed conv: the input gradient of a forward conv with
+    ``transpose_padding``; a negative end pad becomes ``output_padding``."""
+    opad = c.get("output_padding") or (None,) * len(c["kernel_size"])
+    pairs = [conv_shapes.transpose_padding(k, s, c["padding"], op, d) for k, s, op, d in
+             zip(c["kernel_size"], c["strides"], opad, c["dilation_rate"])]
+    pads = [lo for lo, _ in pairs] + [max(hi, 0) for _, hi in pairs]
+    return g.op("ConvTranspose", xc, _onnx_kernel(kernel), bias, pads=pads,
+                output_padding=[max(-hi, 0) for _, hi in pairs], **common)
+
+
+_POOLS = {L.MaxPooling1D: "MaxPool", L.MaxPooling2D: "MaxPool", L.MaxPooling3D: "MaxPool",
+          L.AveragePooling1D: "AveragePool", L.AveragePooling2D: "AveragePool",
+          L.AveragePooling3D: "AveragePool"}
+
+
+@converts(LAYERS, *_POOLS)
+def pooling(g, layer, x):
+    c = layer.get_config()
+    pool_size = tuple(c["pool_size"])
+    pads = _pads(x, c, pool_size)
+    # "same" average pools divide by the cells inside the input, as Keras does
+    return _channels_first_op(g, x, c["data_format"], lambda xc: g.op(
+        _POOLS[type(layer)], xc, kernel_shape=list(pool_size), strides=list(c["strides"]), pads=pads))
+
+
+_GLOBAL_POOLS = {L.GlobalAveragePooling1D: "ReduceMean", L.GlobalAveragePooling2D: "ReduceMean",
+                 L.GlobalAveragePooling3D: "ReduceMean", L.GlobalMaxPooling1D: "ReduceMax",
+                 L.GlobalMaxPooling2D: "ReduceMax", L.GlobalMaxPooling3D: "ReduceMax"}
+
+
+@converts(LAYERS, *_GLOBAL_POOLS)
+def global_pooling(g, layer, x):
+    c = layer.get_config()
+    first = 1 if c["data_format"] == "channels_last" else 2
+    axes = list(range(first, first + x.ndim - 2))
+    return g.op(_GLOBAL_POOLS[type(layer)], x, g.ints(axes), keepdims=int(c["keepdims"]))
+
+
+def _spatial_axes(layer, x):
+    first = 1 if layer.get_config().get("data_format", "channels_last") == "channels_last" else 2
+    return list(range(first, first + x.ndim - 2))
+
+
+def _pairs(value, rank):
+    """Layer config ``padding``/``cropping`` -> ``rank`` (lo, hi) pairs."""
+    if rank == 1:
+        return [tuple(value)]
+    return [tuple(p) for p in value]
+
+
+@converts(LAYERS, L.ZeroPadding1D, L.ZeroPadding2D, L.ZeroPadding3D)
+def zero_padding(g, layer, x):
+    begin, end = [0] * x.ndim, [0] * x.ndim
+    for axis, (lo, hi) in zip(_spatial_axes(layer, x), _pairs(layer.get_config()["padding"], x.ndim - 2)):
+        begin[axis], end[axis] = lo, hi
+    return g.op("Pad", x, g.ints(begin + end), np.float32(0))
+
+
+@converts(LAYERS, L.Cropping1D, L.Cropping2D, L.Cropping3D)
+def cropping(g, layer, x):
+    axes = _spatial_axes(layer, x)
+    pairs = _pairs(layer.get_config()["cropping"], x.ndim - 2)
+    ends = [-hi if hi else np.iinfo(np.int64).max for _, hi in pairs]
+    return g.op("Slice", x, g.ints([lo for lo, _ in pairs]), g.ints(ends), g.ints(axes))
+
+
+@converts(LAYERS, L.UpSampling1D, L.UpSampling2D, L.UpSampling3D)
+def up_sampling(g, layer, x):
+    c = layer.get_config()
+    size = [c["size"]] if isinstance(c["size"], int) else list(c["size"])
+    scales = np.asarray([1.0, 1.0] + [float(s) for s in size], "float32")
+    if c.get("interpolation", "nearest") == "nearest":
+        mode = dict(mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    else:
+        mode = dict(mode="linear", coordinate_transformation_mode="half_pixel")
+    return _channels_first_op(g, x, c.get("data_format", "channels_last"),
+                              lambda xc: g.op("Resize", xc, None, scales, **mode))
