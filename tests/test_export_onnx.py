@@ -126,6 +126,10 @@ LAYER_CASES = {
     "bidirectional_rnn_ave": (lambda: L.Bidirectional(L.SimpleRNN(2, return_sequences=True),
                                                       merge_mode="ave"), (5, 2)),
     "bidirectional_lstm_mul": (lambda: L.Bidirectional(L.LSTM(2), merge_mode="mul"), (5, 2)),
+    "rnn_of_gru_cell": (lambda: L.RNN(L.GRUCell(3, reset_after=False), return_sequences=True), (5, 2)),
+    "rnn_of_lstm_cell_backwards": (lambda: L.RNN(L.LSTMCell(3), go_backwards=True), (5, 2)),
+    "time_distributed_dense": (lambda: L.TimeDistributed(L.Dense(3, activation="relu")), (4, 5)),
+    "time_distributed_conv": (lambda: L.TimeDistributed(L.Conv2D(2, 3)), (3, 5, 5, 2)),
 }
 
 
@@ -153,58 +157,105 @@ def test_activation_matches_predict(name):
     assert_matches_predict(single(L.Activation(name), shape), x)
 
 
-def _run_op(name, inputs, params, out_dtype):
-    g = GraphBuilder()
-    values = [Value(f"x{i}", x.shape, x.dtype) for i, x in enumerate(inputs)]
-    out = OPS[name](g, *values, **params)
+def _run_op(name, inputs, params):
+    """The op's ONNX mapping on ``inputs`` (arrays, or lists of arrays), run in ONNX Runtime."""
+    g, feeds, infos = GraphBuilder(), {}, []
+
+    def value(x):
+        name_ = f"x{len(feeds)}"
+        feeds[name_] = x
+        infos.append(onnx.helper.make_tensor_value_info(name_, onnx.helper.np_dtype_to_tensor_dtype(x.dtype),
+                                                        x.shape))
+        return Value(name_, x.shape, x.dtype)
+
+    args = [[value(t) for t in x] if isinstance(x, list) else value(x) for x in inputs]
+    outs = OPS[name](g, *args, **params)
+    outs = outs if isinstance(outs, list) else [outs]
     h = onnx.helper
-    graph = h.make_graph(g.nodes + [h.make_node("Identity", [out], ["y"])], "op",
-                         [h.make_tensor_value_info(v.name, h.np_dtype_to_tensor_dtype(x.dtype), x.shape)
-                          for v, x in zip(values, inputs)],
-                         [h.make_tensor_value_info("y", h.np_dtype_to_tensor_dtype(out_dtype), None)], g.initializers)
-    proto = h.make_model(graph, opset_imports=[h.make_opsetid("", OPSET)])
-    return _session(proto).run(None, {v.name: x for v, x in zip(values, inputs)})[0]
+    results = [f"y{i}" for i in range(len(outs))]
+    graph = h.make_graph(g.nodes + [h.make_node("Identity", [o], [r]) for o, r in zip(outs, results)], "op",
+                         infos, [h.make_tensor_value_info(r, 0, None) for r in results], g.initializers)
+    graph = h.make_model(graph, opset_imports=[h.make_opsetid("", OPSET)])
+    graph = onnx.shape_inference.infer_shapes(graph)
+    return _session(graph).run(None, feeds)
 
 
 _A, _B = data(2, 3, 4, seed=1), np.abs(data(2, 3, 4, seed=2)) + 0.5
-# op name -> (inputs, params) for ops that are not activations
+_I = np.array([[-7, -2, 0, 3, 8], [5, -5, 6, -6, 1]], "int32")
+_NAN = np.array([[1.0, np.nan, np.inf, -np.inf, 0.0]], "float32")
+_M = np.arange(16, dtype="float32").reshape(4, 4)
+# op name -> [(inputs, params), ...] for ops that are not activations
 OP_CASES = {
-    "add": ((_A, _B), {}), "subtract": ((_A, _B), {}), "multiply": ((_A, _B), {}), "divide": ((_A, _B), {}),
-    "true_divide": ((_A, _B), {}), "power": ((_B, _A), {}), "maximum": ((_A, _B), {}),
-    "minimum": ((_A, _B), {}), "matmul": ((_A, _B.transpose(0, 2, 1)), {}), "negative": ((_A,), {}),
-    "abs": ((_A,), {}), "absolute": ((_A,), {}), "exp": ((_A,), {}), "log": ((_B,), {}), "sqrt": ((_B,), {}),
-    "sin": ((_A,), {}), "cos": ((_A,), {}), "floor": ((_A * 3,), {}), "ceil": ((_A * 3,), {}),
-    "round": ((np.array([0.5, 1.5, -2.5, 0.4], "float32"),), {}), "sign": ((_A,), {}), "erf": ((_A,), {}),
-    "square": ((_A,), {}), "expm1": ((_A,), {}), "log1p": ((_B,), {}), "reciprocal": ((_B,), {}),
-    "clip": ((_A,), {"x_min": -0.5, "x_max": 0.5}), "equal": ((_A, _A * (_B > 1)), {}),
-    "not_equal": ((_A, _A * (_B > 1)), {}), "greater": ((_A, _B), {}), "greater_equal": ((_A, _A), {}),
-    "less": ((_A, _B), {}), "less_equal": ((_A, _A), {}),
-    "logical_and": ((_A > 0, _B > 1), {}), "logical_or": ((_A > 0, _B > 1), {}), "logical_not": ((_A > 0,), {}),
-    "where": ((_A > 0, _A, _B), {}), "stop_gradient": ((_A,), {}),
-    "sum": ((_A,), {"axis": 1}), "mean": ((_A,), {"axis": (1, 2), "keepdims": True}), "max": ((_A,), {}),
-    "amax": ((_A,), {"axis": -1}), "min": ((_A,), {"axis": 0}), "amin": ((_A,), {"axis": 2}),
-    "prod": ((_B,), {"axis": 1, "keepdims": True}), "logsumexp": ((_A,), {"axis": 1}),
-    "reshape": ((_A,), {"shape": (2, -1)}), "transpose": ((_A,), {"axes": (2, 0, 1)}),
-    "concatenate": ((_A, _B), {"axis": 1}), "expand_dims": ((_A,), {"axis": 1}),
-    "squeeze": ((_A[:, :1],), {"axis": 1}), "cast": ((_A * 3,), {"dtype": "int32"}),
-    "threshold": ((_A,), {"threshold": 0.2, "default_value": -1.0}),
+    "add": [((_A, _B), {})], "subtract": [((_A, _B), {})], "multiply": [((_A, _B), {})],
+    "divide": [((_A, _B), {})], "true_divide": [((_A, _B), {})], "power": [((_B, _A), {})],
+    "maximum": [((_A, _B), {})], "minimum": [((_A, _B), {})], "matmul": [((_A, _B.transpose(0, 2, 1)), {})],
+    "negative": [((_A,), {})], "abs": [((_A,), {})], "absolute": [((_A,), {})], "exp": [((_A,), {})],
+    "log": [((_B,), {})], "sqrt": [((_B,), {})], "sin": [((_A,), {})], "cos": [((_A,), {})],
+    "floor": [((_A * 3,), {})], "ceil": [((_A * 3,), {})],
+    "round": [((np.array([0.5, 1.5, -2.5, 0.4], "float32"),), {}), ((_A * 3,), {"decimals": 2})],
+    "sign": [((_A,), {})], "erf": [((_A,), {})], "square": [((_A,), {})], "expm1": [((_A,), {})],
+    "log1p": [((_B,), {})], "reciprocal": [((_B,), {})], "clip": [((_A,), {"x_min": -0.5, "x_max": 0.5})],
+    "equal": [((_A, _A * (_B > 1)), {})], "not_equal": [((_A, _A * (_B > 1)), {})],
+    "greater": [((_A, _B), {})], "greater_equal": [((_A, _A), {})], "less": [((_A, _B), {})],
+    "less_equal": [((_A, _A), {})], "logical_and": [((_A > 0, _B > 1), {})],
+    "logical_or": [((_A > 0, _B > 1), {})], "logical_not": [((_A > 0,), {})],
+    "where": [((_A > 0, _A, _B), {})], "stop_gradient": [((_A,), {})],
+    "floor_divide": [((_I, np.full_like(_I, 3)), {}), ((_A * 5, _B), {})],
+    "mod": [((_I, np.full_like(_I, -3)), {}), ((_A * 5, _B), {}), ((_A * 5, -_B), {})],
+    "sum": [((_A,), {"axis": 1})], "mean": [((_A,), {"axis": (1, 2), "keepdims": True})],
+    "max": [((_A,), {})], "amax": [((_A,), {"axis": -1})], "min": [((_A,), {"axis": 0})],
+    "amin": [((_A,), {"axis": 2})], "prod": [((_B,), {"axis": 1, "keepdims": True})],
+    "logsumexp": [((_A,), {"axis": 1})], "var": [((_A,), {"axis": 1})], "std": [((_A,), {"keepdims": True})],
+    "argmax": [((_A,), {"axis": 1}), ((_A,), {})], "argmin": [((_A,), {"axis": -1, "keepdims": True})],
+    "any": [((_A > 1,), {"axis": 1}), ((_A,), {})], "all": [((_A > -1,), {"axis": (0, 2)})],
+    "count_nonzero": [((_A * (_B > 1),), {"axis": 1}), ((_I,), {})],
+    "isnan": [((_NAN,), {})], "isfinite": [((_NAN,), {})],
+    "reshape": [((_A,), {"newshape": (2, -1)}), ((_A,), {"newshape": 24})], "ravel": [((_A,), {})],
+    "transpose": [((_A,), {"axes": (2, 0, 1)}), ((_A,), {})],
+    "moveaxis": [((_A,), {"source": 0, "destination": -1}), ((_A,), {"source": [0, 1], "destination": [2, 0]})],
+    "swapaxes": [((_A,), {"axis1": 0, "axis2": 2})],
+    "concatenate": [(([_A, _B],), {"axis": 1})], "stack": [(([_A, _B, _A],), {"axis": -1})],
+    "split": [((_A,), {"indices_or_sections": 2, "axis": 2}), ((_A,), {"indices_or_sections": [1], "axis": 1})],
+    "expand_dims": [((_A,), {"axis": 1})], "squeeze": [((_A[:, :1],), {"axis": 1})],
+    "cast": [((_A * 3,), {"dtype": "int32"})], "flip": [((_A,), {"axis": 1}), ((_A,), {})],
+    "tile": [((_A,), {"repeats": (1, 2, 1)}), ((_A[0],), {"repeats": (2, 1, 2)})],
+    "repeat": [((_A,), {"repeats": 2, "axis": 1}), ((_A,), {"repeats": 3})],
+    "broadcast_to": [((_A[:, :1],), {"shape": (2, 3, 4)})],
+    "pad": [((_A,), {"pad_width": ((0, 0), (1, 2), (2, 0)), "constant_values": 1.5}),
+            ((_I,), {"pad_width": [(1, 1)]})],
+    "get_item": [((_A,), {"key": (slice(None), 1)}), ((_A,), {"key": (Ellipsis, slice(None, None, -2), None)}),
+                 ((_A,), {"key": (-1, slice(1, -1), slice(2, None))}), ((_A,), {"key": [None, 0]}),
+                 ((_A,), {"key": (slice(None),)})],
+    "take": [((_A, np.array([2, 0], "int64")), {"axis": 1}), ((_A,), {"indices": [[3, 1], [0, 5]]})],
+    "take_along_axis": [((_A, np.argsort(_A, axis=2)), {"axis": 2})],
+    "one_hot": [((_I % 4,), {"num_classes": 4}), ((np.array([1, -1, 5], "int32"),), {"num_classes": 3,
+                                                                                   "axis": 0})],
+    "tril": [((_M,), {}), ((_A,), {"k": 1})], "triu": [((_M,), {"k": -1})],
+    "zeros_like": [((_A,), {})], "ones_like": [((_I,), {"dtype": "float32"})],
+    "full_like": [((_A,), {"fill_value": 2.5})],
+    "dot": [((_A[0], _B[0].T), {}), ((_A, _B[0].T), {}), ((_A[0, 0], _B[0, 0]), {}),
+            ((_A, np.array(2, "float32")), {})],
+    "threshold": [((_A,), {"threshold": 0.2, "default_value": -1.0})],
 }
+# ops whose mapping takes arguments tk.ops spells differently
+_TK_CALLS = {"get_item": lambda x, key: x[tuple(key) if isinstance(key, list) else key]}
 
 
-# ops whose registry params (which the table follows) differ from the tk.ops signature
-_TK_CALLS = {"concatenate": lambda *xs, axis: tk.ops.concatenate(list(xs), axis=axis),
-             "reshape": lambda x, shape: tk.ops.reshape(x, shape)}
-
-
-@pytest.mark.parametrize("name", sorted(set(OPS) - set(ACTIVATIONS)))
-def test_op_matches_tk_ops(name):
+@pytest.mark.parametrize("name, case", [(n, i) for n in sorted(set(OPS) - set(ACTIVATIONS))
+                                        for i in range(len(OP_CASES.get(n, [None])))])
+def test_op_matches_tk_ops(name, case):
     assert name in OP_CASES, f"op {name!r} is mapped but has no test case"
-    inputs, params = OP_CASES[name]
+    inputs, params = OP_CASES[name][case]
     fn = _TK_CALLS.get(name) or getattr(tk.ops, name, None) or getattr(tk.activations, name)
-    want = fn(*[tk.ops.convert_to_tensor(x) for x in inputs], **params).numpy()
-    got = _run_op(name, [np.asarray(x) for x in inputs], params, want.dtype)
-    assert got.shape == want.shape and got.dtype == want.dtype
-    np.testing.assert_allclose(got, want, **TOL)
+    tensors = [[tk.ops.convert_to_tensor(t) for t in x] if isinstance(x, list) else tk.ops.convert_to_tensor(x)
+               for x in inputs]
+    want = fn(*tensors, **params)
+    want = [w.numpy() for w in want] if isinstance(want, (list, tuple)) else [want.numpy()]
+    got = _run_op(name, inputs, params)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+        np.testing.assert_allclose(g, w, **TOL)
 
 
 # -- merges, embedding, attention, multi-input graphs ------------------------------------------------
@@ -254,6 +305,17 @@ def test_multi_head_attention_with_a_mask_input_and_a_key():
     mask = np.random.default_rng(0).random((2, 4, 5)) > 0.3
     mask[0, 1] = False                                     # a fully masked row gives zeros
     assert_matches_predict(_randomize(tk.Model([q, k, m], out)), data(2, 4, 6), data(2, 5, 6, seed=1), mask)
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: L.Attention(), lambda: L.Attention(use_scale=True), lambda: L.Attention(score_mode="concat"),
+    lambda: L.Attention(use_scale=True, score_mode="concat"), lambda: L.AdditiveAttention(),
+    lambda: L.AdditiveAttention(use_scale=False)])
+@pytest.mark.parametrize("kwargs", [{}, {"use_causal_mask": True, "return_attention_scores": True}])
+def test_dot_and_additive_attention(layer, kwargs):
+    q, v, k = tk.Input((4, 3)), tk.Input((5, 2)), tk.Input((5, 3))
+    model = _randomize(tk.Model([q, v, k], layer()([q, v, k], **kwargs)))
+    assert_matches_predict(model, data(2, 4, 3), data(2, 5, 2, seed=1), data(2, 5, 3, seed=2))
 
 
 def test_rnn_return_state_and_initial_state():

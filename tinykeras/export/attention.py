@@ -1,5 +1,6 @@
-"""ONNX mapping of ``MultiHeadAttention`` (sequences ``(batch, steps,
-features)``, attention over the steps), written with ``MatMul``s:
+"""ONNX mappings of ``Attention``, ``AdditiveAttention`` and
+``MultiHeadAttention`` (sequences ``(batch, steps, features)``, attention
+over the steps), written with ``MatMul``s.  For ``MultiHeadAttention``:
 
 ``softmax(q k^T / sqrt(key_dim))`` per head, masked where the attention
 mask or the causal mask is False (-1e9 before the softmax and 0 after, as
@@ -86,3 +87,31 @@ def multi_head_attention(g, layer, query, value, key=None, attention_mask=None, 
     if len(kernel.shape) > 3:
         out = g.reshape(out, [0, 0] + list(kernel.shape[2:]))
     return [out, probs] if return_attention_scores else out
+
+
+def _scores(g, layer, c, w, q, k):
+    """``Attention``'s dot or concat scores, ``AdditiveAttention``'s additive ones: ``(B, Tq, Tv)``."""
+    scale = w.get("scale")
+    if isinstance(layer, L.AdditiveAttention) or c["score_mode"] == "concat":
+        summed = g.op("Add", g.op("Unsqueeze", q, g.ints([-2])), g.op("Unsqueeze", k, g.ints([-3])))
+        if isinstance(layer, L.AdditiveAttention):
+            summed = g.op("Tanh", summed)
+            return g.op("ReduceSum", summed if scale is None else g.op("Mul", summed, scale), g.ints([-1]),
+                        keepdims=0)
+        if scale is not None:
+            summed = g.op("Mul", summed, scale)
+        return g.op("Mul", g.op("ReduceSum", g.op("Tanh", summed), g.ints([-1]), keepdims=0),
+                    w["concat_score_weight"])
+    scores = g.op("MatMul", q, g.transpose(k, (0, 2, 1)))
+    return scores if scale is None else g.op("Mul", scores, scale)
+
+
+@converts(LAYERS, L.Attention, L.AdditiveAttention)
+def attention(g, layer, inputs, return_attention_scores=False, use_causal_mask=False):
+    q, v = inputs[0], inputs[1]
+    scores = _scores(g, layer, layer.get_config(), weights_of(layer), q, inputs[2] if len(inputs) > 2 else v)
+    if use_causal_mask:        # Keras's Attention subtracts 1e9 where masked, and keeps the rows
+        scores = g.op("Where", _causal(g, scores), scores, g.op("Sub", scores, 1e9))
+    weights = g.op("Softmax", scores, axis=-1)
+    out = g.op("MatMul", weights, v)
+    return [out, weights] if return_attention_scores else out

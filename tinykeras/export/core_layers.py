@@ -16,8 +16,7 @@ Each reads the layer through its config and weights, as saved files do:
 import numpy as np
 
 from .. import backend, layers as L
-from .graph import LAYERS, converts, weights_of
-from .ops_table import OPS
+from .graph import LAYERS, OPS, Value, convert_layer, converts, weights_of
 
 
 @converts(LAYERS, L.Dense)
@@ -204,3 +203,17 @@ def permute(g, layer, x):
 @converts(LAYERS, L.RepeatVector)
 def repeat_vector(g, layer, x):
     return g.op("Tile", g.op("Unsqueeze", x, g.ints([1])), g.ints([1, layer.get_config()["n"], 1]))
+
+
+@converts(LAYERS, L.TimeDistributed)
+def time_distributed(g, layer, x):
+    """The inner layer on ``(batch * steps, ...)``, then ``(batch, steps, ...)`` again."""
+    folded = Value(g.reshape(x, [-1] + list(x.shape[2:])), (None,) + tuple(x.shape[2:]), x.dtype)
+    if None in folded.shape[1:]:
+        raise ValueError(f"ONNX export: TimeDistributed {layer.name!r} needs known sizes after the steps "
+                         f"axis, got {x.shape}")
+    y = convert_layer(g, layer.layer, [folded], {})
+    if isinstance(y, list):
+        raise ValueError(f"ONNX export: TimeDistributed {layer.name!r}: the inner layer must give one output")
+    shape = g.op("Concat", g.op("Shape", x, end=2), g.op("Shape", y, start=1), axis=0)
+    return g.op("Reshape", y, shape)

@@ -10,7 +10,8 @@ Every mapping is a small function registered in one of two tables:
 
 Each returns the ONNX name(s) of its output(s).  ``g`` is the
 :class:`GraphBuilder`: ``g.op("Relu", x)`` appends a node and returns its
-output's name; NumPy arrays and numbers given as inputs become initializers.
+output's name; NumPy arrays (with their dtype) and Python numbers (as float32)
+given as inputs become initializers.
 
 >>> g = GraphBuilder(opset=18)
 >>> out = g.op("Add", Value("x", (None, 2), "float32"), 1.0)
@@ -88,7 +89,7 @@ class GraphBuilder:
             return x.name
         if isinstance(x, str):
             return x
-        return self.const(x)
+        return self.const(x, x.dtype if isinstance(x, (np.ndarray, np.generic)) else "float32")
 
     def op(self, op_type, *inputs, outputs=1, **attrs):
         """Append one node; returns the name of its output (a list when ``outputs > 1``)."""

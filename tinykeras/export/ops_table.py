@@ -20,15 +20,41 @@ from .graph import OPS, converts
 _DIRECT = {"add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "Div", "true_divide": "Div",
            "power": "Pow", "maximum": "Max", "minimum": "Min", "matmul": "MatMul", "negative": "Neg",
            "abs": "Abs", "absolute": "Abs", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "sin": "Sin",
-           "cos": "Cos", "floor": "Floor", "ceil": "Ceil", "round": "Round", "sign": "Sign", "erf": "Erf",
+           "cos": "Cos", "floor": "Floor", "ceil": "Ceil", "sign": "Sign", "erf": "Erf",
            "tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "softsign": "Softsign",
            "equal": "Equal", "not_equal": None, "greater": "Greater", "greater_equal": "GreaterOrEqual",
            "less": "Less", "less_equal": "LessOrEqual", "logical_and": "And", "logical_or": "Or",
-           "logical_not": "Not", "where": "Where", "reciprocal": "Reciprocal", "exponential": "Exp",
+           "logical_not": "Not", "reciprocal": "Reciprocal", "exponential": "Exp",
            "hard_silu": "HardSwish", "hard_swish": "HardSwish"}
 for _name, _onnx_op in _DIRECT.items():
     if _onnx_op:
         OPS[_name] = partial(lambda g, *xs, _op: g.op(_op, *xs), _op=_onnx_op)
+
+
+@converts(OPS, "round")
+def _round(g, x, decimals=0):
+    if not decimals:
+        return g.op("Round", x)
+    scale = 10.0 ** decimals
+    return g.op("Div", g.op("Round", g.op("Mul", x, scale)), scale)
+
+
+@converts(OPS, "floor_divide")
+def _floor_divide(g, x1, x2):
+    if str(getattr(x1, "dtype", "float32")).startswith("float"):
+        return g.op("Floor", g.op("Div", x1, x2))
+    return g.op("Div", g.op("Sub", x1, g.op("Mod", x1, x2)), x2)     # exact for ints
+
+
+@converts(OPS, "mod")
+def _mod(g, x1, x2):
+    """NumPy's mod: the sign of the divisor."""
+    if not str(getattr(x1, "dtype", "float32")).startswith("float"):
+        return g.op("Mod", x1, x2)
+    r = g.op("Mod", x1, x2, fmod=1)
+    wrong_sign = g.op("And", g.op("Not", g.op("Equal", r, 0.0)),
+                      g.op("Not", g.op("Equal", g.op("Less", r, 0.0), g.op("Less", x2, 0.0))))
+    return g.op("Where", wrong_sign, g.op("Add", r, x2), r)
 
 
 @converts(OPS, "not_equal")
@@ -191,37 +217,6 @@ for _name, _onnx_op in {"sum": "ReduceSum", "mean": "ReduceMean", "max": "Reduce
                         "min": "ReduceMin", "amin": "ReduceMin", "prod": "ReduceProd",
                         "logsumexp": "ReduceLogSumExp"}.items():
     OPS[_name] = partial(_reduce, _onnx_op)
-
-
-@converts(OPS, "reshape")
-def _reshape(g, x, shape):
-    return g.reshape(x, [-1 if d is None else d for d in shape])
-
-
-@converts(OPS, "transpose")
-def _transpose(g, x, axes=None):
-    return g.transpose(x, axes if axes is not None else tuple(reversed(range(x.ndim))))
-
-
-@converts(OPS, "concatenate")
-def _concatenate(g, *xs, axis=0):
-    return g.op("Concat", *xs, axis=int(axis))
-
-
-@converts(OPS, "expand_dims")
-def _expand_dims(g, x, axis):
-    return g.op("Unsqueeze", x, g.ints([axis] if isinstance(axis, int) else axis))
-
-
-@converts(OPS, "squeeze")
-def _squeeze(g, x, axis=None):
-    return g.op("Squeeze", x, None if axis is None else g.ints([axis] if isinstance(axis, int) else axis))
-
-
-@converts(OPS, "cast")
-def _cast(g, x, dtype):
-    import numpy as np
-    return g.op("Cast", x, to=g.helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
 
 ACTIVATIONS = {name: OPS[name] for name in (

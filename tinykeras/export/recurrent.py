@@ -23,7 +23,7 @@ import numpy as np
 from .. import layers as L
 from .graph import LAYERS, converts
 
-_KIND = {L.SimpleRNN: ("RNN", 1), L.LSTM: ("LSTM", 4), L.GRU: ("GRU", 3)}
+_KIND = {L.SimpleRNNCell: ("RNN", 1), L.LSTMCell: ("LSTM", 4), L.GRUCell: ("GRU", 3)}   # by cell class
 _LSTM_ORDER = (0, 3, 1, 2)        # ONNX i, o, f, c from Keras i, f, c, o
 # Keras activation -> (ONNX recurrent activation, its alpha, its beta)
 _ACTIVATIONS = {"tanh": ("Tanh",), "sigmoid": ("Sigmoid",), "relu": ("Relu",), "softsign": ("Softsign",),
@@ -61,13 +61,16 @@ def _weights(layer, kind, n_gates, units):
     return w, r, b
 
 
-@converts(LAYERS, *_KIND)
+@converts(LAYERS, L.SimpleRNN, L.LSTM, L.GRU, L.RNN)
 def recurrent(g, layer, sequences, initial_state=None):
-    c = layer.get_config()
+    if type(layer.cell) not in _KIND:
+        raise ValueError(f"ONNX export: no mapping for the cell {type(layer.cell).__name__} of RNN layer "
+                         f"{layer.name!r}; SimpleRNNCell, LSTMCell and GRUCell are mapped")
+    c = {**layer.cell.get_config(), **layer.get_config()}
     if c["stateful"]:
         raise ValueError(f"ONNX export: {type(layer).__name__} {layer.name!r} is stateful; its state lives "
                          "between calls and is not exported")
-    kind, n_gates = _KIND[type(layer)]
+    kind, n_gates = _KIND[type(layer.cell)]
     units = c["units"]
     activations = [c["activation"]] if kind == "RNN" else [c["recurrent_activation"]] + \
         [c["activation"]] * (n_gates - 2)
