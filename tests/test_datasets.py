@@ -253,7 +253,7 @@ def test_get_file_rejects_paths_as_fname():
 
 def test_to_categorical():
     one_hot = to_categorical([0, 2, 1, 2])
-    assert one_hot.dtype == np.float32 and one_hot.shape == (4, 3)
+    assert one_hot.dtype == np.float64 and one_hot.shape == (4, 3)  # float64, as Keras 3
     assert one_hot.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]]
     # A trailing axis of size 1 is dropped, as in Keras.
     assert to_categorical(np.array([[1], [3]]), 5).shape == (2, 5)

@@ -19,13 +19,24 @@ from . import ops  # noqa: E402  (declares the composite ops before the registry
 _boot(ops.COMPOSITE_OPS)
 
 from . import backend, random  # noqa: E402
+from .global_state import name_scope  # noqa: E402
 from .variables import Variable  # noqa: E402
 
 _SUBMODULES = {"activations", "applications", "callbacks", "constraints", "datasets", "initializers",
-               "layers", "losses", "metrics", "models", "optimizers", "regularizers", "saving",
-               "testing", "utils"}
+               "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers",
+               "saving", "testing", "utils"}
 _NAMES = {"Input": "layers", "Layer": "layers", "InputSpec": "layers", "Model": "models",
-          "Sequential": "models", "Functional": "models"}
+          "Sequential": "models", "Functional": "models", "Loss": "losses", "Metric": "metrics",
+          "Optimizer": "optimizers", "Initializer": "initializers", "Regularizer": "regularizers"}
+
+
+def version():
+    """The tinykeras version, as ``keras.version()``.
+
+    >>> version() == __version__
+    True
+    """
+    return __version__
 
 
 def __getattr__(name):

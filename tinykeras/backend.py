@@ -5,6 +5,14 @@
 'numpy'
 >>> tk.backend.floatx(), tk.backend.epsilon(), tk.backend.image_data_format()
 ('float32', 1e-07, 'channels_last')
+
+Also, as in Keras 3: ``clear_session``, ``get_uid`` (from
+:mod:`tinykeras.global_state`), ``standardize_dtype``, ``result_type``,
+``is_float_dtype``, ``is_int_dtype`` (from :mod:`tinykeras.dtypes`) and
+``is_keras_tensor``.
+
+>>> tk.backend.result_type("int8", "uint8"), tk.backend.is_keras_tensor(tk.Input((2,)))
+('int16', True)
 """
 from .core import registry
 
@@ -58,3 +66,19 @@ def set_image_data_format(data_format):
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"expected 'channels_last' or 'channels_first', got {data_format!r}")
     _defaults["image_data_format"] = data_format
+
+
+def is_keras_tensor(x):
+    """True for a symbolic tensor (from ``keras.Input`` or a layer called on one).
+
+    >>> import tinykeras as keras
+    >>> is_keras_tensor(keras.Input((3,))), is_keras_tensor(keras.ops.ones((3,)))
+    (True, False)
+    """
+    from .layers.symbolic import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+# After the defaults above: dtypes reads floatx() when called.
+from .dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: E402,F401
+from .global_state import clear_session, get_uid  # noqa: E402,F401

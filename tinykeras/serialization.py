@@ -22,7 +22,7 @@ and functions serialize as ``{"class_name": "function", "config": "relu", ...}``
 import inspect
 import re
 
-_NAME_COUNTS = {}  # auto_name's counters (cleared by clear_session-like helpers)
+from .global_state import NAME_UIDS as _NAME_COUNTS, uniquify  # shared with layer names
 
 
 def snake_case(name):
@@ -42,10 +42,7 @@ def auto_name(class_name):
     >>> _NAME_COUNTS.clear(); auto_name("MyThing"), auto_name("MyThing")
     ('my_thing', 'my_thing_1')
     """
-    base = snake_case(class_name)
-    count = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
+    return uniquify(snake_case(class_name))
 
 
 def build_table(objects, aliases=None):

@@ -15,6 +15,7 @@ import contextvars
 import numpy as np
 
 from .core.tensor import Tensor, _K
+from .global_state import scoped
 
 # While a model file loads, an object whose ``charge(shape, name)`` raises
 # before a Variable larger than the file's weights is allocated
@@ -49,7 +50,7 @@ class Variable(Tensor):
         if shape is not None and tuple(shape) != self.shape:
             raise ValueError(f"Variable {name!r}: initial value has shape {self.shape}, expected {tuple(shape)}")
         self.name = name or "variable"
-        self.path = self.name
+        self.path = scoped(self.name)  # "outer/w" inside keras.name_scope("outer")
         self.constraint = constraint
         self.regularizer = regularizer
         self.trainable = trainable

@@ -22,20 +22,13 @@ import numpy as np
 
 from .. import backend as backend_config
 from ..core.autograd import no_grad
+from ..global_state import scoped, uniquify as unique_name
 from ..core.tensor import Tensor
 from ..variables import Variable
 from .input_spec import check_input_spec
 from .symbolic import KerasTensor, Node, any_symbolic, map_structure, flatten
 
-_NAME_COUNTS = {}
 _CALL_CONTEXT = {"training": None, "depth": 0}
-
-
-def unique_name(base):
-    """``dense``, then ``dense_1``, ``dense_2``... (as Keras names layers)."""
-    n = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = n + 1
-    return base if n == 0 else f"{base}_{n}"
 
 
 def snake_case(name):
@@ -107,7 +100,7 @@ class Layer:
         var = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
                        name=name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}",
                        constraint=constraints.get(constraint), regularizer=_regularizer(regularizer))
-        var.path = f"{self.name}/{var.name}"
+        var.path = scoped(f"{self.name}/{var.name}")
         if not self.trainable:
             var.trainable = False
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)

@@ -5,6 +5,8 @@
 >>> tk.ops.sum(tk.ops.relu(x), axis=1).numpy().tolist()
 [1.0]
 """
+import numpy as np
+
 from .dispatch import COMPOSITE_OPS, composite, convert_to_tensor
 from .math_ops import *  # noqa: F401,F403
 from .math_ops import abs, all, any, max, min, round, sum  # names that shadow builtins
@@ -25,6 +27,30 @@ def is_tensor(x):
     True
     """
     return isinstance(x, Tensor)
+
+
+def convert_to_numpy(x):
+    """A NumPy array of ``x`` (a Tensor, a Variable, a list of them, or array-like).
+
+    A symbolic tensor (from ``keras.Input``) has no values: ``ValueError``.
+
+    >>> convert_to_numpy(convert_to_tensor([1.0, 2.0]))
+    array([1., 2.], dtype=float32)
+    >>> convert_to_numpy([convert_to_tensor([1]), convert_to_tensor([2])]).tolist()
+    [[1], [2]]
+    """
+    from ..layers.symbolic import KerasTensor
+
+    def one(value):
+        if isinstance(value, KerasTensor):
+            raise ValueError("A KerasTensor is symbolic: it's a placeholder for a shape and a dtype. "
+                             "It doesn't have any actual numerical value. You cannot convert it to a "
+                             "NumPy array.")
+        return np.asarray(value.numpy()) if isinstance(value, Tensor) else np.array(value)
+
+    if isinstance(x, (list, tuple)):
+        return np.array([one(v) for v in x])
+    return one(x)
 
 
 def stop_gradient(x):

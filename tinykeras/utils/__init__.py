@@ -1,10 +1,21 @@
-"""Utilities with the ``keras.utils`` interface."""
+"""Utilities with the ``keras.utils`` interface.
 
+>>> from tinykeras import utils
+>>> utils.to_categorical([1, 0]).tolist()
+[[0.0, 1.0], [1.0, 0.0]]
+"""
+
+from tinykeras.backend import is_keras_tensor
+from tinykeras.dtypes import standardize_dtype
+from tinykeras.global_state import clear_session
 from tinykeras.utils.data_utils import get_file
+from tinykeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tinykeras.utils.model_visualization import model_to_dot, plot_model
-from tinykeras.utils.numerical_utils import set_random_seed, to_categorical
+from tinykeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
 from tinykeras.utils.progbar import Progbar
 from tinykeras.utils.sequence_utils import pad_sequences
 
-__all__ = ["get_file", "to_categorical", "set_random_seed", "Progbar", "pad_sequences",
-           "plot_model", "model_to_dot"]
+
+__all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progbar", "pad_sequences",
+           "plot_model", "model_to_dot", "array_to_img", "img_to_array", "load_img", "save_img",
+           "clear_session", "is_keras_tensor", "standardize_dtype"]
