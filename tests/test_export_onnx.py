@@ -128,6 +128,14 @@ LAYER_CASES = {
     "bidirectional_lstm_mul": (lambda: L.Bidirectional(L.LSTM(2), merge_mode="mul"), (5, 2)),
     "rnn_of_gru_cell": (lambda: L.RNN(L.GRUCell(3, reset_after=False), return_sequences=True), (5, 2)),
     "rnn_of_lstm_cell_backwards": (lambda: L.RNN(L.LSTMCell(3), go_backwards=True), (5, 2)),
+    "resizing_down": (lambda: L.Resizing(5, 3), (7, 8, 2)),
+    "resizing_up_nearest": (lambda: L.Resizing(9, 11, interpolation="nearest"), (4, 5, 2)),
+    "resizing_down_nearest": (lambda: L.Resizing(3, 4, interpolation="nearest"), (7, 9, 1)),
+    "resizing_crop": (lambda: L.Resizing(4, 4, crop_to_aspect_ratio=True), (6, 9, 2)),
+    "resizing_pad": (lambda: L.Resizing(4, 4, pad_to_aspect_ratio=True, fill_value=0.5), (6, 9, 2)),
+    "resizing_channels_first": (lambda: L.Resizing(5, 3, data_format="channels_first"), (2, 7, 8)),
+    "center_crop": (lambda: L.CenterCrop(3, 4), (6, 7, 2)),
+    "center_crop_smaller_input": (lambda: L.CenterCrop(6, 4), (5, 7, 2)),
     "time_distributed_dense": (lambda: L.TimeDistributed(L.Dense(3, activation="relu")), (4, 5)),
     "time_distributed_conv": (lambda: L.TimeDistributed(L.Conv2D(2, 3)), (3, 5, 5, 2)),
 }
@@ -420,6 +428,12 @@ def test_batch_dimension_is_dynamic_and_names_are_kept():
         got = sess.run(None, {"image": xs[0], "meta": xs[1]})
         for g, w in zip(got, model.predict(xs, verbose=0)):
             np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_resizing_images_of_any_size():
+    model = tk.Sequential([tk.Input((None, None, 3)), L.Resizing(6, 5), L.Conv2D(2, 3)])
+    for shape in ((2, 9, 7, 3), (1, 4, 4, 3)):
+        assert_matches_predict(_randomize(model), data(*shape))
 
 
 def test_unknown_time_steps_export():

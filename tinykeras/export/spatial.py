@@ -1,6 +1,6 @@
 """ONNX mappings of the spatial layers: convolutions (plain, grouped,
 transposed, depthwise, separable; 1-3D), pooling, up-sampling, zero padding
-and cropping.
+and cropping, and the image layers ``Resizing`` and ``CenterCrop``.
 
 ONNX convolutions and pools are channels-first, so a channels-last layer is
 ``Transpose -> op -> Transpose`` (ONNX Runtime removes the back-to-back
@@ -54,10 +54,10 @@ def _onnx_kernel(kernel):
     return kernel.transpose((rank + 1, rank) + tuple(range(rank)))
 
 
-def _channels_first_op(g, x, data_format, build):
-    """``build(g, x_channels_first)`` between layout transposes."""
-    y = build(g.to_channels_first(x, x.ndim, data_format))
-    return g.from_channels_first(y, x.ndim, data_format)
+def _channels_first_op(g, x, data_format, build, ndim=None):
+    """``build(x_channels_first)`` between layout transposes."""
+    ndim = ndim or x.ndim
+    return g.from_channels_first(build(g.to_channels_first(x, ndim, data_format)), ndim, data_format)
 
 
 @converts(LAYERS, *_CONV, *_TRANSPOSED, *_DEPTHWISE, *_SEPARABLE)
@@ -164,3 +164,63 @@ def up_sampling(g, layer, x):
         mode = dict(mode="linear", coordinate_transformation_mode="half_pixel")
     return _channels_first_op(g, x, c.get("data_format", "channels_last"),
                               lambda xc: g.op("Resize", xc, None, scales, **mode))
+
+
+# Keras's (TensorFlow's) half-pixel sampling, as tinykeras's image_utils.resize computes it
+_RESIZE_MODES = {"bilinear": dict(mode="linear", coordinate_transformation_mode="half_pixel"),
+                 "nearest": dict(mode="nearest", coordinate_transformation_mode="tf_half_pixel_for_nn",
+                                 nearest_mode="floor")}
+
+
+def _resize(g, x, height, width, interpolation, data_format):
+    def build(xc):
+        sizes = g.op("Concat", g.op("Shape", xc, end=2), g.ints([height, width]), axis=0)
+        return g.op("Resize", xc, None, None, sizes, **_RESIZE_MODES[interpolation])
+    return _channels_first_op(g, x, data_format, build, ndim=4)
+
+
+def _static_hw(layer, x, axes):
+    h, w = (x.shape[a] for a in axes)
+    if h is None or w is None:
+        raise ValueError(f"ONNX export: {type(layer).__name__} {layer.name!r} with these options needs inputs "
+                         f"of known height and width, got {x.shape}")
+    return h, w
+
+
+def _crop(g, x, axes, top, left, height, width):
+    return g.op("Slice", x, g.ints([top, left]), g.ints([top + height, left + width]), g.ints(axes))
+
+
+def _smart_crop(g, layer, x, axes, height, width):
+    """Center crop to the target's aspect ratio (Keras's smart_resize)."""
+    h, w = _static_hw(layer, x, axes)
+    crop_h, crop_w = min(h, int(w * height / width)), min(w, int(h * width / height))
+    return _crop(g, x, axes, (h - crop_h) // 2, (w - crop_w) // 2, crop_h, crop_w)
+
+
+@converts(LAYERS, L.Resizing)
+def resizing(g, layer, x):
+    c = layer.get_config()
+    axes = _spatial_axes(layer, x)
+    height, width = c["height"], c["width"]
+    if c["crop_to_aspect_ratio"]:
+        x = _smart_crop(g, layer, x, axes, height, width)
+    elif c["pad_to_aspect_ratio"]:
+        h, w = _static_hw(layer, x, axes)
+        pad_h, pad_w = max(h, int(w * height / width)), max(w, int(h * width / height))
+        begin, end = [0] * x.ndim, [0] * x.ndim
+        begin[axes[0]], begin[axes[1]] = (pad_h - h) // 2, (pad_w - w) // 2
+        end[axes[0]], end[axes[1]] = pad_h - h - begin[axes[0]], pad_w - w - begin[axes[1]]
+        x = g.op("Pad", x, g.ints(begin + end), np.float32(c["fill_value"]))
+    return _resize(g, x, height, width, c["interpolation"], c["data_format"])
+
+
+@converts(LAYERS, L.CenterCrop)
+def center_crop(g, layer, x):
+    c = layer.get_config()
+    axes = _spatial_axes(layer, x)
+    h, w = _static_hw(layer, x, axes)
+    if h >= c["height"] and w >= c["width"]:
+        return _crop(g, x, axes, (h - c["height"]) // 2, (w - c["width"]) // 2, c["height"], c["width"])
+    cropped = _smart_crop(g, layer, x, axes, c["height"], c["width"])
+    return _resize(g, cropped, c["height"], c["width"], "bilinear", c["data_format"])
