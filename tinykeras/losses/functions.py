@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import backend, ops
+from .labels import expects
 from .loss import squeeze_or_expand_to_same_rank
 
 
@@ -36,6 +37,7 @@ def l2_normalize(x, axis=-1):
     return x * ops.minimum(inv_norm, 1.0 / backend.epsilon())
 
 
+@expects("same")
 def mean_squared_error(y_true, y_pred):
     """``mean((y_true - y_pred)**2, axis=-1)``.
 
@@ -46,6 +48,7 @@ def mean_squared_error(y_true, y_pred):
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
 
+@expects("same")
 def mean_absolute_error(y_true, y_pred):
     """``mean(|y_true - y_pred|, axis=-1)``.
 
@@ -56,6 +59,7 @@ def mean_absolute_error(y_true, y_pred):
     return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
 
+@expects("same")
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|(y_true - y_pred) / max(|y_true|, eps)|, axis=-1)``.
 
@@ -67,6 +71,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return ops.mean(diff, axis=-1) * 100.0
 
 
+@expects("same")
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2, axis=-1)``.
 
@@ -79,6 +84,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return ops.mean(ops.square(diff), axis=-1)
 
 
+@expects("same")
 def cosine_similarity(y_true, y_pred, axis=-1):
     """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (-1: same direction).
 
@@ -89,6 +95,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -ops.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
 
+@expects("same")
 def huber(y_true, y_pred, delta=1.0):
     """Mean over the last axis of ``0.5 e**2`` if ``|e| <= delta`` else ``delta |e| - 0.5 delta**2``.
 
@@ -103,6 +110,7 @@ def huber(y_true, y_pred, delta=1.0):
     return ops.mean(ops.where(abs_error <= delta, quadratic, linear), axis=-1)
 
 
+@expects("same")
 def log_cosh(y_true, y_pred):
     """Mean over the last axis of ``log(cosh(y_pred - y_true))``, computed stably.
 
@@ -114,6 +122,7 @@ def log_cosh(y_true, y_pred):
     return ops.mean(x + ops.softplus(x * -2.0) - math.log(2.0), axis=-1)
 
 
+@expects("same")
 def kl_divergence(y_true, y_pred):
     """``sum(t * log(t / p), axis=-1)`` with both clipped to ``[eps, 1]``.
 
@@ -126,6 +135,7 @@ def kl_divergence(y_true, y_pred):
     return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
 
 
+@expects("same")
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + eps), axis=-1)``.
 
@@ -142,6 +152,7 @@ def _hinge_labels(y_true):
     return y_true * 2.0 - 1.0 if np.all((t == 0) | (t == 1)) else y_true
 
 
+@expects("same")
 def hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0), axis=-1)``; 0/1 labels are mapped to -1/1.
 
@@ -152,6 +163,7 @@ def hinge(y_true, y_pred):
     return ops.mean(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
 
 
+@expects("same")
 def squared_hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0)**2, axis=-1)``; 0/1 labels are mapped to -1/1.
 
@@ -162,6 +174,7 @@ def squared_hinge(y_true, y_pred):
     return ops.mean(ops.square(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
 
 
+@expects("one_hot")
 def categorical_hinge(y_true, y_pred):
     """``max(max((1 - t) * p) - sum(t * p) + 1, 0)`` over the last axis.
 
@@ -186,6 +199,7 @@ def _warn_single_class(name, y_pred):
                       stacklevel=3)
 
 
+@expects("binary")
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Mean over ``axis`` of the elementwise binary crossentropy; labels are
     smoothed towards 0.5 by ``label_smoothing``.
@@ -199,6 +213,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return ops.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
+@expects("binary")
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
                               from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary crossentropy scaled by ``(1 - p_t)**gamma`` (and by ``alpha``/``1 - alpha``
@@ -220,6 +235,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     return ops.mean(focal, axis=axis)
 
 
+@expects("one_hot")
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Crossentropy between one-hot (or soft) labels and predicted
     probabilities (or logits); labels are smoothed by ``label_smoothing``.
@@ -236,6 +252,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
+@expects("one_hot")
 def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
                                    label_smoothing=0.0, axis=-1):
     """``sum(alpha * (1 - p)**gamma * -t * log(p), axis)``: crossentropy that
@@ -259,6 +276,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return ops.sum(focal, axis=axis)
 
 
+@expects("sparse")
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Crossentropy with integer labels.  With ``from_logits=True`` it runs the
     fused softmax-crossentropy kernel of the backend.  Entries whose label is

@@ -8,6 +8,7 @@
 0.5
 """
 from .. import backend, ops, serialization
+from . import labels
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
@@ -174,6 +175,11 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        name = None if self.name.startswith("loss_function_wrapper") else self.name
+        labels.check(self.fn, y_true, y_pred, name, self._fn_kwargs)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
 
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

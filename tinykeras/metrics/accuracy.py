@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..core.tensor import Tensor
+from ..losses.labels import expects
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import MeanMetricWrapper, host, wrapper_class
 
@@ -21,6 +22,7 @@ def _matches(a, b, shape=None):
     return Tensor(out if shape is None else out.reshape(shape))
 
 
+@expects("same")
 def accuracy(y_true, y_pred):
     """1.0 where ``y_true == y_pred`` exactly.
 
@@ -32,6 +34,7 @@ def accuracy(y_true, y_pred):
     return _matches(y_true, y_pred)
 
 
+@expects("same")
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """1.0 where ``(y_pred > threshold) == y_true``.
 
@@ -42,6 +45,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return _matches(y_true, (y_pred > threshold).astype(y_true.dtype))
 
 
+@expects("one_hot")
 def categorical_accuracy(y_true, y_pred):
     """1.0 where ``argmax(y_true) == argmax(y_pred)`` (one-hot labels).
 
@@ -58,6 +62,7 @@ def categorical_accuracy(y_true, y_pred):
     return _matches(y_true, y_pred, shape if reshape else None)
 
 
+@expects("sparse")
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the integer label equals ``argmax(y_pred)``.
 
@@ -95,6 +100,7 @@ def _flatten_for_top_k(y_true, y_pred):
     return y_true.reshape(-1), y_pred, (shape if y_true.ndim > 1 else None)
 
 
+@expects("one_hot")
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
     """1.0 where the one-hot label is among the ``k`` highest predictions.
 
@@ -106,6 +112,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _matches(_in_top_k(y_true, y_pred, k), True, shape)
 
 
+@expects("sparse")
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 where the integer label is among the ``k`` highest predictions (or,
     with ``from_sorted_ids``, among the first ``k`` ids of ``y_pred``).

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend, initializers, serialization
 from ..core.tensor import Tensor
+from ..losses import labels
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from ..variables import Variable
 
@@ -220,6 +221,7 @@ class MeanMetricWrapper(Mean):
             self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        labels.check(self._fn, y_true, y_pred, self.name, self._fn_kwargs)
         mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:

@@ -15,6 +15,7 @@ from one bucketing pass, as in Keras's optimized path.
 import numpy as np
 
 from .. import backend
+from ..losses.labels import check_labels
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import Metric, divide_no_nan, host
 
@@ -88,7 +89,8 @@ def _bucketed_counts(y_true, y_pred, num_thresholds, weights, multi_label, with_
 
 def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top_k=None,
                                       class_id=None, sample_weight=None, multi_label=False,
-                                      label_weights=None, thresholds_distributed_evenly=False):
+                                      label_weights=None, thresholds_distributed_evenly=False,
+                                      metric_name="confusion matrix"):
     """Add this batch's tp/fp/tn/fn counts (per threshold) to ``variables``,
     a dict ``{"tp": Variable, ...}``; Keras's ``update_confusion_matrix_variables``.
 
@@ -98,6 +100,7 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     >>> tp.numpy().tolist()
     [2.0, 1.0]
     """
+    check_labels(metric_name, "same", y_true, y_pred)
     dtype = np.dtype(next(iter(variables.values())).dtype)
     y_true, y_pred = host(y_true, dtype), host(y_pred, dtype)
     with_epsilon = thresholds_distributed_evenly and (thresholds[0] < 0.0 or thresholds[-1] > 1.0)
@@ -155,7 +158,8 @@ class _ConfusionMatrixConditionCount(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         update_confusion_matrix_variables({self._condition: self.accumulator}, y_true, y_pred,
                                           self.thresholds, sample_weight=sample_weight,
-                                          thresholds_distributed_evenly=self._evenly)
+                                          thresholds_distributed_evenly=self._evenly,
+                                          metric_name=self.name)
 
     def result(self):
         acc = self.accumulator.numpy()
@@ -199,7 +203,8 @@ class _PrecisionRecall(Metric):
         update_confusion_matrix_variables(
             {TP: self.true_positives, self._other: getattr(self, self._other_name)}, y_true,
             y_pred, self.thresholds, top_k=self.top_k, class_id=self.class_id,
-            sample_weight=sample_weight, thresholds_distributed_evenly=self._evenly)
+            sample_weight=sample_weight, thresholds_distributed_evenly=self._evenly,
+            metric_name=self.name)
 
     def result(self):
         tp = self.true_positives.numpy()
@@ -313,7 +318,7 @@ class AUC(Metric):
              FN: self.false_negatives}, y_true, y_pred, self._thresholds,
             sample_weight=sample_weight, multi_label=self.multi_label,
             label_weights=None if self.multi_label else self.label_weights,
-            thresholds_distributed_evenly=self._evenly)
+            thresholds_distributed_evenly=self._evenly, metric_name=self.name)
 
     def _by_label(self, values):
         if not self.multi_label:

@@ -9,6 +9,7 @@
 import numpy as np
 
 from .. import losses
+from ..losses import labels
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import Mean, MeanMetricWrapper, host, wrapper_class
 
@@ -85,6 +86,7 @@ class RootMeanSquaredError(Mean):
         self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        labels.check_labels(self.name, "same", y_true, y_pred)
         y_true, y_pred = squeeze_or_expand_to_same_rank(host(y_true, self.dtype),
                                                          host(y_pred, self.dtype))
         super().update_state(np.square(y_pred - y_true), sample_weight=sample_weight)
