@@ -6,8 +6,11 @@ NumPy (so every backend gets the same numbers for the same seed).
 >>> bool((a == b).all())
 True
 """
+import random as _python_random
+
 import numpy as np
 
+from . import serialization
 from .core.tensor import Tensor
 
 _global = {"rng": np.random.default_rng()}
@@ -19,28 +22,87 @@ def reseed(seed):
 
 
 class SeedGenerator:
-    """A stateful source of seeds: each draw advances it (as ``keras.random.SeedGenerator``).
+    """A stateful source of seeds (Keras 3's ``keras.random.SeedGenerator``):
+    ``state`` is ``[seed, counter]`` and each draw with ``seed=generator``
+    uses the state, then advances the counter, so two draws differ but a
+    program repeats.  Without a ``seed`` the generator takes one from Python's
+    ``random`` module, which ``keras.utils.set_random_seed`` seeds: layers
+    made after it (Dropout, noise, augmentation) repeat their draws run after
+    run.  (Keras keeps ``state`` in a Variable; here it is a NumPy array.)
 
     >>> gen = SeedGenerator(42)
-    >>> normal((1,), seed=gen).shape
-    (1,)
+    >>> a, b = normal((2,), seed=gen), normal((2,), seed=gen)
+    >>> bool((a.numpy() == b.numpy()).all()), gen.state.tolist()
+    (False, [42, 2])
+    >>> bool((normal((2,), seed=SeedGenerator(42)).numpy() == a.numpy()).all())
+    True
     """
 
-    def __init__(self, seed=None, name=None):
-        self._rng = np.random.default_rng(seed)
-        self.seed = seed
-        self.name = name
+    def __init__(self, seed=None, name=None, **kwargs):
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+        self.name = name or serialization.auto_name("seed_generator")
+        self._initial_seed = seed
+        if seed is None:
+            seed = make_default_seed()
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
+        self.state = np.array([int(seed), 0], dtype=np.int64)
 
-    def next(self):
-        return self._rng
+    @property
+    def seed(self):
+        return self._initial_seed
+
+    def next(self, ordered=True):
+        """The current ``[seed, counter]`` (a copy); then advance the state."""
+        value = self.state.copy()
+        if ordered:
+            self.state[1] += 1
+        else:
+            self.state[:] = (self.state + 1) * 5387 % 933199
+        return value
+
+    def get_config(self):
+        return {"seed": self._initial_seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def make_default_seed():
+    """A seed from Python's ``random`` module (as Keras), repeatable after
+    ``keras.utils.set_random_seed``.
+
+    >>> import random; random.seed(0); a = make_default_seed()
+    >>> random.seed(0); a == make_default_seed()
+    True
+    """
+    return _python_random.randint(1, int(1e9))
+
+
+def draw_seed(seed):
+    """The ``[seed, counter]`` pair a draw uses: ``[seed, 0]`` for an int, the
+    generator's next state for a ``SeedGenerator``.
+
+    >>> draw_seed(7).tolist()
+    [7, 0]
+    """
+    if isinstance(seed, SeedGenerator):
+        return seed.next()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.array([int(seed), 0], dtype=np.int64)
+    raise ValueError("Argument `seed` must be either an integer or an instance of "
+                     f"`SeedGenerator`. Received: seed={seed} (of type {type(seed)})")
 
 
 def _rng(seed):
+    """The NumPy generator for a draw: the shared one (reseeded by
+    ``set_random_seed``) for ``seed=None``, else one made from ``draw_seed``."""
     if seed is None:
         return _global["rng"]
-    if isinstance(seed, SeedGenerator):
-        return seed.next()
-    return np.random.default_rng(seed)
+    state = draw_seed(seed)
+    return np.random.default_rng(int(state[0]) if state[1] == 0 else state.tolist())
 
 
 def _tensor(values, dtype):

@@ -162,7 +162,7 @@ class BaseRandomLayer(BaseImageLayer):
         return tuple(input_shape)
 
     def _rng(self):
-        return self.seed_generator.next()
+        return random._rng(self.seed_generator)
 
     def _range(self, name, factor, lowest=-math.inf, highest=math.inf):
         """A factor as (lower, upper): one number f means (-f, f)."""
