@@ -5,8 +5,15 @@ weights, ``export`` writes ONNX.
 >>> main(["--help"])  # doctest: +ELLIPSIS
 usage: tinykeras ...
 0
+>>> import contextlib, io
+>>> with contextlib.redirect_stderr(io.StringIO()) as err:
+...     main(["bogus"])
+2
+>>> err.getvalue().splitlines()[0]
+"tinykeras: unknown command 'bogus' (choose from inspect, plugins, convert)"
 """
 import importlib
+import os
 import sys
 
 COMMANDS = {"inspect": ("tinykeras.saving.inspect", "show a model file without running it"),
@@ -16,10 +23,22 @@ COMMANDS = {"inspect": ("tinykeras.saving.inspect", "show a model file without r
 
 
 def main(argv=None):
-    """Dispatch to ``COMMANDS[argv[0]].main(argv[1:])``; returns the exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Dispatch to ``COMMANDS[argv[0]].main(argv[1:])``; returns the exit status.
+    Output cut short by a closed pipe (``| head``) ends quietly."""
+    try:
+        return _dispatch(sys.argv[1:] if argv is None else list(argv))
+    except BrokenPipeError:
+        # Python's advice: point stdout at devnull so the exit-time flush is quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _dispatch(argv):
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         lines = ["usage: tinykeras COMMAND [ARGS]", "", "commands:"]
+        if argv and argv[0] not in ("-h", "--help"):
+            lines.insert(0, f"tinykeras: unknown command {argv[0]!r} (choose from "
+                            f"{', '.join(COMMANDS)})")
         lines += [f"  {name:<10} {help_}" for name, (_, help_) in COMMANDS.items()]
         print("\n".join(lines), file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2

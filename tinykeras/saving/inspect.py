@@ -29,6 +29,8 @@ import argparse
 import os
 import sys
 
+import numpy as np
+
 from . import model_file, safe_json, safetensors_io
 from .errors import FileFormatError
 from .weights_file import OPTIMIZER_PREFIX
@@ -120,11 +122,19 @@ def _compile_line(config):
     opt = config.get("optimizer")
     if isinstance(opt, dict):
         lr = opt.get("config", {}).get("learning_rate") if isinstance(opt.get("config"), dict) else None
-        opt = f"{opt.get('class_name')}(learning_rate={lr})"
+        opt = f"{opt.get('class_name')}(learning_rate={_name(lr)})"
     return f"optimizer={opt}, loss={_name(config.get('loss'))}, metrics={_name(config.get('metrics'))}"
 
 
 def _name(value):
+    """A config value for the reader: classes by name, float32 values at float32
+    precision (``0.005``, not ``0.004999999888241291``).
+
+    >>> _name({"lr": 0.004999999888241291, "loss": {"class_name": "Huber"}})
+    '{lr: 0.005, loss: Huber}'
+    """
+    if isinstance(value, float) and float(np.float32(value)) == value:
+        return str(np.float32(value))
     if isinstance(value, dict) and "class_name" in value:
         return str(value.get("class_name"))
     if isinstance(value, list):
