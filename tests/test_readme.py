@@ -45,3 +45,13 @@ def test_docs_site_builds_with_warnings_as_errors(tmp_path):
 def _has_module(name):
     import importlib.util
     return importlib.util.find_spec(name) is not None
+
+
+def test_every_docs_page_is_in_the_site_nav_and_the_package_has_a_home():
+    nav = open(os.path.join(ROOT, "mkdocs.yml"), encoding="utf-8").read()
+    pages = sorted(f for f in os.listdir(os.path.join(ROOT, "docs")) if f.endswith(".md"))
+    assert [p for p in pages if f": {p}" not in nav] == []
+    import configparser
+    meta = configparser.ConfigParser()
+    meta.read(os.path.join(ROOT, "setup.cfg"))
+    assert meta["metadata"]["url"].startswith("https://") and meta["metadata"]["author"]
