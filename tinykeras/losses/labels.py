@@ -73,7 +73,10 @@ def check(fn, y_true, y_pred, name=None, kwargs=None):
 def _array_info(x):
     """``(shape, numpy dtype)`` of a Tensor, array, list or number, without copying a Tensor."""
     if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return tuple(x.shape), np.dtype(str(x.dtype))
+        try:
+            return tuple(x.shape), np.dtype(str(x.dtype))
+        except TypeError:           # a dtype NumPy does not name (another library's tensor)
+            pass
     try:
         a = np.asarray(x)
     except ValueError:
