@@ -55,7 +55,8 @@ model.compile(
     metrics={"digit": ["accuracy"], "even": ["accuracy"]},
 )
 history = model.fit(train_x, train_y, epochs=2 if SMALL else 20, batch_size=64, verbose=0)
-print("history keys:", sorted(history.history))
+print("fit() logged, per epoch:", sorted(history.history))
+print("on the test set (loss = digit_loss + 0.5 * even_loss; accuracies are shares right):")
 
 results = model.evaluate(test_x, test_y, verbose=0, return_dict=True)
 for name, value in results.items():
@@ -68,5 +69,6 @@ if not SMALL:
 
 # %%
 digit_logits, even_prob = model.predict(test_x, verbose=0)
-print("first five digits:", digit_logits[:5].argmax(1), "truth:", y_test[:5])
-print("even?", (even_prob[:5, 0] > 0.5).astype(int))
+print("first five test images, predicted digit:", digit_logits[:5].argmax(1).tolist(),
+      " true digit:", np.asarray(y_test[:5]).tolist())
+print("                      predicted even?:", (even_prob[:5, 0] > 0.5).tolist())

@@ -19,6 +19,8 @@ from tinykeras import layers
 
 SMALL = os.environ.get("TINYKERAS_TUTORIAL_SMALL") == "1"   # the test-suite runs a short version
 keras.utils.set_random_seed(0)
+OUT = os.path.join(os.getcwd(), "tutorial_output")   # git ignores it; the tutorials write only here
+os.makedirs(OUT, exist_ok=True)
 
 # %% [markdown]
 # ## The data
@@ -33,7 +35,7 @@ x_train = x_train[..., None].astype("float32")
 x_test = x_test[..., None].astype("float32")
 if SMALL:
     x_train, y_train = x_train[:480], y_train[:480]
-print(x_train.shape, x_test.shape)
+print(f"training images {x_train.shape}, test images {x_test.shape}: (samples, height, width, channels)")
 
 # %% [markdown]
 # ## The model
@@ -102,7 +104,7 @@ try:
     import matplotlib.pyplot as plt
 except ImportError:
     plt = None
-    print("matplotlib is not installed: skipping the plot (pip install matplotlib)")
+    print("matplotlib is not installed: skipping the plot (pip install -e '.[tutorials]')")
 if plt is not None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for key in ("loss", "val_loss"):
@@ -114,5 +116,5 @@ if plt is not None:
         ax.set_title(title)
         ax.legend()
     fig.tight_layout()
-    fig.savefig("05_convnet_curves.png", dpi=100)
-    print("saved 05_convnet_curves.png")
+    fig.savefig(os.path.join(OUT, "05_convnet_curves.png"), dpi=100)
+    print("saved the training curves to", os.path.join(OUT, "05_convnet_curves.png"))

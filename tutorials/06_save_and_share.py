@@ -100,7 +100,7 @@ restored.fit(x_train, y_train, epochs=1, batch_size=64, verbose=0)
 # %%
 folder = os.path.join(workdir, "digits_mlp") + "/"
 model.save(folder)
-print(sorted(os.listdir(folder)))
+print("the folder", folder, "holds", sorted(os.listdir(folder)))
 print(open(os.path.join(folder, "README.md")).read()[:300], "...")
 assert np.array_equal(keras.models.load_model(folder).predict(x_test, verbose=0), before)
 
@@ -128,7 +128,8 @@ class Scale(layers.Layer):
 
 custom = keras.Sequential([keras.Input((64,)), Scale(0.5, name="half"), layers.Dense(10)])
 custom.save(os.path.join(workdir, "custom.safetensors"))
-print(type(keras.models.load_model(os.path.join(workdir, "custom.safetensors")).layers[0]).__name__)
+print("the first layer after loading is a",
+      type(keras.models.load_model(os.path.join(workdir, "custom.safetensors")).layers[0]).__name__)
 
 # %% [markdown]
 # ## 7. Files from strangers

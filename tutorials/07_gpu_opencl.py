@@ -184,10 +184,14 @@ print("OpenCL and NumPy agree")
 
 # %%
 tk.backend.set_backend("opencl")
-model_cl.save("digits_opencl.safetensors")
+OUT = os.path.join(os.getcwd(), "tutorial_output")   # git ignores it; the tutorials write only here
+os.makedirs(OUT, exist_ok=True)
+path = os.path.join(OUT, "digits_opencl.safetensors")
+model_cl.save(path)
+print("saved the OpenCL-trained model to", path)
 predictions_cl = model_cl.predict(x_test, verbose=0)
 tk.backend.set_backend("numpy")
-reloaded = tk.models.load_model("digits_opencl.safetensors")
+reloaded = tk.models.load_model(path)
 predictions_np = reloaded.predict(x_test, verbose=0)
 np.testing.assert_allclose(predictions_np, predictions_cl, rtol=1e-4, atol=1e-6)
 print("reloaded on", tk.backend.backend(), "- same predictions")

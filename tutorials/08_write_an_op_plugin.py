@@ -211,7 +211,8 @@ results["snake"][2].save(path)
 loaded = tk.models.load_model(path)
 assert type(loaded.layers[1]) is Snake and loaded.layers[1].alpha == 3.0
 np.testing.assert_array_equal(loaded.predict(x_far, verbose=0), results["snake"][2].predict(x_far, verbose=0))
-print("saved and loaded:", [type(layer).__name__ for layer in loaded.layers])
+print("saved to the temporary file", path, "and loaded back:",
+      [type(layer).__name__ for layer in loaded.layers])
 
 # %% [markdown]
 # ## 7. Precedence: override a kernel with `tryfirst`

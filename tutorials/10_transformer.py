@@ -59,8 +59,9 @@ while len(texts) < (600 if SMALL else 6000):
         texts.append(text)
         labels.append(int(score > 0))
 labels = np.array(labels)
+print(f"{len(texts)} generated reviews; the first four (label 1 = positive):")
 for t, l in list(zip(texts, labels))[:4]:
-    print(l, t)
+    print(f"  {l}  {t}")
 
 # %% [markdown]
 # ## 2. Words to ids
@@ -161,7 +162,7 @@ if not SMALL:
 
 # %%
 samples = vectorize(["the plot was not bad and the acting is great", "the film was not good"]).numpy()
-print("P(positive):", model.predict(samples, verbose=0)[:, 1].round(3))
+print("probability that each review is positive:", model.predict(samples, verbose=0)[:, 1].round(3).tolist())
 embedded = model.layers[1](samples[:1])
 _, scores = model.layers[2].att(embedded, embedded, return_attention_scores=True)
 words = [vectorize.get_vocabulary()[i] for i in samples[0] if i]
