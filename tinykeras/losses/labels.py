@@ -112,11 +112,12 @@ def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
         p, p_dtype = _array_info(y_pred)
     except ValueError as e:
         raise ValueError(f"{name}: {e}") from None
-    for what, dtype, value in (("labels", t_dtype, y_true), ("predictions", p_dtype, y_pred)):
-        if dtype.kind not in "biuf":
-            raise TypeError(f"{name}: {what} must be numbers, got dtype {dtype}. Turn class names "
-                            "into integer ids first, e.g. with keras.layers.StringLookup or "
-                            "np.unique(y, return_inverse=True)[1].")
+    if t_dtype.kind not in "biuf":
+        raise TypeError(f"{name}: labels must be numbers, got dtype {t_dtype}. Turn class names "
+                        "into integer ids first, e.g. with keras.layers.StringLookup or "
+                        "np.unique(y, return_inverse=True)[1].")
+    if p_dtype.kind not in "biuf":
+        raise TypeError(f"{name}: predictions must be numbers, got dtype {p_dtype}")
     if None in t or None in p:
         return
     if kind == "sparse":
