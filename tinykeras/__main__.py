@@ -10,7 +10,7 @@ usage: tinykeras ...
 ...     main(["bogus"])
 2
 >>> err.getvalue().splitlines()[0]
-"tinykeras: unknown command 'bogus' (choose from inspect, plugins, convert)"
+"tinykeras: unknown command 'bogus' (choose from inspect, plugins, convert, export)"
 """
 import importlib
 import os
