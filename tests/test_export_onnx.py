@@ -1,4 +1,4 @@
-"""ONNX export: every mapped layer, op and activation, and the parity
+"""ONNX export: every mapped layer and activation, and the parity
 architectures, run in ONNX Runtime and compared with ``predict`` (<= 1e-5)."""
 import subprocess
 import sys
@@ -7,43 +7,13 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from tinykeras.export import OPS, OPSET, to_onnx
-from tinykeras.export.graph import GraphBuilder, Value
+from tinykeras.export import OPSET, to_onnx
+from tinykeras.export.graph import GraphBuilder
 from tinykeras.export.ops_table import ACTIVATIONS
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
+from onnx_check import TOL, assert_matches_predict, data, onnx, ort, randomize, session, single
+
 L = tk.layers
-TOL = dict(rtol=1e-5, atol=1e-5)
-
-
-def _session(proto):
-    return ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-
-
-def run_onnx(model, *xs, **export_kwargs):
-    """Outputs of the exported model in ONNX Runtime, fed by input name."""
-    sess = _session(to_onnx(model, **export_kwargs))
-    return sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), xs)})
-
-
-def assert_matches_predict(model, *xs):
-    got = run_onnx(model, *xs)
-    want = model.predict(list(xs) if len(xs) > 1 else xs[0], verbose=0)
-    want = want if isinstance(want, (list, tuple)) else [want]
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert g.shape == np.shape(w)
-        np.testing.assert_allclose(g, w, **TOL)
-
-
-def data(*shape, seed=0, dtype="float32"):
-    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
-
-
-def single(layer, shape, dtype="float32"):
-    return tk.Sequential([tk.Input(shape, dtype=dtype), layer])
-
 
 # (layer factory, input shape without batch)
 LAYER_CASES = {
@@ -141,19 +111,10 @@ LAYER_CASES = {
 }
 
 
-def _randomize(model, seed=1):
-    """Non-trivial values in every weight (biases, BN statistics, ...)."""
-    rng = np.random.default_rng(seed)
-    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(w.dtype) if "variance" in v.path else
-                       rng.normal(scale=0.5, size=w.shape).astype(w.dtype)
-                       for v, w in zip(model.weights, model.get_weights())])
-    return model
-
-
 @pytest.mark.parametrize("case", sorted(LAYER_CASES))
 def test_layer_matches_predict(case):
     factory, shape = LAYER_CASES[case]
-    model = _randomize(single(factory(), shape))
+    model = randomize(single(factory(), shape))
     assert_matches_predict(model, data(3, *shape))
 
 
@@ -163,107 +124,6 @@ def test_activation_matches_predict(name):
     x = data(3, *shape) * 3
     x[0, :2] = [-1.0, 1.0] if name != "glu" else x[0, :2]        # the kinks of sparse_plus and friends
     assert_matches_predict(single(L.Activation(name), shape), x)
-
-
-def _run_op(name, inputs, params):
-    """The op's ONNX mapping on ``inputs`` (arrays, or lists of arrays), run in ONNX Runtime."""
-    g, feeds, infos = GraphBuilder(), {}, []
-
-    def value(x):
-        name_ = f"x{len(feeds)}"
-        feeds[name_] = x
-        infos.append(onnx.helper.make_tensor_value_info(name_, onnx.helper.np_dtype_to_tensor_dtype(x.dtype),
-                                                        x.shape))
-        return Value(name_, x.shape, x.dtype)
-
-    args = [[value(t) for t in x] if isinstance(x, list) else value(x) for x in inputs]
-    outs = OPS[name](g, *args, **params)
-    outs = outs if isinstance(outs, list) else [outs]
-    h = onnx.helper
-    results = [f"y{i}" for i in range(len(outs))]
-    graph = h.make_graph(g.nodes + [h.make_node("Identity", [o], [r]) for o, r in zip(outs, results)], "op",
-                         infos, [h.make_tensor_value_info(r, 0, None) for r in results], g.initializers)
-    graph = h.make_model(graph, opset_imports=[h.make_opsetid("", OPSET)])
-    graph = onnx.shape_inference.infer_shapes(graph)
-    return _session(graph).run(None, feeds)
-
-
-_A, _B = data(2, 3, 4, seed=1), np.abs(data(2, 3, 4, seed=2)) + 0.5
-_I = np.array([[-7, -2, 0, 3, 8], [5, -5, 6, -6, 1]], "int32")
-_NAN = np.array([[1.0, np.nan, np.inf, -np.inf, 0.0]], "float32")
-_M = np.arange(16, dtype="float32").reshape(4, 4)
-# op name -> [(inputs, params), ...] for ops that are not activations
-OP_CASES = {
-    "add": [((_A, _B), {})], "subtract": [((_A, _B), {})], "multiply": [((_A, _B), {})],
-    "divide": [((_A, _B), {})], "true_divide": [((_A, _B), {})], "power": [((_B, _A), {})],
-    "maximum": [((_A, _B), {})], "minimum": [((_A, _B), {})], "matmul": [((_A, _B.transpose(0, 2, 1)), {})],
-    "negative": [((_A,), {})], "abs": [((_A,), {})], "absolute": [((_A,), {})], "exp": [((_A,), {})],
-    "log": [((_B,), {})], "sqrt": [((_B,), {})], "sin": [((_A,), {})], "cos": [((_A,), {})],
-    "floor": [((_A * 3,), {})], "ceil": [((_A * 3,), {})],
-    "round": [((np.array([0.5, 1.5, -2.5, 0.4], "float32"),), {}), ((_A * 3,), {"decimals": 2})],
-    "sign": [((_A,), {})], "erf": [((_A,), {})], "square": [((_A,), {})], "expm1": [((_A,), {})],
-    "log1p": [((_B,), {})], "reciprocal": [((_B,), {})], "clip": [((_A,), {"x_min": -0.5, "x_max": 0.5})],
-    "equal": [((_A, _A * (_B > 1)), {})], "not_equal": [((_A, _A * (_B > 1)), {})],
-    "greater": [((_A, _B), {})], "greater_equal": [((_A, _A), {})], "less": [((_A, _B), {})],
-    "less_equal": [((_A, _A), {})], "logical_and": [((_A > 0, _B > 1), {})],
-    "logical_or": [((_A > 0, _B > 1), {})], "logical_not": [((_A > 0,), {})],
-    "where": [((_A > 0, _A, _B), {})], "stop_gradient": [((_A,), {})],
-    "floor_divide": [((_I, np.full_like(_I, 3)), {}), ((_A * 5, _B), {})],
-    "mod": [((_I, np.full_like(_I, -3)), {}), ((_A * 5, _B), {}), ((_A * 5, -_B), {})],
-    "sum": [((_A,), {"axis": 1})], "mean": [((_A,), {"axis": (1, 2), "keepdims": True})],
-    "max": [((_A,), {})], "amax": [((_A,), {"axis": -1})], "min": [((_A,), {"axis": 0})],
-    "amin": [((_A,), {"axis": 2})], "prod": [((_B,), {"axis": 1, "keepdims": True})],
-    "logsumexp": [((_A,), {"axis": 1})], "var": [((_A,), {"axis": 1})], "std": [((_A,), {"keepdims": True})],
-    "argmax": [((_A,), {"axis": 1}), ((_A,), {})], "argmin": [((_A,), {"axis": -1, "keepdims": True})],
-    "any": [((_A > 1,), {"axis": 1}), ((_A,), {})], "all": [((_A > -1,), {"axis": (0, 2)})],
-    "count_nonzero": [((_A * (_B > 1),), {"axis": 1}), ((_I,), {})],
-    "isnan": [((_NAN,), {})], "isfinite": [((_NAN,), {})],
-    "reshape": [((_A,), {"newshape": (2, -1)}), ((_A,), {"newshape": 24})], "ravel": [((_A,), {})],
-    "transpose": [((_A,), {"axes": (2, 0, 1)}), ((_A,), {})],
-    "moveaxis": [((_A,), {"source": 0, "destination": -1}), ((_A,), {"source": [0, 1], "destination": [2, 0]})],
-    "swapaxes": [((_A,), {"axis1": 0, "axis2": 2})],
-    "concatenate": [(([_A, _B],), {"axis": 1})], "stack": [(([_A, _B, _A],), {"axis": -1})],
-    "split": [((_A,), {"indices_or_sections": 2, "axis": 2}), ((_A,), {"indices_or_sections": [1], "axis": 1})],
-    "expand_dims": [((_A,), {"axis": 1})], "squeeze": [((_A[:, :1],), {"axis": 1})],
-    "cast": [((_A * 3,), {"dtype": "int32"})], "flip": [((_A,), {"axis": 1}), ((_A,), {})],
-    "tile": [((_A,), {"repeats": (1, 2, 1)}), ((_A[0],), {"repeats": (2, 1, 2)})],
-    "repeat": [((_A,), {"repeats": 2, "axis": 1}), ((_A,), {"repeats": 3})],
-    "broadcast_to": [((_A[:, :1],), {"shape": (2, 3, 4)})],
-    "pad": [((_A,), {"pad_width": ((0, 0), (1, 2), (2, 0)), "constant_values": 1.5}),
-            ((_I,), {"pad_width": [(1, 1)]})],
-    "get_item": [((_A,), {"key": (slice(None), 1)}), ((_A,), {"key": (Ellipsis, slice(None, None, -2), None)}),
-                 ((_A,), {"key": (-1, slice(1, -1), slice(2, None))}), ((_A,), {"key": [None, 0]}),
-                 ((_A,), {"key": (slice(None),)})],
-    "take": [((_A, np.array([2, 0], "int64")), {"axis": 1}), ((_A,), {"indices": [[3, 1], [0, 5]]})],
-    "take_along_axis": [((_A, np.argsort(_A, axis=2)), {"axis": 2})],
-    "one_hot": [((_I % 4,), {"num_classes": 4}), ((np.array([1, -1, 5], "int32"),), {"num_classes": 3,
-                                                                                   "axis": 0})],
-    "tril": [((_M,), {}), ((_A,), {"k": 1})], "triu": [((_M,), {"k": -1})],
-    "zeros_like": [((_A,), {})], "ones_like": [((_I,), {"dtype": "float32"})],
-    "full_like": [((_A,), {"fill_value": 2.5})],
-    "dot": [((_A[0], _B[0].T), {}), ((_A, _B[0].T), {}), ((_A[0, 0], _B[0, 0]), {}),
-            ((_A, np.array(2, "float32")), {})],
-    "threshold": [((_A,), {"threshold": 0.2, "default_value": -1.0})],
-}
-# ops whose mapping takes arguments tk.ops spells differently
-_TK_CALLS = {"get_item": lambda x, key: x[tuple(key) if isinstance(key, list) else key]}
-
-
-@pytest.mark.parametrize("name, case", [(n, i) for n in sorted(set(OPS) - set(ACTIVATIONS))
-                                        for i in range(len(OP_CASES.get(n, [None])))])
-def test_op_matches_tk_ops(name, case):
-    assert name in OP_CASES, f"op {name!r} is mapped but has no test case"
-    inputs, params = OP_CASES[name][case]
-    fn = _TK_CALLS.get(name) or getattr(tk.ops, name, None) or getattr(tk.activations, name)
-    tensors = [[tk.ops.convert_to_tensor(t) for t in x] if isinstance(x, list) else tk.ops.convert_to_tensor(x)
-               for x in inputs]
-    want = fn(*tensors, **params)
-    want = [w.numpy() for w in want] if isinstance(want, (list, tuple)) else [want.numpy()]
-    got = _run_op(name, inputs, params)
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
-        np.testing.assert_allclose(g, w, **TOL)
 
 
 # -- merges, embedding, attention, multi-input graphs ------------------------------------------------
@@ -288,7 +148,7 @@ def test_dot_of_vectors_keeps_a_unit_axis():
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32"])
 def test_embedding_with_any_id_dtype(dtype):
-    model = _randomize(single(L.Embedding(10, 3), (5,), dtype=dtype))
+    model = randomize(single(L.Embedding(10, 3), (5,), dtype=dtype))
     ids = np.random.default_rng(0).integers(0, 10, (4, 5)).astype(dtype)
     assert_matches_predict(model, ids)
 
@@ -297,7 +157,7 @@ def _mha_model(**call_kwargs):
     q, v = tk.Input((4, 6), name="q"), tk.Input((5, 6), name="v")
     mha = L.MultiHeadAttention(num_heads=2, key_dim=3, value_dim=2, **call_kwargs.pop("layer", {}))
     out = mha(q, v, **call_kwargs)
-    return _randomize(tk.Model([q, v], out))
+    return randomize(tk.Model([q, v], out))
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"use_causal_mask": True}, {"return_attention_scores": True},
@@ -312,7 +172,7 @@ def test_multi_head_attention_with_a_mask_input_and_a_key():
     out = L.MultiHeadAttention(2, 3)(q, k, key=k, attention_mask=m, use_causal_mask=True)
     mask = np.random.default_rng(0).random((2, 4, 5)) > 0.3
     mask[0, 1] = False                                     # a fully masked row gives zeros
-    assert_matches_predict(_randomize(tk.Model([q, k, m], out)), data(2, 4, 6), data(2, 5, 6, seed=1), mask)
+    assert_matches_predict(randomize(tk.Model([q, k, m], out)), data(2, 4, 6), data(2, 5, 6, seed=1), mask)
 
 
 @pytest.mark.parametrize("layer", [
@@ -322,7 +182,7 @@ def test_multi_head_attention_with_a_mask_input_and_a_key():
 @pytest.mark.parametrize("kwargs", [{}, {"use_causal_mask": True, "return_attention_scores": True}])
 def test_dot_and_additive_attention(layer, kwargs):
     q, v, k = tk.Input((4, 3)), tk.Input((5, 2)), tk.Input((5, 3))
-    model = _randomize(tk.Model([q, v, k], layer()([q, v, k], **kwargs)))
+    model = randomize(tk.Model([q, v, k], layer()([q, v, k], **kwargs)))
     assert_matches_predict(model, data(2, 4, 3), data(2, 5, 2, seed=1), data(2, 5, 3, seed=2))
 
 
@@ -331,7 +191,7 @@ def test_rnn_return_state_and_initial_state():
     seq, h, c = L.LSTM(4, return_sequences=True, return_state=True)(x, initial_state=[h0, c0])
     out, h2 = L.GRU(4, return_state=True)(seq, initial_state=h)
     bi = L.Bidirectional(L.SimpleRNN(2, return_state=True), merge_mode=None)(seq)
-    model = _randomize(tk.Model([x, h0, c0], [seq, h, c, out, h2, *bi]))
+    model = randomize(tk.Model([x, h0, c0], [seq, h, c, out, h2, *bi]))
     assert_matches_predict(model, data(2, 5, 3), data(2, 4, seed=1), data(2, 4, seed=2))
 
 
@@ -413,7 +273,7 @@ ARCHITECTURES = {"mlp": _mlp, "convnet_bn": _convnet_bn, "multi_io": _multi_io, 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_architecture_matches_predict(name):
     model, xs = ARCHITECTURES[name]()
-    assert_matches_predict(_randomize(model), *xs)
+    assert_matches_predict(randomize(model), *xs)
 
 
 def test_batch_dimension_is_dynamic_and_names_are_kept():
@@ -422,7 +282,7 @@ def test_batch_dimension_is_dynamic_and_names_are_kept():
     assert [i.name for i in proto.graph.input] == ["image", "meta"]
     assert [o.name for o in proto.graph.output] == ["score", "label"]
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
-    sess = _session(proto)
+    sess = session(proto)
     for batch in (1, 7):
         xs = [data(batch, 8, 8, 1), data(batch, 3)]
         got = sess.run(None, {"image": xs[0], "meta": xs[1]})
@@ -433,11 +293,11 @@ def test_batch_dimension_is_dynamic_and_names_are_kept():
 def test_resizing_images_of_any_size():
     model = tk.Sequential([tk.Input((None, None, 3)), L.Resizing(6, 5), L.Conv2D(2, 3)])
     for shape in ((2, 9, 7, 3), (1, 4, 4, 3)):
-        assert_matches_predict(_randomize(model), data(*shape))
+        assert_matches_predict(randomize(model), data(*shape))
 
 
 def test_unknown_time_steps_export():
-    model = _randomize(tk.Sequential([tk.Input((None, 3)), L.LSTM(4, return_sequences=True),
+    model = randomize(tk.Sequential([tk.Input((None, 3)), L.LSTM(4, return_sequences=True),
                                       L.Conv1D(2, 3, padding="causal"), L.GlobalMaxPooling1D()]))
     for steps in (2, 9):
         assert_matches_predict(model, data(2, steps, 3))
@@ -448,7 +308,7 @@ def test_opset_is_stated_and_honoured(opset):
     model, xs = _transformer_block()
     proto = to_onnx(model, opset_version=opset)
     assert [(o.domain, o.version) for o in proto.opset_import] == [("", opset)]
-    got = _session(proto).run(None, {proto.graph.input[0].name: xs[0]})[0]
+    got = session(proto).run(None, {proto.graph.input[0].name: xs[0]})[0]
     np.testing.assert_allclose(got, model.predict(xs[0], verbose=0), **TOL)
     with pytest.raises(ValueError, match="opset_version must be between"):
         to_onnx(model, opset_version=11)
@@ -531,7 +391,7 @@ def test_missing_onnx_names_the_extra(monkeypatch):
 
 def test_command_line_export(tmp_path):
     model, xs = _convnet_bn()
-    _randomize(model).save(tmp_path / "m.safetensors")
+    randomize(model).save(tmp_path / "m.safetensors")
     out = tmp_path / "m.onnx"
     run = subprocess.run([sys.executable, "-m", "tinykeras", "export", str(tmp_path / "m.safetensors"),
                           str(out), "--opset", "19"], capture_output=True, text=True)
@@ -539,7 +399,7 @@ def test_command_line_export(tmp_path):
     assert f"Saved artifact at '{out}'." in run.stdout
     proto = onnx.load(str(out))
     assert proto.opset_import[0].version == 19
-    sess = _session(proto)
+    sess = session(proto)
     np.testing.assert_allclose(sess.run(None, {sess.get_inputs()[0].name: xs[0]})[0],
                                model.predict(xs[0], verbose=0), **TOL)
     bad = subprocess.run([sys.executable, "-m", "tinykeras", "export", str(tmp_path / "missing.safetensors"),

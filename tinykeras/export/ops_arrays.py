@@ -34,6 +34,11 @@ def _cast(g, x, dtype):
     return g.op("Cast", x, to=_dtype(g, dtype))
 
 
+@converts(OPS, "convert_to_tensor")
+def _convert_to_tensor(g, x, dtype=None):
+    return g.op("Identity", x) if dtype is None else _cast(g, x, dtype)
+
+
 @converts(OPS, "reshape")
 def _reshape(g, x, newshape):
     return g.reshape(x, [-1 if d is None else d for d in ([newshape] if isinstance(newshape, int) else newshape)])
@@ -272,6 +277,8 @@ def _moments(g, x, axis, keepdims):
     return g.op("ReduceMean", g.op("Mul", centered, centered), axes, keepdims=int(bool(keepdims)))
 
 
+OPS["moments"] = lambda g, x, axes, keepdims=False: [
+    g.op("ReduceMean", x, g.ints(_axes(axes, x.ndim)), keepdims=int(bool(keepdims))), _moments(g, x, axes, keepdims)]
 OPS["var"] = lambda g, x, axis=None, keepdims=False: _moments(g, x, axis, keepdims)
 OPS["std"] = lambda g, x, axis=None, keepdims=False: g.op("Sqrt", _moments(g, x, axis, keepdims))
 

@@ -15,11 +15,13 @@ pairs).  Keras's asymmetric "same" padding is written out as explicit pads.
 >>> [n.op_type for n in g.nodes]
 ['Transpose', 'Conv', 'Transpose']
 """
+from functools import partial
+
 import numpy as np
 
 from .. import layers as L
 from ..ops import conv_shapes
-from .graph import LAYERS, converts, weights_of
+from .graph import LAYERS, OPS, converts, weights_of
 
 _CONV = (L.Conv1D, L.Conv2D, L.Conv3D)
 _TRANSPOSED = (L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)
@@ -102,14 +104,29 @@ _POOLS = {L.MaxPooling1D: "MaxPool", L.MaxPooling2D: "MaxPool", L.MaxPooling3D: 
           L.AveragePooling3D: "AveragePool"}
 
 
+def _pool(g, x, onnx_op, pool_size, strides, padding, data_format):
+    rank = x.ndim - 2
+    pool_size = conv_shapes.normalize_tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else conv_shapes.normalize_tuple(strides, rank, "strides")
+    pads = _pads(x, {"padding": padding, "data_format": data_format, "strides": strides, "name": onnx_op},
+                 pool_size)
+    # "same" average pools divide by the cells inside the input, as Keras does
+    return _channels_first_op(g, x, data_format, lambda xc: g.op(
+        onnx_op, xc, kernel_shape=list(pool_size), strides=list(strides), pads=pads))
+
+
 @converts(LAYERS, *_POOLS)
 def pooling(g, layer, x):
     c = layer.get_config()
-    pool_size = tuple(c["pool_size"])
-    pads = _pads(x, c, pool_size)
-    # "same" average pools divide by the cells inside the input, as Keras does
-    return _channels_first_op(g, x, c["data_format"], lambda xc: g.op(
-        _POOLS[type(layer)], xc, kernel_shape=list(pool_size), strides=list(c["strides"]), pads=pads))
+    return _pool(g, x, _POOLS[type(layer)], c["pool_size"], c["strides"], c["padding"], c["data_format"])
+
+
+def _pool_op(onnx_op, g, inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """``tk.ops.max_pool`` / ``average_pool``."""
+    return _pool(g, inputs, onnx_op, pool_size, strides, padding, conv_shapes.normalize_data_format(data_format))
+
+
+OPS["max_pool"], OPS["average_pool"] = partial(_pool_op, "MaxPool"), partial(_pool_op, "AveragePool")
 
 
 _GLOBAL_POOLS = {L.GlobalAveragePooling1D: "ReduceMean", L.GlobalAveragePooling2D: "ReduceMean",
