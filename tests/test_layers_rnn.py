@@ -6,7 +6,6 @@ and finite differences), values against a step-by-step NumPy reference
 written here, masking, and (when Keras 3 with the torch backend imports)
 against Keras with the same weights.
 """
-import os
 
 import numpy as np
 import pytest
@@ -353,12 +352,8 @@ def test_lstm_learns_a_toy_task():
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    try:
-        import keras
-    except Exception as exc:  # not installed, or no usable backend
-        pytest.skip(f"keras 3 is not usable here: {exc}")
-    return keras
+    from keras_zoo import keras_or_skip
+    return keras_or_skip()
 
 
 def _to_numpy(t):  # a torch tensor (Keras's torch backend) or a NumPy array

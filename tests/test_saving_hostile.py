@@ -22,6 +22,7 @@ from tinykeras.saving import inspect as tk_inspect  # noqa: E402
 from hostile import craft
 
 GIB = 2 ** 30
+KERNEL, BIAS = "layers/dense/vars/0", "layers/dense/vars/1"  # where Keras 3 (and tinykeras) store them
 
 
 @pytest.fixture
@@ -101,21 +102,21 @@ CASES = [
      FileFormatError, "nesting"),
     ("data_truncated", data(lambda d: d[:-4]), FileFormatError, "truncated file"),
     ("trailing_bytes", data(lambda d: d + b"\0" * 8), FileFormatError, "trailing bytes"),
-    ("overlapping_offsets", _with_entry("dense/kernel", data_offsets=[0, 24]), FileFormatError, "overlaps"),
-    ("hole_in_data", header(lambda h: h.update({"dense/bias": {**h["dense/bias"], "data_offsets": [
-        h["dense/bias"]["data_offsets"][0] + 4, h["dense/bias"]["data_offsets"][1] + 4]}})),
+    ("overlapping_offsets", _with_entry(BIAS, data_offsets=[0, 8]), FileFormatError, "overlaps"),
+    ("hole_in_data", header(lambda h: h.update({BIAS: {**h[BIAS], "data_offsets": [
+        h[BIAS]["data_offsets"][0] + 4, h[BIAS]["data_offsets"][1] + 4]}})),
      FileFormatError, "hole|overlaps|truncated"),
-    ("begin_after_end", _with_entry("dense/bias", data_offsets=[8, 0]), FileFormatError, "data_offsets"),
-    ("negative_offset", _with_entry("dense/bias", data_offsets=[-8, 0]), FileFormatError, "data_offsets"),
-    ("shape_disagrees_with_offsets", _with_entry("dense/bias", shape=[3]), FileFormatError, "needs 12 bytes"),
-    ("shape_overflow", _with_entry("dense/bias", shape=[2 ** 62, 2 ** 62]), FileFormatError, "needs"),
-    ("negative_dim", _with_entry("dense/bias", shape=[-2]), FileFormatError, "non-negative"),
-    ("bool_dim", _with_entry("dense/bias", shape=[True, 2]), FileFormatError, "non-negative"),
-    ("unknown_dtype", _with_entry("dense/bias", dtype="F31"), FileFormatError, "unsupported dtype"),
-    ("fp8_dtype", _with_entry("dense/bias", dtype="F8_E4M3"), FileFormatError, "unsupported dtype"),
-    ("extra_entry_key", _with_entry("dense/bias", exec="print(1)"), FileFormatError, "exactly the keys"),
+    ("begin_after_end", _with_entry(BIAS, data_offsets=[8, 0]), FileFormatError, "data_offsets"),
+    ("negative_offset", _with_entry(BIAS, data_offsets=[-8, 0]), FileFormatError, "data_offsets"),
+    ("shape_disagrees_with_offsets", _with_entry(BIAS, shape=[3]), FileFormatError, "needs 12 bytes"),
+    ("shape_overflow", _with_entry(BIAS, shape=[2 ** 62, 2 ** 62]), FileFormatError, "needs"),
+    ("negative_dim", _with_entry(BIAS, shape=[-2]), FileFormatError, "non-negative"),
+    ("bool_dim", _with_entry(BIAS, shape=[True, 2]), FileFormatError, "non-negative"),
+    ("unknown_dtype", _with_entry(BIAS, dtype="F31"), FileFormatError, "unsupported dtype"),
+    ("fp8_dtype", _with_entry(BIAS, dtype="F8_E4M3"), FileFormatError, "unsupported dtype"),
+    ("extra_entry_key", _with_entry(BIAS, exec="print(1)"), FileFormatError, "exactly the keys"),
     ("metadata_not_strings", meta(lambda m: m.update(format_version=1)), FileFormatError, "must be a string"),
-    ("control_char_name", header(lambda h: h.update({"a\nb": h.pop("dense/bias")})), FileFormatError,
+    ("control_char_name", header(lambda h: h.update({"a\nb": h.pop(BIAS)})), FileFormatError,
      "printable"),
     ("pickle_named_safetensors", lambda b, out, c: craft.write(out, pickle.dumps(Payload(c))),
      FileFormatError, "header"),
@@ -123,7 +124,7 @@ CASES = [
     ("no_metadata", header(lambda h: h.pop("__metadata__")), FileFormatError, "not a tinykeras model file"),
     ("weights_file", meta(lambda m: (m.pop("architecture"), m.update(content="weights"))),
      FileFormatError, "missing architecture.*load_weights"),
-    ("future_version", meta(lambda m: m.update(format_version="2")), FileFormatError, "format_version"),
+    ("future_version", meta(lambda m: m.update(format_version="3")), FileFormatError, "format_version"),
     ("architecture_not_json", meta(lambda m: m.update(architecture="{class_name: Dense")),
      FileFormatError, "not valid JSON"),
     ("architecture_deep", meta(lambda m: m.update(architecture="[" * 5000 + "]" * 5000)),
@@ -179,15 +180,16 @@ CASES = [
     ("more_params_than_file", arch(lambda a, c: dense(a)["config"].update(units=4000)), FileFormatError,
      "more than the 8 parameters stored in the file"),
     # -- tensors against the architecture -------------------------------------
-    ("wrong_kernel_shape", _set_tensor("dense/kernel", np.zeros((3, 3), "float32")), WeightsMismatchError,
-     "'dense/kernel': the model expects shape \\[3, 2\\], the file has shape \\[3, 3\\]"),
-    ("missing_tensor", _set_tensor("dense/bias", None), FileFormatError, "more than the 6 parameters stored"),
-    ("renamed_tensor", lambda b, o, c: craft.edit(b, o, lambda h: h.update({"dense/b": h.pop("dense/bias")})),
+    ("wrong_kernel_shape", _set_tensor(KERNEL, np.zeros((3, 3), "float32")), WeightsMismatchError,
+     "'layers/dense/vars/0' \\(dense/kernel\\): the model expects shape \\[3, 2\\], the file has shape \\[3, 3\\]"),
+    ("missing_tensor", _set_tensor(BIAS, None), FileFormatError, "more than the 6 parameters stored"),
+    ("renamed_tensor", lambda b, o, c: craft.edit(b, o, lambda h: h.update({"layers/dense/vars/9": h.pop(BIAS)})),
      WeightsMismatchError,
-     "1 missing from the file: 'dense/bias'; 1 in the file but not in the model: 'dense/b'"),
-    ("unexpected_tensor", _set_tensor("dense/extra", np.zeros(2, "float32")), WeightsMismatchError,
+     "1 missing from the file: 'layers/dense/vars/1' \\(dense/bias\\); 1 in the file but not in the "
+     "model: 'layers/dense/vars/9'"),
+    ("unexpected_tensor", _set_tensor("layers/dense/vars/2", np.zeros(2, "float32")), WeightsMismatchError,
      "in the file but not in the model"),
-    ("wrong_dtype", _set_tensor("dense/kernel", np.zeros((3, 2), "int32")), WeightsMismatchError,
+    ("wrong_dtype", _set_tensor(KERNEL, np.zeros((3, 2), "int32")), WeightsMismatchError,
      "dtype I32"),
     # -- Keras CVEs, translated ------------------------------------------------
     ("cve_2024_3660_lambda_bytecode", arch(lambda a, c: set_layer(a, c, lambda c: {
@@ -217,8 +219,8 @@ CASES = [
     ("cve_2026_1462_tfsm_layer", arch(lambda a, c: set_layer(a, c, lambda c: {
         "class_name": "TFSMLayer", "config": {"name": "t", "filepath": str(c)}})),
      UnsafeContentError, "SavedModel"),
-    ("cve_2026_1669_shape_bomb", _with_entry("dense/kernel", shape=[10 ** 6, 10 ** 6],
-                                             data_offsets=[8, 8 + 4 * 10 ** 12]),
+    ("cve_2026_1669_shape_bomb", _with_entry(BIAS, shape=[10 ** 6, 10 ** 6],
+                                             data_offsets=[24, 24 + 4 * 10 ** 12]),
      FileFormatError, "truncated"),
     ("cve_2025_12638_traversal_tensor_name", lambda b, o, c: craft.set_tensor(
         b, o, f"../../{os.path.basename(c)}", np.zeros(2, "float32")),

@@ -195,7 +195,8 @@ def test_nested_models(tmp_path):
     loaded = tk.models.load_model(str(tmp_path / "nested.safetensors"))
     assert _same(model.predict_on_batch(data), loaded.predict_on_batch(data))
     assert [p for p, _ in tk.saving.weights_file.weight_paths(loaded)] == \
-        ["inner/d/kernel", "inner/d/bias", "block/d/kernel", "block/d/bias"]
+        ["layers/sequential/layers/dense/vars/0", "layers/sequential/layers/dense/vars/1",
+         "layers/functional/layers/dense/vars/0", "layers/functional/layers/dense/vars/1"]
 
 
 @tk.saving.register_serializable(package="SavingTests")

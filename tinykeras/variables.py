@@ -29,7 +29,8 @@ class Variable(Tensor):
     ``initializer`` is an array-like value, or a callable
     ``initializer(shape, dtype)`` (any ``tk.initializers`` object).
     ``trainable`` variables require gradients; ``path`` is set by the owning
-    layer (``"dense/kernel"``) and names the variable in saved files.
+    layer (``"dense/kernel"``) and names the variable in messages (files
+    store weights by structure, see ``tk.saving.object_paths``).
     """
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, name=None,

@@ -67,7 +67,8 @@ print(subprocess.run([sys.executable, "-m", "tinykeras", "inspect", path], captu
 
 # %% [markdown]
 # Because it is a standard safetensors file, other tools can read the
-# weights too; the tensors are named by layer path.
+# weights too; the tensors are named by where they sit in the model, as
+# Keras 3 names them (`layers/dense/vars/0` is the first Dense layer's kernel).
 
 # %%
 from tinykeras.saving import safetensors_io  # noqa: E402
@@ -155,8 +156,9 @@ except keras.saving.FileFormatError as error:
 
 # %% [markdown]
 # ## 8. Weights only
-# `save_weights` / `load_weights` store just the weights, by layer path, and
-# list every mismatch at once if the model they load into differs.
+# `save_weights` / `load_weights` store just the weights, by structure (so a
+# fresh copy loads whatever its automatic layer names), and list every
+# mismatch at once if the model they load into differs.
 
 # %%
 weights = os.path.join(workdir, "digits.weights.safetensors")

@@ -7,7 +7,7 @@ legacy ``.h5`` file (this needs the optional package ``h5py``) and writes a
 
 * with ``--application VGG16`` (or ``--model my_model.safetensors``) the
   weights are matched to that tinykeras model exactly as Keras would load
-  them (legacy files by layer order, Keras 3 files by layer path), and
+  them (legacy files by layer order, Keras 3 files by object path), and
   every shape is checked;
 * without a model, tensor names come from the file: legacy files name
   every weight (``block1_conv1/kernel:0``), Keras 3 files name their
@@ -150,14 +150,16 @@ def convert_file(src, dst=None, model=None, overwrite=True):
     (default: ``src`` with the suffix ``.weights.safetensors``); returns ``dst``."""
     from .. import __version__
     from ..saving import safetensors_io
+    from ..saving.weights_file import FORMAT_VERSION
     src = os.fspath(src)
     weights = keras_h5.read(src)
     tensors = arrays_for_model(model, weights, src) if model is not None else named_arrays(weights, src)
     if dst is None:
         base = re.sub(r"(\.weights)?\.(h5|hdf5|keras)$", "", src)
         dst = base + ".weights.safetensors"
-    metadata = {"format": "tinykeras", "format_version": "1", "tinykeras_version": __version__,
-                "content": "weights", "converted_from": os.path.basename(src),
+    # with a model: tensors by structure (format 2); from the file alone: by layer name (format 1)
+    metadata = {"format": "tinykeras", "format_version": "1" if model is None else FORMAT_VERSION,
+                "tinykeras_version": __version__, "content": "weights", "converted_from": os.path.basename(src),
                 "source_layout": weights.layout}
     if model is not None:  # lets tk.applications load it even where automatic names differ
         from ..saving.weights_file import weight_paths

@@ -167,8 +167,8 @@ def _write(target, arrays, spec, model):
     import json
     from .. import __version__
     from ..saving import safetensors_io
-    from ..saving.weights_file import weight_paths
-    metadata = {"format": "tinykeras", "format_version": "1", "tinykeras_version": __version__,
+    from ..saving.weights_file import FORMAT_VERSION, weight_paths
+    metadata = {"format": "tinykeras", "format_version": FORMAT_VERSION, "tinykeras_version": __version__,
                 "content": "weights", "converted_from": spec.origin,
                 "source_hash": spec.file_hash or "", "weight_order": json.dumps([p for p, _ in weight_paths(model)])}
     safetensors_io.write_file(target, arrays, metadata)

@@ -84,7 +84,7 @@ class Model(Trainer, Layer):
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Load weights saved by ``save_weights`` (by layer path)."""
+        """Load weights saved by ``save_weights`` (by structure, as Keras 3)."""
         from ..saving import load_weights
         return load_weights(self, filepath, skip_mismatch=skip_mismatch)
 

@@ -5,7 +5,7 @@
   ``model.save("folder/")`` adds ``config.json`` and a README model card.
 * ``tk.models.load_model(path, custom_objects=None, compile=True)``.
 * ``model.save_weights("m.weights.safetensors")`` / ``load_weights``, by
-  layer path, with a report of mismatches (``skip_mismatch=True``).
+  structure (Keras 3's object paths), with a report of mismatches (``skip_mismatch=True``).
 * ``register_serializable(package=...)``: make a custom class loadable as
   ``"package>ClassName"``.
 * ``python -m tinykeras inspect m.safetensors``.

@@ -16,7 +16,7 @@ error and exits with status 1.
 ...     status = main([path])
 >>> print(status, out.getvalue())  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE
 0 file: ...m.safetensors (... bytes)
-format: tinykeras, version 1 (model), written by tinykeras ...
+format: tinykeras, version 2 (model), written by tinykeras ...
 model: tiny (Sequential)
 layer          class          parameters
 ----------------------------------------------------------------------
@@ -29,11 +29,17 @@ import argparse
 import os
 import sys
 
+import re
+
 import numpy as np
 
+from ..serialization import snake_case
 from . import model_file, safe_json, safetensors_io
 from .errors import FileFormatError
+from .object_paths import _unique
 from .weights_file import OPTIMIZER_PREFIX
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 _WIDTHS = (30, 28, 12)
 
@@ -75,16 +81,22 @@ def summary(architecture, tensors):
     lines = [f"model: {config.get('name', '?')} ({architecture.get('class_name', '?')})", ""]
     weights = {n: i for n, i in tensors.items() if not n.startswith(OPTIMIZER_PREFIX)}
     counts = {}
-    for name, info in weights.items():
-        top = name.split("/", 1)[0] if "/" in name else ""
+    for name, info in weights.items():  # by structure (layers/<key>/...) or, format 1, by name
+        parts = name.split("/")
+        top = "/".join(parts[:2]) if parts[0] == "layers" and len(parts) > 2 else \
+            (parts[0] if len(parts) > 1 else "")
         counts[top] = counts.get(top, 0) + info.size
     rule = "-" * sum(_WIDTHS)
     lines += [_row("layer", "class", "parameters"), rule]
+    used, sequential = {}, architecture.get("class_name") == "Sequential"
     for layer in config.get("layers") if isinstance(config.get("layers"), list) else []:
         if isinstance(layer, dict) and isinstance(layer.get("config"), dict):
-            name = str(layer["config"].get("name", "?"))
-            if layer.get("class_name") != "InputLayer":
-                lines.append(_row(name, str(layer.get("class_name")), str(counts.pop(name, 0))))
+            name, cls = str(layer["config"].get("name", "?")), str(layer.get("class_name"))
+            key = None if sequential and cls == "InputLayer" else \
+                "layers/" + _unique(snake_case(cls) if _PLAIN.fullmatch(cls) else "?", used)
+            if cls != "InputLayer":
+                count = counts.pop(key, 0) + counts.pop(name, 0)
+                lines.append(_row(name, cls, str(count)))
             else:
                 lines.append(_row(name, "InputLayer", f"{_shape(layer['config'].get('batch_shape'))}"))
     for name, count in counts.items():  # subclassed models: weights without a layer list

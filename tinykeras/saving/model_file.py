@@ -1,7 +1,7 @@
 """Whole models in one safetensors file (or a directory for sharing).
 
 ``save_model(model, "m.safetensors")`` stores every weight as a tensor
-(named by layer path), the optimizer's state as ``optimizer/<i>/<name>``
+(named by its object path, as Keras 3: ``layers/dense/vars/0``), the optimizer's state as ``optimizer/vars/<i>``
 tensors, and in ``__metadata__`` (strings only, as safetensors requires):
 ``format`` = ``"tinykeras"``, ``format_version``, ``tinykeras_version``,
 ``content`` = ``"model"``, ``architecture`` (the Keras-style config as
@@ -31,10 +31,11 @@ from . import safe_json, safetensors_io
 from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
 from .layer_config import check_values, deserialize_layer, serialize_layer, to_json
 from .registry import custom_object_scope
-from .weights_file import (OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign, match, optimizer_paths,
-                           weight_paths)
+from .object_paths import name_optimizer_paths
+from .weights_file import (FORMAT_VERSION, OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign, match,
+                           optimizer_paths, paths_for, weight_paths)
 
-FORMAT, FORMAT_VERSION = "tinykeras", "1"
+FORMAT = "tinykeras"
 MODEL_FILE, CONFIG_FILE, CARD_FILE = "model.safetensors", "config.json", "README.md"
 NEVER_READ = (".keras", ".h5", ".hdf5", ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".npz",
               ".npy", ".joblib", ".pb")
@@ -143,9 +144,9 @@ def read_model_metadata(filepath):
     if meta.get("format") != FORMAT:
         raise FileFormatError(f"{path}: not a tinykeras model file (format is "
                               f"{excerpt(meta.get('format'))}, expected 'tinykeras')")
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in ("1", FORMAT_VERSION):
         raise FileFormatError(f"{path}: format_version {excerpt(meta.get('format_version'))} is not "
-                              f"supported (this tinykeras reads version {FORMAT_VERSION})")
+                              f"supported (this tinykeras reads versions 1 and {FORMAT_VERSION})")
     if "architecture" not in meta:
         hint = "; it is a weights file: use model.load_weights()" if meta.get("content") == "weights" else ""
         raise FileFormatError(f"{path}: missing architecture (no 'architecture' metadata){hint}")
@@ -199,7 +200,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, max_
     if not isinstance(model, Model):
         raise FileFormatError(f"{path}: the architecture is a {type(model).__name__}, not a model")
     try:
-        expected = dict(weight_paths(model))
+        expected = dict(paths_for(model, header.metadata, path))
     except ValueError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
     report = match(expected, weights)
@@ -248,7 +249,8 @@ def _restore_optimizer(model, header, path):
     try:
         if not optimizer.built:
             optimizer.build(model.trainable_weights)
-        expected = dict(optimizer_paths(optimizer))
+        legacy = header.metadata.get("format_version") == "1"
+        expected = dict((name_optimizer_paths if legacy else optimizer_paths)(optimizer))
     except Exception as exc:
         raise FileFormatError(f"{path}: the optimizer cannot be rebuilt: {type(exc).__name__}: "
                               f"{str(exc)[:300]}") from None

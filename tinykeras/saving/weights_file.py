@@ -1,21 +1,24 @@
-"""Weights by layer path: ``save_weights``/``load_weights`` and the matching
+"""Weights by structure: ``save_weights``/``load_weights`` and the matching
 that ``load_model`` uses too.
 
-Every Variable is named by the path of layers that leads to it and its own
-name: ``dense/kernel``, ``encoder/dense_1/bias`` (a shared layer or a tied
-Variable is stored once, under its first path).  Loading compares the file's
+Every Variable is named by where it sits, as Keras 3 names it
+(:mod:`tinykeras.saving.object_paths`): ``layers/dense/vars/0``,
+``layers/lstm/cell/vars/1``, never by the layers' automatic names, so a
+freshly built copy of a model loads (a shared layer or a tied Variable is
+stored once, under its first path).  Files of format version 1 (by layer
+name, ``dense/kernel``) are still read.  Loading compares the file's
 tensors with the model's paths: any missing, unexpected, wrongly shaped or
 wrongly typed tensor is reported, all at once, in a
 :class:`WeightsMismatchError` (or skipped with ``skip_mismatch=True``).
 float16/bfloat16 tensors are upcast into float32/float64 Variables.
 
 >>> import os, tempfile, numpy as np, tinykeras as tk
->>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="d")])
+>>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])
 >>> [path for path, _ in weight_paths(model)]
-['d/kernel', 'd/bias']
+['layers/dense/vars/0', 'layers/dense/vars/1']
 >>> path = os.path.join(tempfile.mkdtemp(), "m.weights.safetensors")
 >>> model.save_weights(path)
->>> other = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="d")])
+>>> other = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])  # named dense_1
 >>> report = other.load_weights(path)
 >>> np.array_equal(other.predict(np.ones((1, 3)), verbose=0), model.predict(np.ones((1, 3)), verbose=0))
 True
@@ -28,43 +31,32 @@ import numpy as np
 
 from . import safetensors_io
 from .errors import FileFormatError, WeightsMismatchError, excerpt
+from .object_paths import describe, name_paths, object_paths, optimizer_paths  # noqa: F401
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
 OPTIMIZER_PREFIX = "optimizer/"
+FORMAT_VERSION = "2"  # 1: tensors named by layer name (dense/kernel); 2: by structure
 # stored dtype -> Variable dtypes it may be loaded into (exact, or a lossless upcast)
 CASTS = {"F16": {"float16", "float32", "float64"}, "BF16": {"float32", "float64"},
          "F32": {"float32", "float64"}}
 
 
 def weight_paths(model):
-    """``[(path, variable), ...]`` for every Variable of ``model``, in
-    ``model.weights`` order of discovery (own variables, then sub-layers)."""
-    out, seen = [], set()
-
-    def visit(layer, prefix):
-        own = layer._trainable_variables + layer._non_trainable_variables
-        names = [v.name for v in own]
-        for i, v in enumerate(own):
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append((prefix + (v.name if names.count(v.name) == 1 else f"{v.name}_{i}"), v))
-        for sub in layer._layers:
-            if "/" in sub.name:
-                raise ValueError(f"Layer name {sub.name!r} contains '/', which separates the "
-                                 "parts of weight paths; rename the layer to save it")
-            visit(sub, f"{prefix}{sub.name}/")
-    visit(model, "")
-    paths = [p for p, _ in out]
-    if len(set(paths)) != len(paths):
-        dupes = sorted({p for p in paths if paths.count(p) > 1})
-        raise ValueError(f"Model {model.name!r}: weight paths {dupes} are not unique; give the "
-                         "layers unique names (and no '/' in names)")
-    return out
+    """``[(path, variable), ...]`` for every Variable of ``model``, by
+    structure (:mod:`tinykeras.saving.object_paths`)."""
+    return object_paths(model)
 
 
-def optimizer_paths(optimizer):
-    """``[(name, variable), ...]`` for the optimizer's state (``optimizer/<i>/<name>``)."""
-    return [(f"{OPTIMIZER_PREFIX}{i}/{v.name}", v) for i, v in enumerate(optimizer.variables)]
+def paths_for(model, metadata, where):
+    """The weight paths a file of this ``metadata`` uses: by structure, or
+    (files of format version 1) by layer name."""
+    version = metadata.get("format_version", FORMAT_VERSION)
+    if version == "1":
+        return name_paths(model)
+    if version != FORMAT_VERSION:
+        raise FileFormatError(f"{where}: format_version {excerpt(version)} is not supported "
+                              f"(this tinykeras reads versions 1 and {FORMAT_VERSION})")
+    return object_paths(model)
 
 
 @dataclass
@@ -74,6 +66,7 @@ class LoadReport:
     missing: list = field(default_factory=list)      # in the model, not in the file
     unexpected: list = field(default_factory=list)   # in the file, not in the model
     mismatched: list = field(default_factory=list)   # (name, expected, found)
+    labels: dict = field(default_factory=dict, repr=False)  # name -> how messages show it
 
     @property
     def ok(self):
@@ -84,17 +77,18 @@ class LoadReport:
         for title, items in (("missing from the file", self.missing),
                              ("in the file but not in the model", self.unexpected)):
             if items:
-                lines.append(f"{len(items)} {title}: {', '.join(map(repr, items[:20]))}"
+                shown = [self.labels.get(n, repr(n)) for n in items[:20]]
+                lines.append(f"{len(items)} {title}: {', '.join(shown)}"
                              + (" ..." if len(items) > 20 else ""))
         for name, expected, found in self.mismatched[:20]:
-            lines.append(f"{name!r}: the model expects {expected}, the file has {found}")
+            lines.append(f"{self.labels.get(name, repr(name))}: the model expects {expected}, the file has {found}")
         return "; ".join(lines)
 
 
 def match(expected, stored):
     """Compare ``expected`` (name -> Variable) with ``stored`` (name ->
     TensorInfo from a header); returns a LoadReport."""
-    report = LoadReport()
+    report = LoadReport(labels={n: describe(n, v) for n, v in expected.items()})
     report.missing = [name for name in expected if name not in stored]
     report.unexpected = [name for name in stored if name not in expected]
     for name, variable in expected.items():
@@ -130,14 +124,14 @@ def save_weights(model, filepath, overwrite=True):
         raise ValueError(f"The filename must end in `{WEIGHTS_SUFFIX}`. Received: filepath={path}")
     _check_built(model)
     tensors = {name: v.numpy() for name, v in weight_paths(model)}
-    metadata = {"format": "tinykeras", "format_version": "1", "tinykeras_version": __version__,
+    metadata = {"format": "tinykeras", "format_version": FORMAT_VERSION, "tinykeras_version": __version__,
                 "content": "weights", "model_class": type(model).__name__}
     safetensors_io.write_file(path, tensors, metadata, overwrite=overwrite)
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    """Load weights saved by ``save_weights`` (or from a model file) by layer
-    path.  Raises :class:`WeightsMismatchError` listing every difference,
+    """Load weights saved by ``save_weights`` (or from a model file) by
+    structure.  Raises :class:`WeightsMismatchError` listing every difference,
     unless ``skip_mismatch``: then the matching tensors load, a warning
     lists the rest, and the returned :class:`LoadReport` says what happened."""
     path = os.fspath(filepath)
@@ -148,7 +142,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     fmt = header.metadata.get("format")
     if fmt not in (None, "tinykeras"):
         raise FileFormatError(f"{path}: not a tinykeras file (format {excerpt(fmt)})")
-    expected = dict(weight_paths(model))
+    expected = dict(paths_for(model, header.metadata, path))
     report = match(expected, {n: i for n, i in header.tensors.items() if not n.startswith(OPTIMIZER_PREFIX)})
     if not report.ok:
         if not skip_mismatch:
