@@ -251,11 +251,11 @@ def test_checkpoint_save_freq_in_batches(tmp_path):
 
 
 def test_checkpoint_checks_suffix_and_save_freq():
-    with pytest.raises(ValueError, match=r"must end in `\.safetensors`"):
-        ModelCheckpoint("model.keras")
+    with pytest.raises(ValueError, match=r"must end in `\.safetensors`.*or `\.keras`"):
+        ModelCheckpoint("model.h5")
     with pytest.raises(ValueError, match=r"must end in `\.safetensors`"):
         ModelCheckpoint("model.weights.safetensors")
-    with pytest.raises(ValueError, match=r"must end in `\.weights\.safetensors`"):
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.safetensors`.*`\.weights\.h5`"):
         ModelCheckpoint("model.safetensors", save_weights_only=True)
     with pytest.raises(ValueError, match="Unrecognized save_freq"):
         ModelCheckpoint("model.safetensors", save_freq="batch")

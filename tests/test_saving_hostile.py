@@ -260,11 +260,14 @@ def test_config_without_a_file_is_bounded_too():
         tk.saving.layer_config.deserialize_layer(config, build_shape=(None, 1000))
 
 
-@pytest.mark.parametrize("suffix", [".keras", ".h5", ".pt", ".pkl", ".npz"])
-def test_other_formats_are_never_read(tmp_path, suffix):
+@pytest.mark.parametrize("suffix,error,match", [
+    (".keras", FileFormatError, "not a .keras archive"), (".h5", FileFormatError, "a Keras file"),
+    (".pt", UnsafeContentError, "never reads"), (".pkl", UnsafeContentError, "never reads"),
+    (".npz", UnsafeContentError, "never reads")])
+def test_other_formats_are_never_read(tmp_path, suffix, error, match):
     canary = str(tmp_path / "canary")
     path = craft.write(str(tmp_path / f"model{suffix}"), pickle.dumps(Payload(canary)))
-    with pytest.raises(UnsafeContentError, match="never reads"):
+    with pytest.raises(error, match=match):
         tk.models.load_model(path)
     assert not os.path.exists(canary)
 

@@ -8,8 +8,8 @@ import numpy as np
 from .callback import print_msg
 from .monitor_callback import MonitorCallback
 
-MODEL_SUFFIX = ".safetensors"  # what `model.save` writes
-WEIGHTS_SUFFIX = ".weights.safetensors"  # what `model.save_weights` writes
+MODEL_SUFFIXES = (".safetensors", ".keras")  # what `model.save` writes (ours, Keras 3's)
+WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")  # what `model.save_weights` writes
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -21,9 +21,9 @@ class ModelCheckpoint(MonitorCallback):
     gives ``ckpt/03-0.42.weights.safetensors``. Missing folders are created.
 
     Args:
-        filepath: where to save; must end in ``.safetensors`` (a whole model,
+        filepath: where to save; must end in ``.safetensors`` or ``.keras`` (a whole model,
             `model.save`) or, with ``save_weights_only=True``, in
-            ``.weights.safetensors`` (`model.save_weights`).
+            ``.weights.safetensors`` or ``.weights.h5`` (`model.save_weights`).
         monitor: the logs key used by ``save_best_only``.
         verbose: 1 prints a message at each save.
         save_best_only: save only when ``monitor`` improved on the best so far.
@@ -65,17 +65,17 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. "
                              "Expected save_freq are 'epoch' or integer values")
         if save_weights_only:
-            if not self.filepath.endswith(WEIGHTS_SUFFIX):
+            if not self.filepath.endswith(WEIGHTS_SUFFIXES):
                 raise ValueError(
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the "
-                    f"filepath provided must end in `{WEIGHTS_SUFFIX}` (tinykeras "
-                    f"weights format). Received: filepath={self.filepath}")
-        elif (not self.filepath.endswith(MODEL_SUFFIX)
-              or self.filepath.endswith(WEIGHTS_SUFFIX)):
+                    f"filepath provided must end in `{WEIGHTS_SUFFIXES[0]}` (tinykeras) or "
+                    f"`{WEIGHTS_SUFFIXES[1]}` (Keras 3). Received: filepath={self.filepath}")
+        elif (not self.filepath.endswith(MODEL_SUFFIXES)
+              or self.filepath.endswith(WEIGHTS_SUFFIXES)):
             raise ValueError(
-                f"The filepath provided must end in `{MODEL_SUFFIX}` (tinykeras "
-                f"model format; `{WEIGHTS_SUFFIX}` is for "
-                f"`save_weights_only=True`). Received: filepath={self.filepath}")
+                f"The filepath provided must end in `{MODEL_SUFFIXES[0]}` (tinykeras) or "
+                f"`{MODEL_SUFFIXES[1]}` (Keras 3); `{WEIGHTS_SUFFIXES[0]}` and `{WEIGHTS_SUFFIXES[1]}` "
+                f"are for `save_weights_only=True`. Received: filepath={self.filepath}")
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch

@@ -30,6 +30,7 @@ from ..layers.core.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor, flatten
 from . import layer_config, registry
 from .errors import FileFormatError, excerpt
+from .keras_config import from_keras
 
 MAX_LAYERS = 10_000
 MAX_NODES = 50_000
@@ -92,6 +93,7 @@ def functional_config(model):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model of class ``cls`` from ``functional_config``'s output."""
+    config = from_keras(config)
     where = f"model {excerpt(config.get('name')) if isinstance(config, dict) else ''}".rstrip()
     if not isinstance(config, dict) or not {"layers", "input_layers", "output_layers"} <= set(config) \
             or set(config) - _KEYS:

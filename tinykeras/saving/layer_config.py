@@ -1,9 +1,10 @@
 """Layers to Keras-style configs and back, checking everything on the way in.
 
-``serialize_layer(layer)`` gives Keras 3's shape::
+``serialize_layer(layer)`` gives Keras 3's JSON (see
+:mod:`tinykeras.saving.keras_config`)::
 
-    {"class_name": "Dense", "registered_name": null,
-     "config": {"name": "dense", "units": 3, ...},
+    {"module": "keras.layers", "class_name": "Dense", "registered_name": null,
+     "config": {"name": "dense", "units": 3, "dtype": {"class_name": "DTypePolicy", ...}, ...},
      "build_config": {"input_shape": [null, 4]}}
 
 ``deserialize_layer(config)`` rebuilds the layer.  Before any constructor
@@ -37,6 +38,7 @@ import numpy as np
 
 from . import registry
 from .errors import FileFormatError, UnsafeContentError, excerpt
+from .keras_config import drop_unused, from_keras, to_keras
 
 MAX_PARAMS = 2 ** 28            # parameters a config alone may allocate (no file to bound it)
 MAX_DIM = 2 ** 31 - 1           # any dimension
@@ -134,8 +136,12 @@ def serialize_layer(layer):
            "registered_name": registry._NAMES.get(cls)}
     shape = getattr(layer, "_build_input_shape", None)
     if layer.built and shape is not None and not isinstance(layer, (Functional, Sequential)):
-        out["build_config"] = {"input_shape": to_json(shape, f"{layer.name!r} build shape")}
-    return out
+        shape = to_json(shape, f"{layer.name!r} build shape")
+        if isinstance(shape, dict) and len(shape) == 1:  # as Keras: one argument's shape
+            shape = next(iter(shape.values()))
+        out["build_config"] = {"shapes_dict": {f"{k}_shape": v for k, v in shape.items()}} \
+            if isinstance(shape, dict) else {"input_shape": shape}
+    return to_keras(out)
 
 
 # -- reading ---------------------------------------------------------------
@@ -149,6 +155,7 @@ def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=
     ``build_shape`` builds an unbuilt layer.
     """
     nested = _NESTED.get()
+    config = config if nested else from_keras(config)
     token = _NESTED.set(True)
     try:
         with registry.custom_object_scope(custom_objects), \
@@ -179,6 +186,7 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
     cls = registry.resolve(config["class_name"], "layers", config.get("registered_name"),
                            custom_objects, base=Layer)
     check_values(inner, where, top=True)
+    inner = drop_unused(inner)
     try:
         if cls is Sequential:
             layer = _sequential(inner, custom_objects, where)
@@ -192,10 +200,15 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
         raise FileFormatError(f"{where} ({config['class_name']}) rejected its config: "
                               f"{type(exc).__name__}: {str(exc)[:300]}") from None
     build = config.get("build_config")
-    if build is not None and (not isinstance(build, dict) or set(build) != {"input_shape"}):
-        raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}}")
+    if build is not None and (not isinstance(build, dict) or len(build) != 1 or not (
+            "input_shape" in build or isinstance(build.get("shapes_dict"), dict))):
+        raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}} or "
+                              "{'shapes_dict': {...}}")
     if build is not None and use_build_config and not layer.built:
-        _build(layer, build["input_shape"], where)
+        shape = build.get("input_shape")
+        if shape is None:  # Keras: {"query_shape": ..., "value_shape": ...}
+            shape = {k[:-6] if k.endswith("_shape") else k: v for k, v in build["shapes_dict"].items()}
+        _build(layer, shape, where)
     return layer
 
 

@@ -31,15 +31,18 @@ from . import safe_json, safetensors_io
 from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
 from .layer_config import check_values, deserialize_layer, serialize_layer, to_json
 from .registry import custom_object_scope
-from .object_paths import name_optimizer_paths
-from .weights_file import (FORMAT_VERSION, OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign, match,
-                           optimizer_paths, paths_for, weight_paths)
+from .object_paths import name_optimizer_paths, name_paths
+from .weights_file import (FORMAT_VERSION, OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign_arrays, match,
+                           optimizer_paths, weight_paths)
 
 FORMAT = "tinykeras"
 MODEL_FILE, CONFIG_FILE, CARD_FILE = "model.safetensors", "config.json", "README.md"
 NEVER_READ = (".keras", ".h5", ".hdf5", ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".npz",
               ".npy", ".joblib", ".pb")
 MAX_ARCHITECTURE_BYTES = 16 * 2 ** 20
+# compile() arguments Keras 3 writes in compile_config that change speed, not results
+# (ignored), and weighted_metrics, read when it is null (unused)
+KERAS_SPEED_KEYS = {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
 # -- saving ----------------------------------------------------------------
@@ -47,14 +50,21 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
     """Save ``model`` to ``*.safetensors``, or to a directory when
     ``filepath`` ends with ``/`` or is an existing directory."""
     path = os.fspath(filepath)
+    kwargs.pop("zipped", None)  # Keras's; a .keras path is always zipped
     if kwargs:
         raise TypeError(f"save_model: unexpected arguments {sorted(kwargs)}")
+    if path.endswith(".keras"):
+        if not model.built:
+            raise ValueError(f"Model {model.name!r} is not built: call it on data or build() it first")
+        from .keras_archive import save_keras
+        save_keras(model, path, overwrite=overwrite, include_optimizer=include_optimizer)
+        return
     directory = path.endswith(("/", os.sep)) or os.path.isdir(path)
     if not directory and (path.endswith(WEIGHTS_SUFFIX) or not path.endswith(".safetensors")):
-        hint = "use save_weights() for weights only" if path.endswith(WEIGHTS_SUFFIX) else \
-            "tinykeras saves models as .safetensors files (never .keras/.h5 archives or pickles)"
-        raise ValueError(f"Invalid filepath {path!r}: it must end in `.safetensors` or name a "
-                         f"directory (ending in '/'); {hint}")
+        hint = "use save_weights() for weights only" if path.endswith((WEIGHTS_SUFFIX, ".h5")) else \
+            "tinykeras saves models as .safetensors files or Keras 3 .keras archives (never pickles)"
+        raise ValueError(f"Invalid filepath {path!r}: it must end in `.safetensors` or `.keras`, or "
+                         f"name a directory (ending in '/'); {hint}")
     if not model.built:
         raise ValueError(f"Model {model.name!r} is not built: call it on data or build() it first")
     metadata, tensors = pack(model, include_optimizer)
@@ -107,7 +117,8 @@ def compile_config(model):
               "loss": tree(args.get("loss"), losses.serialize),
               "loss_weights": args.get("loss_weights"),
               "metrics": tree(args.get("metrics"), metrics.serialize)}
-    return to_json(config, "compile config")
+    config.update(weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile=False)
+    return to_json(config, "compile config")  # as Keras 3 writes it
 
 
 def _pretty(value):
@@ -125,6 +136,9 @@ def read_model_metadata(filepath):
     directory, all validated (nothing is built)."""
     path = os.fspath(filepath)
     lowered = path.lower().rstrip("/" + os.sep)
+    if lowered.endswith((".keras", ".h5")):
+        raise FileFormatError(f"{path}: a Keras file: load it with tk.models.load_model (.keras) or "
+                              "model.load_weights (.weights.h5); this reads tinykeras safetensors files")
     if lowered.endswith(NEVER_READ):
         raise UnsafeContentError(f"{path}: tinykeras never reads {os.path.splitext(lowered)[1]} files "
                                  "(archives and pickles can run code); load a .safetensors file")
@@ -182,41 +196,58 @@ def _read_config_json(path):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, max_params=None):
-    """Load a model saved by :func:`save_model`.
+    """Load a model saved by :func:`save_model`, or a Keras 3 ``.keras`` archive.
 
     ``custom_objects`` maps names to classes you trust (as in Keras);
     ``compile=False`` skips the compile configuration and optimizer state.
-    ``safe_mode`` is accepted for Keras compatibility: tinykeras never loads
-    code, so there is no unsafe mode.  Raises a :class:`FileFormatError`
-    subclass for any problem in the file.
+    ``safe_mode`` keeps Keras's meaning (``True`` refuses code in a file);
+    tinykeras never loads code, so ``False`` does not load it either.
+    Raises a :class:`FileFormatError` subclass for any problem in the file.
     """
-    from ..models import Model
+    if not isinstance(safe_mode, bool):
+        raise TypeError(f"safe_mode must be True or False, got {safe_mode!r}")
+    if os.fspath(filepath).lower().endswith(".keras"):
+        from .keras_archive import load_keras
+        return load_keras(filepath, custom_objects, compile, max_params)
     path, header, architecture, compile_cfg = read_model_metadata(filepath)
-    weights = {n: i for n, i in header.tensors.items() if not n.startswith(OPTIMIZER_PREFIX)}
+    return build_model(path, architecture, compile_cfg, header.tensors,
+                       lambda names: safetensors_io.read_tensors(path, header, names),
+                       custom_objects, compile, max_params, header.metadata.get("format_version") == "1")
+
+
+def build_model(path, architecture, compile_cfg, stored, read, custom_objects=None, compile=True,
+                max_params=None, by_name=False):
+    """The model ``architecture`` describes, with the weights (and, with
+    ``compile``, the compile configuration and optimizer state) of
+    ``stored`` (name -> info with ``shape``/``dtype``/``size``), which
+    ``read(names)`` returns as arrays; ``by_name``: format-1 paths."""
+    from ..models import Model
+    weights = {n: i for n, i in stored.items() if not n.startswith(OPTIMIZER_PREFIX)}
     budget = sum(info.size for info in weights.values())
     if max_params is not None and budget > max_params:
         raise FileFormatError(f"{path}: {budget} parameters is more than max_params={max_params}")
     model = deserialize_layer(architecture, custom_objects, max_params=budget, from_file=True)
     if not isinstance(model, Model):
         raise FileFormatError(f"{path}: the architecture is a {type(model).__name__}, not a model")
-    try:
-        expected = dict(paths_for(model, header.metadata, path))
-    except ValueError as exc:
-        raise FileFormatError(f"{path}: {exc}") from None
+    expected = dict((name_paths if by_name else weight_paths)(model))
     report = match(expected, weights)
     if not report.ok:
         raise WeightsMismatchError(f"{path}: the tensors contradict the architecture: {report}")
-    assign(expected, header, path, report.loaded)
+    assign_arrays(expected, read(report.loaded))
     if compile and compile_cfg is not None:
         with custom_object_scope(custom_objects):
             _compile(model, compile_cfg, path)
-            _restore_optimizer(model, header, path)
+            optimizer = {n: i for n, i in stored.items() if n.startswith(OPTIMIZER_PREFIX)}
+            if optimizer:
+                _restore_optimizer(model, optimizer, read, path, by_name)
     return model
 
 
 def _compile(model, config, path):
     from .. import losses, metrics, optimizers
     keys = {"optimizer", "loss", "loss_weights", "metrics"}
+    config = {k: v for k, v in config.items() if k not in KERAS_SPEED_KEYS
+              and not (k == "weighted_metrics" and v is None)}
     if set(config) - keys:
         raise FileFormatError(f"{path}: compile_config must be an object with keys {sorted(keys)}")
     check_values(config, f"{path}: compile_config")
@@ -241,16 +272,12 @@ def _compile(model, config, path):
                               f"{str(exc)[:300]}") from None
 
 
-def _restore_optimizer(model, header, path):
-    stored = {n: i for n, i in header.tensors.items() if n.startswith(OPTIMIZER_PREFIX)}
-    if not stored:
-        return
+def _restore_optimizer(model, stored, read, path, by_name):
     optimizer = model.optimizer
     try:
         if not optimizer.built:
             optimizer.build(model.trainable_weights)
-        legacy = header.metadata.get("format_version") == "1"
-        expected = dict((name_optimizer_paths if legacy else optimizer_paths)(optimizer))
+        expected = dict((name_optimizer_paths if by_name else optimizer_paths)(optimizer))
     except Exception as exc:
         raise FileFormatError(f"{path}: the optimizer cannot be rebuilt: {type(exc).__name__}: "
                               f"{str(exc)[:300]}") from None
@@ -258,4 +285,4 @@ def _restore_optimizer(model, header, path):
     if not report.ok:
         raise WeightsMismatchError(f"{path}: the optimizer state does not match the optimizer "
                                    f"{type(optimizer).__name__}: {report}")
-    assign(expected, header, path, report.loaded)
+    assign_arrays(expected, read(report.loaded))

@@ -34,11 +34,12 @@ from .errors import FileFormatError, WeightsMismatchError, excerpt
 from .object_paths import describe, name_paths, object_paths, optimizer_paths  # noqa: F401
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
+KERAS_SUFFIX = ".weights.h5"
 OPTIMIZER_PREFIX = "optimizer/"
 FORMAT_VERSION = "2"  # 1: tensors named by layer name (dense/kernel); 2: by structure
 # stored dtype -> Variable dtypes it may be loaded into (exact, or a lossless upcast)
 CASTS = {"F16": {"float16", "float32", "float64"}, "BF16": {"float32", "float64"},
-         "F32": {"float32", "float64"}}
+         "F32": {"float32", "float64"}, "I32": {"int32", "int64"}}  # Keras's step counter is int32
 
 
 def weight_paths(model):
@@ -110,19 +111,28 @@ def _np_name(dtype):
 
 def assign(expected, header, path, names):
     """Read ``names`` from the file and assign them into ``expected``'s Variables."""
-    arrays = safetensors_io.read_tensors(path, header, names)
-    for name in names:
+    assign_arrays(expected, safetensors_io.read_tensors(path, header, names))
+
+
+def assign_arrays(expected, arrays):
+    """``expected[name].assign(array)`` for each of ``arrays`` (name -> array), in the Variable's dtype."""
+    for name, array in arrays.items():
         variable = expected[name]
-        variable.assign(arrays[name].astype(variable.dtype, copy=False))
+        variable.assign(array.astype(variable.dtype, copy=False))
 
 
 def save_weights(model, filepath, overwrite=True):
     """Write every weight of ``model`` to ``filepath`` (``*.weights.safetensors``)."""
     from .. import __version__
     path = os.fspath(filepath)
-    if not path.endswith(WEIGHTS_SUFFIX):
-        raise ValueError(f"The filename must end in `{WEIGHTS_SUFFIX}`. Received: filepath={path}")
+    if not path.endswith((WEIGHTS_SUFFIX, KERAS_SUFFIX)):
+        raise ValueError(f"The filename must end in `{WEIGHTS_SUFFIX}` (or `{KERAS_SUFFIX}` for Keras "
+                         f"3's format). Received: filepath={path}")
     _check_built(model)
+    if path.endswith(KERAS_SUFFIX):
+        from .keras_archive import save_weights_h5
+        save_weights_h5(model, path, overwrite=overwrite)
+        return
     tensors = {name: v.numpy() for name, v in weight_paths(model)}
     metadata = {"format": "tinykeras", "format_version": FORMAT_VERSION, "tinykeras_version": __version__,
                 "content": "weights", "model_class": type(model).__name__}
@@ -138,6 +148,9 @@ def load_weights(model, filepath, skip_mismatch=False):
     if os.path.isdir(path):
         path = os.path.join(path, "model.safetensors")
     _check_built(model)
+    if path.lower().endswith((".h5", ".keras")):
+        from .keras_archive import load_weights_keras
+        return load_weights_keras(model, path, skip_mismatch)
     header = safetensors_io.read_header(path)
     fmt = header.metadata.get("format")
     if fmt not in (None, "tinykeras"):
