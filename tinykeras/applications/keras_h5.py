@@ -18,19 +18,28 @@ Three layouts exist, and all three are read:
 :func:`read` returns :class:`Entry` objects; :func:`arrays_for_model`
 matches them to a tinykeras model and returns ``{weight path: array}``,
 ready for a tinykeras weights file.  Reading refuses HDF5 features that
-make a "weights" file read other files (external links, external storage,
-virtual datasets) and datasets larger than :data:`MAX_DATASET_BYTES`.
+make a "weights" file read other files or loop (the whole file is first
+walked by :func:`tinykeras.saving.keras_h5.inventory`: no soft or external
+links, link cycles, virtual or external datasets, bounded depth and object
+count), ``.keras`` archives are opened with the checks of
+:mod:`tinykeras.saving.keras_archive`, attributes must have the type Keras
+writes, and a dataset is read only if it is under
+:data:`MAX_DATASET_BYTES` and stores at least 1/1000 of what it declares
+(a never-written chunked dataset stores nothing).  Every problem is a
+``FileFormatError`` (a ``ValueError``) naming the file and the object.
 """
 import io
-import json
 import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..saving import keras_archive, keras_h5, safe_json
+from ..saving.errors import FileFormatError
+
 MAX_DATASET_BYTES = 4 << 30
+MAX_EXPANSION = 1000  # declared bytes / stored bytes, for datasets over 1 MiB
 
 
 @dataclass
@@ -54,31 +63,22 @@ class KerasWeights:
     model_config: dict = None
 
 
-def require_h5py():
-    """``h5py``, or an ImportError that says how to get it."""
-    try:
-        import h5py
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("Reading Keras .h5 / .keras files needs the optional package 'h5py' "
-                          "(pip install h5py, or pip install tinykeras[test])") from e
-    return h5py
+require_h5py = keras_h5.require_h5py
 
 
 def read(path):
     """Read every weight of a Keras ``.h5``, ``.weights.h5`` or ``.keras`` file."""
     path = os.fspath(path)
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "model.weights.h5" not in names:
-                raise ValueError(f"{path}: a .keras archive without model.weights.h5 "
-                                 f"(found {sorted(names)[:10]})")
-            for member in ("model.weights.h5", "config.json"):
-                if member in names and zf.getinfo(member).file_size > MAX_DATASET_BYTES:
-                    raise ValueError(f"{path}: {member} declares {zf.getinfo(member).file_size} bytes; refused")
-            config = json.loads(zf.read("config.json")) if "config.json" in names else None
-            data = zf.read("model.weights.h5")
-        result = _read_h5(io.BytesIO(data), path, len(data))
+    with open(path, "rb") as f:
+        zipped = f.read(4) == b"PK\x03\x04"
+    if zipped:
+        with keras_archive._archive(path) as zf:
+            config = safe_json.loads(keras_archive._member(zf, path, keras_archive.CONFIG,
+                                                           keras_archive.MAX_JSON_BYTES), f"{path}: config.json")
+            data = keras_archive._member(zf, path, keras_archive.WEIGHTS, keras_archive.MAX_WEIGHTS_BYTES)
+        if not isinstance(config, dict):
+            raise FileFormatError(f"{path}: config.json must hold a JSON object")
+        result = _read_h5(io.BytesIO(data), f"{path}: model.weights.h5", len(data))
         result.model_config = config
         _attach_config(result, config)
         return result
@@ -87,52 +87,65 @@ def read(path):
 
 def _read_h5(source, label, size):
     h5py = require_h5py()
-    try:
-        f = h5py.File(source, "r")
-    except OSError as e:
-        raise ValueError(f"{label}: not an HDF5 file ({e})") from None
-    with f:
+    with keras_h5.open_file(source, label) as f:
+        keras_h5.inventory(f, label)  # the whole file checked before anything is read
         root = f["model_weights"] if "layer_names" not in f.attrs and "model_weights" in f else f
         if "layer_names" in root.attrs:
             result = KerasWeights("legacy", _read_legacy(h5py, root, label, size))
             config = f.attrs.get("model_config")
-            result.model_config = json.loads(config) if config is not None else None
+            result.model_config = None if config is None else safe_json.loads(
+                _text(config, label, "model_config"), f"{label}: model_config")
             return result
         if "layers" in f or "vars" in f:
             return KerasWeights("keras3", _read_keras3(h5py, f, label, size))
-    raise ValueError(f"{label}: no Keras weights found (neither 'layer_names' nor a 'layers' group)")
+    raise FileFormatError(f"{label}: no Keras weights found (neither 'layer_names' nor a 'layers' group)")
 
 
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+def _text(value, label="", what="attribute"):
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
+    if not isinstance(value, (bytes, str, np.bytes_, np.str_)):
+        raise FileFormatError(f"{label}: {what} must be a string, got {type(value).__name__}")
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _names(obj, key, label):
+    """The list of strings in attribute ``key`` (a scalar or a non-string is refused)."""
+    value = obj.attrs.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, np.ndarray) or value.ndim != 1:
+        raise FileFormatError(f"{label}: attribute {key!r} of {obj.name!r} must be a list of names, "
+                              f"got {type(value).__name__} {getattr(value, 'shape', '')}")
+    return [_text(v, label, f"attribute {key!r} of {obj.name!r}") for v in value]
 
 
 def _child(h5py, group, name, label):
+    if name not in group:
+        raise FileFormatError(f"{label}: {group.name}/{name} is named by the file's attributes but missing")
     link = group.get(name, getlink=True)
     if not isinstance(link, h5py.HardLink):
-        raise ValueError(f"{label}: {group.name}/{name} is a {type(link).__name__}; links are "
-                         "refused (a weights file must not point to other files)")
+        raise FileFormatError(f"{label}: {group.name}/{name} is a {type(link).__name__}; links are "
+                              "refused (a weights file must not point to other files)")
     return group[name]
 
 
 def _dataset(h5py, obj, label, size):
     if not isinstance(obj, h5py.Dataset):
-        raise ValueError(f"{label}: {obj.name} should be a dataset")
-    if obj.is_virtual or obj.external:
-        raise ValueError(f"{label}: {obj.name} reads data from outside the file; refused")
+        raise FileFormatError(f"{label}: {obj.name} should be a dataset")
     nbytes = int(np.prod(obj.shape, dtype=np.float64)) * obj.dtype.itemsize
-    if nbytes > MAX_DATASET_BYTES or (obj.chunks is None and obj.compression is None and nbytes > size):
-        raise ValueError(f"{label}: dataset {obj.name} declares {nbytes} bytes, more than the file holds")
-    if obj.dtype.kind not in "fiub":
-        raise ValueError(f"{label}: dataset {obj.name} has unsupported dtype {obj.dtype}")
+    stored = obj.id.get_storage_size()
+    if nbytes > MAX_DATASET_BYTES or (nbytes > 1 << 20 and nbytes > MAX_EXPANSION * stored):
+        raise FileFormatError(f"{label}: dataset {obj.name} declares {nbytes} bytes but stores {stored}; "
+                              "refused before reading")
     return np.asarray(obj[()])
 
 
 def _read_legacy(h5py, root, label, size):
     entries = []
-    for layer_name in (_text(n) for n in root.attrs["layer_names"]):
+    for layer_name in _names(root, "layer_names", label):
         group = _child(h5py, root, layer_name, label)
-        names = [_text(n) for n in group.attrs.get("weight_names", [])]
+        names = _names(group, "weight_names", label)
         arrays = [_dataset(h5py, _walk_path(h5py, group, n, label), label, size) for n in names]
         if arrays:
             short = [re.sub(r":\d+$", "", n).rsplit("/", 1)[-1] for n in names]
@@ -174,7 +187,7 @@ def _read_keras3(h5py, f, label, size):
                 visit(_child(h5py, sub, "layers", label), f"{prefix}{key}/layers/")
                 continue
             name = sub["vars"].attrs.get("name") if "vars" in sub else None
-            entries.append(Entry(key=prefix + key, name=_text(name) if name is not None else None,
+            entries.append(Entry(key=prefix + key, name=_text(name, label, "a layer name") if name is not None else None,
                                  arrays=collect(sub)))
     if "layers" in f:
         visit(_child(h5py, f, "layers", label), "layers/")
@@ -183,9 +196,13 @@ def _read_keras3(h5py, f, label, size):
 
 def _attach_config(result, config):
     """Give each top-level entry its layer's class and config from a ``.keras`` config.json."""
-    layers = ((config or {}).get("config") or {}).get("layers") or []
+    layers = ((config or {}).get("config") or {}).get("layers") if isinstance((config or {}).get("config"), dict) \
+        else []
     by_key, used = {}, {}
-    for layer in layers:
+    for layer in layers if isinstance(layers, list) else []:
+        if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str) \
+                or not isinstance(layer.get("config", {}), dict):
+            continue
         if layer.get("class_name") == "InputLayer":
             continue
         key = keras_key(layer.get("class_name", ""), used)

@@ -226,7 +226,12 @@ def build_model(path, architecture, compile_cfg, stored, read, custom_objects=No
     budget = sum(info.size for info in weights.values())
     if max_params is not None and budget > max_params:
         raise FileFormatError(f"{path}: {budget} parameters is more than max_params={max_params}")
-    model = deserialize_layer(architecture, custom_objects, max_params=budget, from_file=True)
+    try:
+        model = deserialize_layer(architecture, custom_objects, max_params=budget, from_file=True)
+    except FileFormatError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: {exc}") from None
     if not isinstance(model, Model):
         raise FileFormatError(f"{path}: the architecture is a {type(model).__name__}, not a model")
     expected = dict((name_paths if by_name else weight_paths)(model))

@@ -1,0 +1,263 @@
+"""Hostile ``.keras`` and ``.weights.h5`` files.
+
+Each case starts from a valid file written by tinykeras and breaks one
+thing: the zip (bombs, traversal names, member counts, lying sizes), the
+``config.json`` (deep, not an object, code), or the HDF5 weights (links out
+of the file, link cycles, virtual or external datasets, never-written
+chunked datasets of huge shapes, wrong shapes and dtypes).  Every case must
+raise a ``ValueError``-family error naming the file, quickly, without
+reading what it should not (the canary files are never created or read).
+"""
+import io
+import json
+import os
+import re
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras.saving import FileFormatError, UnknownObjectError, UnsafeContentError, WeightsMismatchError
+
+h5py = pytest.importorskip("h5py")
+KERNEL = "layers/dense/vars/0"
+
+
+def _model():
+    return tk.Sequential([tk.Input((3,)), tk.layers.Dense(2), tk.layers.Dense(1)])
+
+
+@pytest.fixture
+def members(tmp_path):
+    """The members of a valid .keras archive, as {name: bytes}."""
+    path = str(tmp_path / "valid.keras")
+    _model().save(path)
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def rezip(path, items, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in items:
+            zf.writestr(name, data)
+    return path
+
+
+def edit_h5(blob, fn):
+    """``blob`` (HDF5 bytes) after ``fn(h5py.File)`` changed it."""
+    buffer = io.BytesIO(blob)
+    with h5py.File(buffer, "r+") as f:
+        fn(f)
+    return buffer.getvalue()
+
+
+def replace(path, make):
+    """An HDF5 edit: delete ``path`` and create ``make(f)`` there."""
+    def fn(f):
+        del f[path]
+        make(f, path)
+    return fn
+
+
+def _canary(tmp_path):
+    return str(tmp_path / "canary.h5")
+
+
+# -- the zip ---------------------------------------------------------------
+def _patch_declared_size(blob, name, size):
+    """Rewrite the uncompressed size that the central directory declares for ``name``."""
+    at = blob.index(b"PK\x01\x02" + blob[blob.index(b"PK\x01\x02") + 4:][:0])  # first central entry
+    while True:
+        n = int.from_bytes(blob[at + 28:at + 30], "little")
+        extra = int.from_bytes(blob[at + 30:at + 32], "little") + int.from_bytes(blob[at + 32:at + 34], "little")
+        if blob[at + 46:at + 46 + n] == name.encode():
+            return blob[:at + 24] + size.to_bytes(4, "little") + blob[at + 28:]
+        at += 46 + n + extra
+
+
+ZIP_CASES = [
+    ("bomb_ratio", lambda m, t: rezip(t, [("config.json", b"{" + b" " * (8 << 20) + b"}"),
+                                          ("model.weights.h5", m["model.weights.h5"])], zipfile.ZIP_DEFLATED),
+     FileFormatError, "zip bomb"),
+    ("declared_size_lies", lambda m, t: open(t, "wb").write(_patch_declared_size(
+        open(rezip(t, m.items()), "rb").read(), "model.weights.h5", 0xFFFFFFF0)) and t,
+     FileFormatError, "zip bomb|declares"),
+    ("too_many_members", lambda m, t: rezip(t, list(m.items()) + [(f"x{i}", b"") for i in range(100)]),
+     FileFormatError, "100 members|members, more than"),
+    ("traversal_name", lambda m, t: rezip(t, list(m.items()) + [("../../evil.json", b"{}")]),
+     UnsafeContentError, "leaves the archive"),
+    ("absolute_name", lambda m, t: rezip(t, list(m.items()) + [("/etc/evil", b"")]),
+     UnsafeContentError, "leaves the archive"),
+    ("backslash_name", lambda m, t: rezip(t, list(m.items()) + [("..\\evil", b"")]),
+     UnsafeContentError, "leaves the archive"),
+    ("unexpected_member", lambda m, t: rezip(t, list(m.items()) + [("assets/vocab.txt", b"a\nb")]),
+     FileFormatError, "unexpected members"),
+    ("missing_config", lambda m, t: rezip(t, [(k, v) for k, v in m.items() if k != "config.json"]),
+     FileFormatError, "needs config.json"),
+    ("missing_weights", lambda m, t: rezip(t, [(k, v) for k, v in m.items() if k != "model.weights.h5"]),
+     FileFormatError, "needs model.weights.h5"),
+    ("not_a_zip", lambda m, t: open(t, "wb").write(b"PK\x03\x04 not really") and t, FileFormatError, "not a .keras"),
+    ("config_not_object", lambda m, t: rezip(t, {**m, "config.json": b"[1, 2]"}.items()),
+     FileFormatError, "JSON object"),
+    ("config_scalar", lambda m, t: rezip(t, {**m, "config.json": b"42"}.items()), FileFormatError, "JSON object"),
+    ("config_deep", lambda m, t: rezip(t, {**m, "config.json": b"[" * 200_000 + b"]" * 200_000}.items()),
+     FileFormatError, "nest"),
+    ("config_not_json", lambda m, t: rezip(t, {**m, "config.json": b"{'a': 1}"}.items()), FileFormatError, "JSON"),
+    ("config_not_utf8", lambda m, t: rezip(t, {**m, "config.json": b'{"\xff": 1}'}.items()),
+     FileFormatError, "UTF-8"),
+    ("module_path_class", lambda m, t: rezip(t, {**m, "config.json": json.dumps(
+        {"module": "os", "class_name": "os.system", "config": {"command": "touch canary"}}).encode()}.items()),
+     UnsafeContentError, "not a plain class name"),
+    ("unknown_class", lambda m, t: rezip(t, {**m, "config.json": json.dumps(
+        {"module": "evil", "class_name": "Backdoor", "config": {}}).encode()}.items()),
+     UnknownObjectError, "unknown layer class 'Backdoor'"),
+]
+
+
+@pytest.mark.parametrize("name,make,error,match", ZIP_CASES, ids=[c[0] for c in ZIP_CASES])
+def test_hostile_archive_is_refused(members, tmp_path, name, make, error, match):
+    path = make(members, str(tmp_path / "hostile.keras"))
+    start = time.perf_counter()
+    with pytest.raises(error, match=match) as info:
+        tk.models.load_model(path)
+    assert "hostile.keras" in str(info.value) or name.startswith(("module", "unknown"))
+    assert time.perf_counter() - start < 10
+    assert issubclass(info.type, ValueError)
+
+
+# -- the HDF5 weights --------------------------------------------------------
+def _external_link(tmp_path):
+    return lambda f, p: f.__setitem__(p, h5py.ExternalLink(_canary(tmp_path), "/data"))
+
+
+def _virtual(tmp_path):
+    def make(f, p):
+        layout = h5py.VirtualLayout(shape=(3, 2), dtype="float32")
+        layout[:] = h5py.VirtualSource(_canary(tmp_path), "data", shape=(3, 2))
+        f.create_virtual_dataset(p, layout)
+    return make
+
+
+def _external_storage(tmp_path):
+    return lambda f, p: f.create_dataset(p, shape=(3, 2), dtype="float32",
+                                         external=[(str(tmp_path / "raw.bin"), 0, 24)])
+
+
+def _deep(f):
+    group = f
+    for i in range(80):
+        group = group.create_group(f"g{i}")
+
+
+H5_CASES = [
+    ("external_link_at_root", lambda t: lambda f: f.__setitem__("evil", h5py.ExternalLink(_canary(t), "/")),
+     UnsafeContentError, "ExternalLink"),
+    ("external_link_at_a_weight", lambda t: replace(KERNEL, _external_link(t)), UnsafeContentError, "ExternalLink"),
+    ("soft_link", lambda t: replace(KERNEL, lambda f, p: f.__setitem__(p, h5py.SoftLink("/layers/dense/vars/1"))),
+     UnsafeContentError, "SoftLink"),
+    ("link_cycle", lambda t: lambda f: f["layers/dense"].__setitem__("loop", f["layers"]),
+     UnsafeContentError, "cycle"),
+    ("alias_of_a_dataset", lambda t: lambda f: f["layers/dense_1/vars"].__setitem__("2", f[KERNEL]),
+     UnsafeContentError, "cycle or alias"),
+    ("virtual_dataset", lambda t: replace(KERNEL, _virtual(t)), UnsafeContentError, "virtual or external"),
+    ("external_storage", lambda t: replace(KERNEL, _external_storage(t)), UnsafeContentError, "virtual or external"),
+    ("unwritten_huge_chunked", lambda t: replace(KERNEL, lambda f, p: f.create_dataset(
+        p, shape=(10 ** 6, 10 ** 6), chunks=(1, 1), dtype="float32")),
+     WeightsMismatchError, r"the model expects shape \[3, 2\], the file has shape \[1000000, 1000000\]"),
+    ("wrong_shape", lambda t: replace(KERNEL, lambda f, p: f.create_dataset(p, data=np.zeros((3, 3), "f4"))),
+     WeightsMismatchError, r"expects shape \[3, 2\]"),
+    ("wrong_dtype", lambda t: replace(KERNEL, lambda f, p: f.create_dataset(p, data=np.zeros((3, 2), "i4"))),
+     WeightsMismatchError, "dtype I32"),
+    ("string_dataset", lambda t: replace(KERNEL, lambda f, p: f.create_dataset(p, data=["a", "b"])),
+     FileFormatError, "dtype"),
+    ("bfloat16_tag", lambda t: lambda f: f[KERNEL].attrs.__setitem__("dtype", "bfloat16"),
+     FileFormatError, "bfloat16"),
+    ("missing_weight", lambda t: lambda f: f.__delitem__(KERNEL), FileFormatError, "missing|more than the"),
+    ("extra_weight", lambda t: lambda f: f["layers/dense/vars"].create_dataset("2", data=np.zeros(2, "f4")),
+     FileFormatError, "more than the|not in the model"),
+    ("deep_groups", lambda t: _deep, FileFormatError, "nested more than"),
+]
+
+
+@pytest.mark.parametrize("as_archive", [True, False], ids=["keras", "weights_h5"])
+@pytest.mark.parametrize("name,edit,error,match", H5_CASES, ids=[c[0] for c in H5_CASES])
+def test_hostile_weights_are_refused(members, tmp_path, name, edit, error, match, as_archive):
+    with h5py.File(_canary(tmp_path), "w") as f:  # what links point at: must never be read
+        f["data"] = np.full((3, 2), 7.0, "float32")
+    (tmp_path / "raw.bin").write_bytes(np.full(6, 7.0, "float32").tobytes())
+    blob = edit_h5(members["model.weights.h5"], edit(tmp_path))
+    start = time.perf_counter()
+    if as_archive:
+        path = rezip(str(tmp_path / "hostile.keras"), {**members, "model.weights.h5": blob}.items())
+        with pytest.raises(error, match=match) as info:
+            tk.models.load_model(path)
+    else:
+        path = str(tmp_path / "hostile.weights.h5")
+        open(path, "wb").write(blob)
+        if error is FileFormatError and name in ("missing_weight", "extra_weight"):
+            error = WeightsMismatchError
+        with pytest.raises(error, match=match) as info:
+            _model().load_weights(path)
+    assert "hostile" in str(info.value)
+    assert time.perf_counter() - start < 10
+
+
+def test_not_hdf5(tmp_path):
+    path = str(tmp_path / "junk.weights.h5")
+    open(path, "wb").write(b"\x89HDF\r\n\x1a\n but not really")
+    with pytest.raises(FileFormatError, match="junk.weights.h5: not an HDF5 file"):
+        _model().load_weights(path)
+
+
+# -- python -m tinykeras convert reads through the same checks ----------------
+def _legacy(path, fn=None):
+    """A Keras 2 style .h5 weights file (``layer_names``/``weight_names``), edited by ``fn``."""
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([b"dense"])
+        group = f.create_group("dense")
+        group.attrs["weight_names"] = np.array([b"dense/kernel:0"])
+        group.create_dataset("dense/kernel:0", data=np.ones((3, 2), "float32"))
+        if fn is not None:
+            fn(f)
+    return path
+
+
+def _deep_model_weights(f):
+    del f["dense"]
+    group = f.create_group("dense")
+    group.attrs["weight_names"] = np.array([b"dense/kernel:0"])
+    for i in range(200):
+        group = group.create_group("g")
+
+
+CONVERT_CASES = [
+    ("external_link_at_model_weights", lambda f: (f.attrs.__delitem__("layer_names"),
+                                                  f.__setitem__("model_weights", h5py.ExternalLink("canary.h5", "/"))),
+     "ExternalLink"),
+    ("scalar_layer_names", lambda f: f.attrs.__setitem__("layer_names", b"dense"), "must be a list of names"),
+    ("numbers_as_weight_names", lambda f: f["dense"].attrs.__setitem__("weight_names", np.array([1, 2])),
+     "must be a string"),
+    ("deep_groups", _deep_model_weights, "nested more than"),
+    ("unwritten_huge_dataset", lambda f: (f.__delitem__("dense/dense/kernel:0"), f["dense"].create_dataset(
+        "dense/kernel:0", shape=(10 ** 5, 10 ** 5), chunks=(100, 100), dtype="float32")), "declares .* but stores"),
+]
+
+
+@pytest.mark.parametrize("name,fn,match", CONVERT_CASES, ids=[c[0] for c in CONVERT_CASES])
+def test_convert_refuses_hostile_files_with_one_clear_error(tmp_path, capsys, name, fn, match):
+    from tinykeras.applications import convert
+    src = _legacy(str(tmp_path / "hostile.h5"), fn)
+    start = time.perf_counter()
+    assert convert.main([src, str(tmp_path / "out.weights.safetensors")]) == 1
+    err = capsys.readouterr().err
+    assert "hostile.h5" in err and re.search(match, err), err
+    assert time.perf_counter() - start < 10 and not os.path.exists(tmp_path / "out.weights.safetensors")
+
+
+def test_convert_refuses_a_keras_archive_with_a_non_object_config(members, tmp_path, capsys):
+    from tinykeras.applications import convert
+    src = rezip(str(tmp_path / "hostile.keras"), {**members, "config.json": b"[]"}.items())
+    assert convert.main([src]) == 1
+    assert "hostile.keras: config.json must hold a JSON object" in capsys.readouterr().err
