@@ -359,3 +359,63 @@ def test_same_files_and_results_as_keras(name, function, kwargs, tmp_path, monke
         for batch in ("data_batch_1", "test_batch"):
             path = folder / "cifar-10-batches-py" / batch
             assert same(cifar.load_batch(path), kd.cifar.load_batch(path))
+
+
+# -- keras.io-style programs on the loaded data, with tinykeras and with Keras -------
+
+
+def imdb_program(keras):
+    """Load IMDB, pad the reviews, train a bag-of-embeddings classifier."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=30, maxlen=9)
+    x_train = keras.preprocessing.sequence.pad_sequences(x_train, maxlen=8)
+    x_test = keras.preprocessing.sequence.pad_sequences(x_test, maxlen=8)
+    model = keras.Sequential([keras.Input((8,), dtype="int32"), keras.layers.Embedding(30, 4),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    return model, (x_train, y_train.astype("float32")), (x_test, y_test.astype("float32"))
+
+
+def cifar10_program(keras):
+    """Load CIFAR-10, scale it, one-hot the labels, train a small convnet."""
+    (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    x_train, x_test = x_train.astype("float32") / 255, x_test.astype("float32") / 255
+    y_train, y_test = keras.utils.to_categorical(y_train, 10), keras.utils.to_categorical(y_test, 10)
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(2, 3, strides=4, activation="relu"),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    return model, (x_train, y_train), (x_test, y_test)
+
+
+@pytest.mark.parametrize("program,loss", [(imdb_program, "binary_crossentropy"),
+                                          (cifar10_program, "categorical_crossentropy")])
+def test_programs_train_on_the_loaded_data(program, loss, server, monkeypatch):  # noqa: F811
+    import tinykeras
+    serve("imdb", server, monkeypatch)
+    serve("cifar10", server, monkeypatch)
+    model, train, test = program(tinykeras)
+    model.compile(optimizer=tinykeras.optimizers.SGD(0.1), loss=loss)
+    history = model.fit(*train, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert np.isfinite(model.evaluate(*test, verbose=0))
+    try:
+        _keras_datasets()
+    except pytest.skip.Exception:
+        return
+    import keras
+    # The same program with Keras, on the same files and with the same weights.
+    tmp = server.folder
+    if program is cifar10_program:  # Keras's reader wants 10,000 images a batch
+        monkeypatch.setattr(keras.datasets.cifar10, "load_data", tinykeras.datasets.cifar10.load_data)
+    else:
+        monkeypatch.setattr("keras.src.datasets.imdb.get_file", local_get_file(tmp, []))
+    theirs_model, theirs_train, theirs_test = program(keras)
+    assert same(theirs_train, train) and same(theirs_test, test)
+    assert theirs_model.count_params() == model.count_params()
+    fresh, _, _ = program(tinykeras)
+    fresh.set_weights(theirs_model.get_weights())
+    for m, lib in ((fresh, tinykeras), (theirs_model, keras)):
+        m.compile(optimizer=lib.optimizers.SGD(0.1), loss=loss)
+    ours_history = fresh.fit(*train, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    theirs_history = theirs_model.fit(*theirs_train, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(ours_history["loss"], theirs_history["loss"], rtol=1e-4)
+    np.testing.assert_allclose(fresh.evaluate(*test, verbose=0), theirs_model.evaluate(*theirs_test, verbose=0),
+                               rtol=1e-4)

@@ -41,28 +41,51 @@ def available_backends():
 
 
 def floatx():
+    """The default float dtype of new variables and tensors (``"float32"``)."""
     return _defaults["floatx"]
 
 
 def set_floatx(value):
+    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``.
+
+    (Keras also takes ``"bfloat16"``, which NumPy has not.)
+
+    >>> set_floatx("float64"); floatx()
+    'float64'
+    >>> set_floatx("float32")
+    """
     if value not in ("float16", "float32", "float64"):
         raise ValueError(f"set_floatx: expected float16, float32 or float64, got {value!r}")
     _defaults["floatx"] = value
 
 
 def epsilon():
+    """The small number added to denominators (``1e-07``)."""
     return _defaults["epsilon"]
 
 
 def set_epsilon(value):
+    """Set :func:`epsilon`.
+
+    >>> set_epsilon(1e-5); epsilon()
+    1e-05
+    >>> set_epsilon(1e-7)
+    """
     _defaults["epsilon"] = float(value)
 
 
 def image_data_format():
+    """Where image layers expect channels: ``"channels_last"`` (default) or ``"channels_first"``."""
     return _defaults["image_data_format"]
 
 
 def set_image_data_format(data_format):
+    """Set :func:`image_data_format`.
+
+    >>> set_image_data_format("channels_first"); image_data_format()
+    'channels_first'
+    >>> set_image_data_format("channels_last")
+    """
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"expected 'channels_last' or 'channels_first', got {data_format!r}")
     _defaults["image_data_format"] = data_format
