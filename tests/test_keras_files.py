@@ -170,3 +170,20 @@ def test_training_continues_across_libraries_from_the_optimizer_state(tmp_path):
         for m in (model, moved):
             m.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
         _close([np.asarray(w) for w in moved.get_weights()], [np.asarray(w) for w in model.get_weights()])
+
+
+def test_keras_operation_nodes_are_never_taken_for_layers_of_the_same_name():
+    """Keras writes ``x * 2`` as a ``Multiply`` entry of module ``keras.src.ops.numpy``:
+    not the Multiply merge layer."""
+    tensor = {"class_name": "__keras_tensor__", "config": {"shape": [None, 4], "dtype": "float32",
+                                                           "keras_history": ["x", 0, 0]}}
+    config = {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": None,
+              "config": {"name": "f", "trainable": True, "input_layers": [["x", 0, 0]],
+                         "output_layers": [["multiply", 0, 0]], "layers": [
+                  {"module": "keras.layers", "class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+                   "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "x"}},
+                  {"module": "keras.src.ops.numpy", "class_name": "Multiply", "registered_name": "Multiply",
+                   "name": "multiply", "config": {"name": "multiply"},
+                   "inbound_nodes": [{"args": [tensor, 2], "kwargs": {}}]}]}}
+    with pytest.raises(tk.saving.FileFormatError, match="'Multiply' is a Keras Operation node"):
+        tk.models.model_from_json(json.dumps(config))

@@ -57,6 +57,13 @@ def _module(class_name, registered_name):
     return _MODULES.get(class_name, "keras.layers")
 
 
+def is_operation(config):
+    """Whether a Keras config entry is an ``Operation`` node (a call of
+    ``keras.ops`` on symbolic tensors, ``module`` ``keras.src.ops.*``)."""
+    module = config.get("module")
+    return isinstance(module, str) and (module == "keras.src.ops" or module.startswith("keras.src.ops."))
+
+
 def drop_unused(config):
     """A layer's ``config`` without the keys of :data:`UNUSED` at their unused values."""
     return {k: v for k, v in config.items() if k not in UNUSED or v != UNUSED[k]}

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import registry
 from .errors import FileFormatError, UnsafeContentError, excerpt
-from .keras_config import drop_unused, from_keras, to_keras
+from .keras_config import drop_unused, from_keras, is_operation, to_keras
 
 MAX_PARAMS = 2 ** 28            # parameters a config alone may allocate (no file to bound it)
 MAX_DIM = 2 ** 31 - 1           # any dimension
@@ -183,6 +183,10 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
     name = inner.get("name")
     if name is not None:
         where = f"layer {excerpt(name)}"
+    if is_operation(config):  # never resolved as the layer of the same name (Multiply, Add...)
+        raise FileFormatError(f"{where}: {excerpt(config['class_name'])} is a Keras Operation node "
+                              f"(a call of keras.ops, module {excerpt(config['module'])}); tinykeras "
+                              "does not read Keras's symbolic-op nodes yet")
     cls = registry.resolve(config["class_name"], "layers", config.get("registered_name"),
                            custom_objects, base=Layer)
     check_values(inner, where, top=True)
