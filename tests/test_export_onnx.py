@@ -297,8 +297,11 @@ def test_resizing_images_of_any_size():
 
 
 def test_unknown_time_steps_export():
-    model = randomize(tk.Sequential([tk.Input((None, 3)), L.LSTM(4, return_sequences=True),
-                                      L.Conv1D(2, 3, padding="causal"), L.GlobalMaxPooling1D()]))
+    x = tk.Input((None, 3))
+    h = L.LSTM(4, return_sequences=True)(x)
+    h = L.MultiHeadAttention(2, 2)(h, h, use_causal_mask=True)
+    h = L.TimeDistributed(L.Dense(3))(L.Bidirectional(L.GRU(2, return_sequences=True))(h))
+    model = randomize(tk.Model(x, L.GlobalMaxPooling1D()(L.Conv1D(2, 3, padding="causal")(h))))
     for steps in (2, 9):
         assert_matches_predict(model, data(2, steps, 3))
 
