@@ -6,7 +6,12 @@ run with NumPy functions instead of ``tk.ops``: one kernel call per
 sequence instead of a dozen dispatched ops per time step, so the Python
 overhead per step is a few NumPy calls.  A mask with no False is dropped
 (no ``where`` per step); sigmoid and tanh are computed with ``exp``, which
-NumPy runs about twice as fast as ``tanh`` in float32.
+NumPy runs about twice as fast as ``tanh`` in float32.  The per-step matrix
+products are small, so they run with one BLAS thread
+(``numpy_parallel.single_threaded_blas``): OpenBLAS's threads spin while they
+wait, and on a busy 2-core machine they made an LSTM training step several
+times slower (tutorial 09: 116 CPU s instead of 23), for at most ~15% on an
+idle one.
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> KERNELS["lstm_sequence"](xz, h0, h0, np.zeros((1, 4), np.float32), np.ones((1, 3), bool)).shape
@@ -18,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..ops import rnn_ops
+from .numpy_parallel import single_threaded_blas
 
 
 def _sigmoid(x):
@@ -62,7 +68,8 @@ def _kernel(fn):
     """``fn(NUMPY_NS, *arrays, mask, **params)``, with an all-True mask dropped."""
     def kernel(*arrays, **params):
         *arrays, mask = arrays
-        return fn(NUMPY_NS, *arrays, None if mask.all() else mask, **params)
+        with single_threaded_blas():
+            return fn(NUMPY_NS, *arrays, None if mask.all() else mask, **params)
     kernel.__name__ = fn.__name__
     return kernel
 
