@@ -27,7 +27,8 @@ _SUBMODULES = {"activations", "applications", "callbacks", "constraints", "datas
                "saving", "testing", "utils"}
 _NAMES = {"Input": "layers", "Layer": "layers", "InputSpec": "layers", "Model": "models",
           "Sequential": "models", "Functional": "models", "Loss": "losses", "Metric": "metrics",
-          "Optimizer": "optimizers", "Initializer": "initializers", "Regularizer": "regularizers"}
+          "Optimizer": "optimizers", "Initializer": "initializers", "Regularizer": "regularizers",
+          "KerasTensor": "layers", "Operation": "layers"}
 
 
 def version():

@@ -26,6 +26,17 @@ registry._on_rebuild.append(_CONSTS.clear)
 _PYTHON_DTYPES = {bool: np.bool_, int: np.int32, float: np.float32}
 
 
+class Symbolic:
+    """The protocol for symbolic tensors (``keras.Input``'s KerasTensor
+    subclasses it): a shape and a dtype, no data.  The core only knows that
+    an op given one must not run: ``Symbolic.record(op, fn, args, kwargs)``,
+    set by ``tinykeras.layers``, adds a node to the functional graph instead
+    (``fn`` is the op's public function, None for a plain ``apply``), and a
+    Tensor operator with a symbolic operand defers to the symbolic tensor's.
+    """
+    record = None
+
+
 class Tensor:
     """An n-dimensional array that can record operations for autograd.
 
@@ -276,6 +287,8 @@ def result_dtype(a, b):
 
 def _binary(op, a, b):
     if type(b) is not Tensor:
+        if isinstance(b, Symbolic):
+            return NotImplemented
         b = _lift(b, a)
     if a.data.dtype != b.data.dtype:
         dtype = result_dtype(a.data.dtype, b.data.dtype).name
@@ -294,6 +307,8 @@ def _binary(op, a, b):
 def _true_divide(a, b):
     """``a / b``; integer (and bool) inputs give float32, as in Keras."""
     if type(b) is not Tensor:
+        if isinstance(b, Symbolic):
+            return NotImplemented
         b = _lift(b, a)
     if a.data.dtype.kind not in "fc" and b.data.dtype.kind not in "fc":
         a, b = a.astype("float32"), b.astype("float32")

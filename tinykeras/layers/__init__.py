@@ -6,6 +6,8 @@
 """
 from .core.dense import Dense
 from .core.input_layer import Input, InputLayer
+from .operation import Operation
+from .symbolic import KerasTensor
 from .input_spec import InputSpec
 from .layer import Layer
 from .core.activation import Activation

@@ -16,27 +16,21 @@ sub-layer's weights.
 (2, 3)
 """
 import inspect
-import re
 
 import numpy as np
 
 from .. import backend as backend_config
-from ..core.autograd import no_grad
-from ..global_state import scoped, uniquify as unique_name
+from ..global_state import scoped
 from ..core.tensor import Tensor
 from ..variables import Variable
 from .input_spec import check_input_spec
+from .operation import Operation, _TRACING, snake_case, tracing, unique_name  # noqa: F401
 from .symbolic import KerasTensor, Node, any_symbolic, map_structure, flatten
 
 _CALL_CONTEXT = {"training": None, "depth": 0}
 
 
-def snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-class Layer:
+class Layer(Operation):
     """Base class: subclass it and write ``build(input_shape)`` and ``call(inputs)``."""
 
     _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_size", "batch_input_shape"}
@@ -199,8 +193,9 @@ class Layer:
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
 
     def compute_output_shape(self, input_shape):
-        """Output shape for ``input_shape``; by default found by running call on zeros."""
-        return _shape_by_dry_run(self, input_shape)
+        """Output shape for ``input_shape``; by default found by tracing ``call``
+        on symbolic tensors (no data)."""
+        return _traced_shapes(self, input_shape)
 
     def compute_mask(self, inputs, mask=None):
         """The mask to pass on: the input mask if the layer supports masking."""
@@ -271,6 +266,8 @@ class Layer:
                 out._keras_mask = out_mask
 
     def _convert_input(self, x):
+        if isinstance(x, KerasTensor):  # traced for a shape (see _traced_shapes)
+            return x
         if isinstance(x, Tensor):
             if self.autocast and x.data.dtype.kind == "f" and x.dtype != self.dtype and \
                     np.dtype(self.dtype).kind == "f":
@@ -305,7 +302,8 @@ class Layer:
         out_shapes = self._output_shapes_for(inputs, args, kwargs)
         outputs = map_structure(lambda s: KerasTensor(s, dtype=self._output_dtype()), out_shapes,
                                 is_leaf=_is_shape)
-        Node(self, (inputs,) + tuple(args), kwargs, outputs)
+        if not _TRACING[0]:
+            Node(self, (inputs,) + tuple(args), kwargs, outputs)
         return outputs
 
     def _output_dtype(self):
@@ -316,7 +314,7 @@ class Layer:
         if overridden and not args and not any(isinstance(v, KerasTensor) for v in kwargs.values()):
             shapes = map_structure(lambda t: t.shape, inputs)
             return self.compute_output_shape(shapes)
-        return _shape_by_dry_run(self, inputs, args, kwargs)
+        return _traced_shapes(self, inputs, args, kwargs)
 
     # -- config -----------------------------------------------------------
     def get_config(self):
@@ -363,28 +361,23 @@ def _call_spec(cls):
     return spec
 
 
-def _shape_by_dry_run(layer, inputs, args=(), kwargs=None):
-    """Run ``call`` on zeros twice, with unknown dims as 2 then 3; dims that
-    change with them are unknown (None) in the output."""
-    def run(fill):
-        def concrete(t):
-            shape = t.shape if hasattr(t, "shape") else t
-            if not _is_shape(tuple(shape)):
-                return t
-            dtype = getattr(t, "dtype", "float32")
-            return Tensor(np.zeros([fill if d is None else d for d in shape], dtype=dtype))
-        a = map_structure(concrete, inputs, is_leaf=_is_shape)
-        rest = map_structure(lambda t: concrete(t) if isinstance(t, KerasTensor) else t, tuple(args))
-        kw = {k: (concrete(v) if isinstance(v, KerasTensor) else v) for k, v in (kwargs or {}).items()}
-        if "training" in _call_spec(type(layer)):
-            kw.setdefault("training", False)
-        with no_grad():
-            depth = _CALL_CONTEXT["depth"]
-            _CALL_CONTEXT["depth"] += 1
-            try:
-                return layer.call(a, *rest, **kw)
-            finally:
-                _CALL_CONTEXT["depth"] = depth
-    first, second = run(2), run(3)
-    return map_structure(lambda x, y: tuple(a if a == b else None for a, b in zip(x.shape, y.shape)),
-                         first, second)
+def _traced_shapes(layer, inputs, args=(), kwargs=None):
+    """Output shapes of ``layer.call`` traced on symbolic tensors: every op
+    inside gives its output shape from its spec, nothing runs on data (so a
+    file cannot choose how much a loader allocates)."""
+    def symbolic(t):
+        if isinstance(t, KerasTensor) or not _is_shape(tuple(getattr(t, "shape", t))):
+            return t
+        return KerasTensor(getattr(t, "shape", t), getattr(t, "dtype", layer._output_dtype()))
+    a = map_structure(symbolic, inputs, is_leaf=_is_shape)
+    kw = dict(kwargs or {})
+    if "training" in _call_spec(type(layer)):
+        kw.setdefault("training", False)
+    depth = _CALL_CONTEXT["depth"]
+    _CALL_CONTEXT["depth"] += 1
+    try:
+        with tracing():
+            outputs = layer.call(a, *args, **kw)
+    finally:
+        _CALL_CONTEXT["depth"] = depth
+    return map_structure(lambda t: tuple(t.shape), outputs)

@@ -8,6 +8,7 @@
 ['a', 'b']
 """
 from ..layers.core.input_layer import InputLayer
+from ..layers.layer import Layer
 from ..layers.symbolic import KerasTensor, flatten, map_structure
 from .model import Model
 
@@ -95,9 +96,16 @@ class Functional(Model):
                         all(t is not i for i in flatten(inputs)):
                     raise ValueError(f"Model {self.name!r}: the graph needs input {t.name!r}, "
                                      "which is not among the model's inputs")
-        for layer in _keras_layer_order(inputs, outputs):
-            self._track(layer)
+        self._operations = _keras_layer_order(inputs, outputs)  # layers and op calls
+        for layer in self._operations:
+            if isinstance(layer, Layer):
+                self._track(layer)
         self.built = True
+
+    @property
+    def operations(self):
+        """Every node's operation (layers and ``tk.ops`` calls), in Keras's order."""
+        return list(self._operations)
 
     @property
     def inputs(self):
@@ -151,7 +159,7 @@ class Functional(Model):
                 continue
             args, kwargs = map_structure(lambda x: values[id(x)] if isinstance(x, KerasTensor) else x,
                                          (node.args, node.kwargs))
-            if training is not None and "training" not in kwargs:
+            if training is not None and "training" not in kwargs and isinstance(node.layer, Layer):
                 kwargs = {**kwargs, "training": training}
             outs = node.layer(*args, **kwargs)
             for sym, real in zip(flatten(node.outputs), flatten(outs)):

@@ -60,3 +60,12 @@ def stop_gradient(x):
     False
     """
     return convert_to_tensor(x).detach()
+
+
+# Every public op takes symbolic tensors too (keras.Input): see layers/operation.py.
+from .dispatch import symbolic_entry as _symbolic_entry  # noqa: E402
+_HELPERS = {"Tensor", "apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor",
+            "convert_to_numpy"}
+for _name, _fn in list(globals().items()):
+    if callable(_fn) and not isinstance(_fn, type) and not _name.startswith("_") and _name not in _HELPERS:
+        globals()[_name] = _symbolic_entry(_name, _fn)

@@ -5,11 +5,13 @@ through a fused kernel when the backend has one, else their composite.
 >>> tk.ops.softmax(tk.Tensor([0.0, 0.0])).numpy().tolist()
 [0.5, 0.5]
 """
+import functools
+
 import numpy as np
 
 from ..core import autograd, registry
 from ..core.registry import OpDef
-from ..core.tensor import Tensor, _lift, apply
+from ..core.tensor import Symbolic, Tensor, _lift, apply
 
 COMPOSITE_OPS = []  # OpDefs declared by the ops modules (registered by the core)
 
@@ -77,3 +79,25 @@ def as_shape(shape):
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(s) for s in shape)
+
+
+def _symbolic_args(args, kwargs):
+    for a in args:
+        if isinstance(a, Symbolic) or type(a) in (list, tuple) and any(isinstance(b, Symbolic) for b in a):
+            return True
+    return bool(kwargs) and any(isinstance(v, Symbolic) for v in kwargs.values())
+
+
+def symbolic_entry(name, fn):
+    """The public op ``fn``, which given a symbolic tensor (``keras.Input``)
+    records a graph node through ``Symbolic.record`` instead of running.
+
+    >>> symbolic_entry("add", lambda x1, x2: x1 + x2)(1.0, 2.0)
+    3.0
+    """
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if _symbolic_args(args, kwargs):
+            return Symbolic.record(name, fn, args, kwargs)
+        return fn(*args, **kwargs)
+    return op

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core.tensor import apply
 from .dispatch import as_shape, convert_to_tensor, normalize_axis, tensors
+from .specs import index_key
 
 
 def reshape(x, newshape):
@@ -289,6 +290,16 @@ def triu(x, k=0):
     x = convert_to_tensor(x)
     mask = np.triu(np.ones(x.shape[-2:], dtype=bool), k)
     return where(mask, x, 0)
+
+
+def get_item(x, key):
+    """``x[key]`` (Keras's ``GetItem``); a list of slices is taken as a tuple,
+    as a saved graph stores it.
+
+    >>> get_item([[1, 2, 3]], [slice(None), slice(1, None)]).numpy().tolist()
+    [[2, 3]]
+    """
+    return convert_to_tensor(x)[index_key(key)]
 
 
 def shape(x):

@@ -12,7 +12,16 @@ The config is Keras 3's::
      "input_layers": [["a", 0, 0]], "output_layers": [["dense", 0, 0]]}
 
 ``keras_history`` is ``[layer name, node index, tensor index]``, node
-indices counting only the calls that belong to this model.  Loading
+indices counting only the calls that belong to this model.  A call of a
+``tk.ops`` function on symbolic tensors (``x * 2``, ``ops.mean(x, axis=-1)``)
+is an entry ``{"op": "multiply", "name": "multiply", "params": {...},
+"inbound_nodes": [...]}``: the op's name (one of ``tk.ops``'s functions that
+take symbolic tensors) and its keyword parameters, never code.  In node
+arguments, besides tensors, a slice is ``{"class_name": "__slice__",
+"config": {"start":..., "stop":..., "step":...}}``, ``...`` is
+``{"class_name": "__ellipsis__", "config": {}}`` and a constant array is
+``{"class_name": "__tensor__", "config": {"value": [...], "dtype": ...}}``
+(as Keras writes them).  Loading
 replays the calls in dependency order (each call runs once every tensor it
 needs exists, so shared layers and any listing order work, in linear time),
 checking each output's shape before the next layer runs.
@@ -26,8 +35,16 @@ checking each output's shape before the next layer runs.
 >>> functional_from_config(tk.Model, config).input_names
 ['a', 'b']
 """
+import inspect
+
+import numpy as np
+
+from ..core.tensor import Tensor
 from ..layers.core.input_layer import InputLayer
+from ..layers.layer import Layer
+from ..layers.operation import OpCall
 from ..layers.symbolic import KerasTensor, flatten
+from ..ops import specs
 from . import layer_config, registry
 from .errors import FileFormatError, excerpt
 from .keras_config import from_keras
@@ -35,6 +52,8 @@ from .keras_config import from_keras
 MAX_LAYERS = 10_000
 MAX_NODES = 50_000
 TENSOR = "__keras_tensor__"
+SLICE, ELLIPSIS, CONSTANT = "__slice__", "__ellipsis__", "__tensor__"
+OP_KEYS = {"op", "name", "params", "inbound_nodes"}
 _KEYS = {"name", "trainable", "layers", "input_layers", "output_layers"}
 
 
@@ -68,11 +87,20 @@ def functional_config(model):
             return [encode(v, where) for v in value]
         if isinstance(value, dict):
             return {k: encode(v, where) for k, v in value.items()}
+        if isinstance(value, slice):
+            return {"class_name": SLICE, "config": layer_config.to_json(
+                {"start": value.start, "stop": value.stop, "step": value.step}, where)}
+        if value is Ellipsis:
+            return {"class_name": ELLIPSIS, "config": {}}
+        if isinstance(value, (Tensor, np.ndarray)):
+            array = np.asarray(value)
+            return {"class_name": CONSTANT, "config": {"value": layer_config.to_json(array, where),
+                                                       "dtype": array.dtype.name}}
         return layer_config.to_json(value, where)
 
     entries = []
     for layer in layers:
-        entry = layer_config.serialize_layer(layer)
+        entry = _serialize_op(layer) if not isinstance(layer, Layer) else layer_config.serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
             {"args": encode(list(node.args), f"a call of {layer.name!r}"),
@@ -91,6 +119,33 @@ def functional_config(model):
             "output_layers": structure(model._outputs_struct)}
 
 
+def _serialize_op(op):
+    if not isinstance(op, OpCall):
+        raise ValueError(f"Operation {op.name!r} ({type(op).__name__}) cannot be saved: a model file "
+                         "holds layers and calls of tk.ops functions only")
+    return {"op": op.op, "params": layer_config.to_json(op.params, f"op {op.name!r} params")}
+
+
+def _deserialize_op(spec, where):
+    """An OpCall from ``{"op", "name", "params"}``, checked before anything is built."""
+    from .. import ops
+    extra = set(spec) - OP_KEYS
+    op, params = spec.get("op"), spec.get("params", {})
+    if extra or not isinstance(op, str) or not isinstance(params, dict):
+        raise FileFormatError(f"{where}: an op entry is {{'op': name, 'name':..., 'params': {{...}}, "
+                              f"'inbound_nodes': [...]}}, got keys {sorted(map(str, spec))}")
+    if op not in specs.SPECS:
+        raise FileFormatError(f"{where}: unknown op {excerpt(op)}; a graph node names one of tk.ops's "
+                              "functions that take symbolic tensors")
+    layer_config._check_top_key("name", spec.get("name"), where)
+    layer_config.check_values(params, where)
+    accepted = list(inspect.signature(getattr(ops, op)).parameters)[specs.SPECS[op][0]:]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise FileFormatError(f"{where}: op {op!r} has no parameter(s) {unknown}; it takes {accepted}")
+    return OpCall(op, params, spec["name"])
+
+
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model of class ``cls`` from ``functional_config``'s output."""
     config = from_keras(config)
@@ -103,7 +158,10 @@ def functional_from_config(cls, config, custom_objects=None):
         raise FileFormatError(f"{where}: 'layers' must be a list of 1 to {MAX_LAYERS} layers")
     layers, calls = {}, []
     for i, spec in enumerate(specs):
-        layer = layer_config._deserialize(spec, custom_objects, f"{where} layer {i}")
+        if isinstance(spec, dict) and "op" in spec:
+            layer = _deserialize_op(spec, f"{where} op {i}")
+        else:
+            layer = layer_config._deserialize(spec, custom_objects, f"{where} layer {i}")
         if layer.name in layers or spec.get("name", layer.name) != layer.name:
             raise FileFormatError(f"{where}: layer {i} is named {excerpt(spec.get('name'))} / "
                                   f"{layer.name!r}; names must match and be unique")
@@ -190,6 +248,8 @@ def _decode(value, refs, where, depth):
         history = config.get("keras_history") if isinstance(config, dict) else None
         refs.append(_history(history, where))
         return _Ref(refs[-1])
+    if isinstance(value, dict) and value.get("class_name") in (SLICE, ELLIPSIS, CONSTANT):
+        return _decode_value(value, where)
     if isinstance(value, dict):
         if "class_name" in value:
             registry.check_name(value["class_name"])
@@ -200,6 +260,30 @@ def _decode(value, refs, where, depth):
         return [_decode(v, refs, where, depth + 1) for v in value]
     layer_config.check_values(value, where)
     return value
+
+
+def _decode_value(value, where):
+    """A slice, ``...`` or constant array from its ``{"class_name", "config"}`` form."""
+    config = value.get("config")
+    if set(value) != {"class_name", "config"} or not isinstance(config, dict):
+        raise FileFormatError(f"{where}: {value['class_name']} needs exactly 'class_name' and 'config'")
+    layer_config.check_values(config, where)
+    if value["class_name"] == ELLIPSIS:
+        return Ellipsis
+    if value["class_name"] == SLICE:
+        if set(config) != {"start", "stop", "step"} or \
+                not all(v is None or layer_config._is_int(v) for v in config.values()):
+            raise FileFormatError(f"{where}: a slice has integer or null start, stop and step")
+        return slice(config["start"], config["stop"], config["step"])
+    if set(config) != {"value", "dtype"} or config["dtype"] not in layer_config.DTYPES:
+        raise FileFormatError(f"{where}: a constant needs 'value' and a 'dtype' among "
+                              f"{sorted(layer_config.DTYPES)}")
+    try:
+        array = np.asarray(config["value"], dtype=config["dtype"])
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise FileFormatError(f"{where}: bad constant: {exc}") from None
+    layer_config.check_tensor_shape((None,) + array.shape, where)
+    return Tensor(array)
 
 
 def _history(value, where):

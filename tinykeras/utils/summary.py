@@ -41,8 +41,8 @@ def _size(variables):
 
 def _rows(model, nodes):
     in_graph = {id(n): n for n in nodes or []}
-    layers = model.layers if type(model).__name__ != "Sequential" or nodes is None else \
-        [n.layer for n in nodes if type(n.layer).__name__ != "InputLayer"]
+    layers = getattr(model, "operations", model.layers) if type(model).__name__ != "Sequential" \
+        or nodes is None else [n.layer for n in nodes if type(n.layer).__name__ != "InputLayer"]
     rows = []
     for layer in layers:
         mine = [n for n in layer._inbound_nodes if id(n) in in_graph]
@@ -56,10 +56,10 @@ def _rows(model, nodes):
             for t in node.input_tensors:
                 src, node_index, tensor_index = t._keras_history
                 links.append((src.name, node_index, tensor_index))
-        weights = layer.weights
-        rows.append({"name": layer.name, "class_name": type(layer).__name__, "output_shape": shape,
+        weights = getattr(layer, "weights", [])
+        rows.append({"name": layer.name, "class_name": layer.class_name, "output_shape": shape,
                      "params": _size(weights)[0] if layer.built else None, "connected_to": links,
-                     "trainable": layer.trainable if weights else None})
+                     "trainable": getattr(layer, "trainable", None) if weights else None})
     return rows
 
 

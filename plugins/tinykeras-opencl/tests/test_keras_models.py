@@ -59,9 +59,21 @@ def _mlp():
                           L.Dense(10)])
 
 
+def _op_nodes():
+    """A functional model whose graph holds tk.ops calls and operators (op nodes)."""
+    L, ops = tk.layers, tk.ops
+    x = tk.Input((8, 8, 1))
+    h = ops.reshape(ops.transpose(x, (0, 2, 1, 3)), (-1, 64))
+    h = h * 0.5 + ops.mean(h, axis=-1, keepdims=True)
+    d = L.Dense(32)(h)
+    h = ops.concatenate([ops.relu(d) + d[:, ::-1] / 2.0, h[:, ::2]], axis=-1)
+    return tk.Model(x, L.Dense(10)(ops.tanh(h)))
+
+
 MODELS = {
     "convnet": (_convnet, "sparse_categorical_crossentropy"),
     "mlp": (_mlp, tk.losses.SparseCategoricalCrossentropy(from_logits=True)),
+    "op_nodes": (_op_nodes, tk.losses.SparseCategoricalCrossentropy(from_logits=True)),
 }
 
 

@@ -1,0 +1,179 @@
+"""``keras.Operation``: anything that can be a node of a functional graph.
+
+A :class:`~tinykeras.layers.Layer` is an Operation with weights.  A
+``tk.ops`` function or a Python operator given a symbolic tensor records an
+:class:`OpCall`: an Operation naming the op and its parameters (data, never
+code), so a functional model replays it and saves it as
+``{"op": name, "params": {...}}`` (docs/file-format.md).  Its output shape
+comes from the op's spec (``tinykeras/ops/specs.py``): nothing runs.
+
+>>> import tinykeras as tk
+>>> x = tk.Input((4,))
+>>> y = tk.ops.mean(x * 2 + x, axis=-1, keepdims=True)
+>>> y.shape, y._keras_history[0].class_name
+((None, 1), 'Mean')
+>>> model = tk.Model(x, y)
+>>> model.predict(tk.ops.ones((1, 4)), verbose=0).tolist()
+[[3.0]]
+"""
+import contextlib
+import inspect
+import re
+
+from ..core.tensor import Symbolic, Tensor
+from ..global_state import uniquify as unique_name
+from ..ops.specs import SPECS
+from .symbolic import KerasTensor, Node, any_symbolic, map_structure
+
+_TRACING = [0]  # > 0 while layers are traced for their output shapes (no nodes recorded)
+
+
+def snake_case(name):
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Operation:
+    """A callable graph node: ``call`` on real tensors, ``compute_output_spec``
+    on symbolic ones (by default: ``call`` traced with symbolic tensors).
+
+    >>> import tinykeras as tk
+    >>> class Double(Operation):
+    ...     def call(self, x):
+    ...         return x * 2
+    >>> Double()(tk.Input((3,))).shape
+    (None, 3)
+    """
+
+    built = True
+
+    def __init__(self, name=None):
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self._inbound_nodes = []
+
+    @property
+    def class_name(self):
+        """The type shown by ``summary()``."""
+        return type(self).__name__
+
+    def __call__(self, *args, **kwargs):
+        if any_symbolic((args, kwargs)):
+            return self.symbolic_call(*args, **kwargs)
+        return self.call(*args, **kwargs)
+
+    def symbolic_call(self, *args, **kwargs):
+        """Symbolic outputs, and (outside tracing) a node of the graph."""
+        outputs = self.compute_output_spec(*args, **kwargs)
+        if not _TRACING[0]:
+            Node(self, args, kwargs, outputs)
+        return outputs
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Operation {type(self).__name__} does not implement call()")
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Symbolic outputs for symbolic inputs: ``call`` traced on them."""
+        with tracing():
+            return self.call(*args, **kwargs)
+
+    def get_config(self):
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{self.class_name} name={self.name}>"
+
+
+@contextlib.contextmanager
+def tracing():
+    """Inside, ops on symbolic tensors give symbolic results and record no
+    node: how a layer's output shape is found without running it on data."""
+    _TRACING[0] += 1
+    try:
+        yield
+    finally:
+        _TRACING[0] -= 1
+
+
+def _camel(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+class OpCall(Operation):
+    """One call of the ``tk.ops`` function ``op`` with keyword ``params``;
+    the node's arguments are its tensor inputs (and constants in their place)."""
+
+    def __init__(self, op, params=None, name=None):
+        if op not in SPECS:
+            raise ValueError(f"unknown op {op!r}: a graph node names one of tk.ops's functions "
+                             f"({', '.join(sorted(SPECS))})")
+        self.op, self.params = op, dict(params or {})
+        super().__init__(name or unique_name(op))
+
+    @property
+    def class_name(self):
+        return _camel(self.op)
+
+    def call(self, *args):
+        from .. import ops
+        return getattr(ops, self.op)(*args, **self.params)
+
+    def compute_output_spec(self, *args):
+        return _spec(self.op, args, self.params)
+
+    def get_config(self):
+        return {"name": self.name, "op": self.op, "params": dict(self.params)}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(config["op"], config.get("params"), config.get("name"))
+
+
+def _spec(op, inputs, params):
+    """Symbolic outputs of ``op`` from its spec (no data)."""
+    spec = SPECS[op][1](*inputs, **params)
+    if isinstance(spec, list):
+        return [KerasTensor(shape, dtype) for shape, dtype in spec]
+    return KerasTensor(*spec)
+
+
+_SIGNATURES = {}
+
+
+def record(name, fn, args, kwargs):
+    """What a ``tk.ops`` function does with a symbolic argument (installed as
+    ``Symbolic.record``): split the call into tensor inputs and parameters,
+    then call an :class:`OpCall` on the inputs."""
+    if name == "shape":  # as Keras: the static shape, None for unknown sizes
+        return tuple(args[0].shape)
+    if name not in SPECS:
+        raise TypeError(f"ops.{name} does not accept symbolic tensors (from keras.Input); use it "
+                        "inside a layer's call(), or in a model built by subclassing")
+    sig = _SIGNATURES.get(name)
+    if sig is None:
+        sig = _SIGNATURES[name] = inspect.signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs).arguments
+    except TypeError as exc:
+        raise TypeError(f"ops.{name}: {exc}") from None
+    n_inputs = SPECS[name][0]
+    names = list(sig.parameters)
+    inputs = [bound[p] for p in names[:n_inputs] if p in bound]
+    params = {p: v for p, v in bound.items() if p not in names[:n_inputs]}
+    for p, v in params.items():
+        if any_symbolic(v):
+            raise TypeError(f"ops.{name}: argument {p!r} cannot be a symbolic tensor (only "
+                            f"{', '.join(names[:n_inputs])} can)")
+    if name == "convert_to_tensor" and params.get("dtype") is None:
+        return inputs[0]
+    if _TRACING[0]:
+        return _spec(name, inputs, params)
+    # a Tensor among the inputs is a constant of the graph (as in Keras): its value, not its history
+    inputs = map_structure(lambda a: a.detach() if isinstance(a, Tensor) else a, inputs)
+    return OpCall(name, params)(*inputs)
+
+
+Symbolic.record = staticmethod(record)
