@@ -310,10 +310,19 @@ class Layer(Operation):
         return self.dtype if np.dtype(self.dtype).kind == "f" else "float32"
 
     def _output_shapes_for(self, inputs, args, kwargs):
-        overridden = type(self).compute_output_shape is not Layer.compute_output_shape
-        if overridden and not args and not any(isinstance(v, KerasTensor) for v in kwargs.values()):
-            shapes = map_structure(lambda t: t.shape, inputs)
-            return self.compute_output_shape(shapes)
+        """From ``compute_output_shape`` when it takes every symbolic argument
+        (``initial_state`` as ``initial_state_shape``, as in Keras), else by
+        tracing ``call``."""
+        cos = type(self).compute_output_shape
+        if cos is not Layer.compute_output_shape:
+            names = list(_call_spec(type(self)))[1:len(args) + 1]
+            extra = {**dict(zip(names, args)), **kwargs}
+            symbolic = {k: v for k, v in extra.items() if any_symbolic(v)}
+            accepted = inspect.signature(cos).parameters
+            if (not args and not symbolic) or (len(symbolic) == len(extra) == len(names) + len(kwargs)
+                                               and all(f"{k}_shape" in accepted for k in symbolic)):
+                shapes = {f"{k}_shape": map_structure(lambda t: t.shape, v) for k, v in symbolic.items()}
+                return self.compute_output_shape(map_structure(lambda t: t.shape, inputs), **shapes)
         return _traced_shapes(self, inputs, args, kwargs)
 
     # -- config -----------------------------------------------------------
