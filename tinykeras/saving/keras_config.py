@@ -37,7 +37,7 @@ def to_keras(value):
         return value
     out = {k: to_keras(v) for k, v in value.items()}
     if isinstance(out.get("class_name"), str) and isinstance(out.get("config"), dict) and "module" not in out \
-            and out["class_name"] != "__keras_tensor__":
+            and not out["class_name"].startswith("__"):  # __keras_tensor__, __slice__...: as Keras writes them
         out = {"module": _module(out["class_name"], out.get("registered_name")), **out}
         dtype = out["config"].get("dtype")
         if isinstance(dtype, str):
