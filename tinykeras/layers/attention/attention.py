@@ -18,6 +18,7 @@ import numpy as np
 from ... import ops, random
 from ...core.tensor import Tensor
 from ..layer import Layer
+from ..symbolic import KerasTensor
 
 
 def causal_mask(q_steps, v_steps):
@@ -25,7 +26,12 @@ def causal_mask(q_steps, v_steps):
 
     >>> causal_mask(3, 3).numpy()[0].astype(int).tolist()
     [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+
+    Unknown step counts (a layer traced for its output shape) give a
+    symbolic mask.
     """
+    if q_steps is None or v_steps is None:
+        return KerasTensor((1, q_steps, v_steps), "bool")
     return Tensor(np.tril(np.ones((q_steps, v_steps), bool))[None])
 
 
