@@ -13,10 +13,10 @@ import importlib
 __version__ = "0.1.0"
 
 from .core import Tensor, grad, hookimpl, is_grad_enabled, no_grad, registry  # noqa: E402
-from .core import boot as _boot  # noqa: E402
-from . import ops  # noqa: E402  (declares the composite ops before the registry boots)
+from . import ops  # noqa: E402  (declares the composite ops before the plugins boot)
+from . import plugins  # noqa: E402
 
-_boot(ops.COMPOSITE_OPS)
+plugins.boot()
 
 from . import backend, random  # noqa: E402
 from .global_state import name_scope  # noqa: E402

@@ -98,7 +98,7 @@ def is_keras_tensor(x):
     >>> is_keras_tensor(keras.Input((3,))), is_keras_tensor(keras.ops.ones((3,)))
     (True, False)
     """
-    from .layers.symbolic import KerasTensor
+    from .layers.symbolic import KerasTensor  # here: layers build on backend
     return isinstance(x, KerasTensor)
 
 

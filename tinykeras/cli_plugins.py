@@ -10,6 +10,7 @@
 import argparse
 import json
 
+from . import plugins
 from .core import registry
 
 
@@ -32,7 +33,7 @@ def collect():
                             "missing_primitives": [p for p in registry.primitives()
                                                    if p not in registry.KERNELS.get(name, {})]}
                      for name, info in sorted(registry.BACKENDS.items())},
-        "plugins": [vars(info) for info in registry.plugins()],
+        "plugins": [vars(info) for info in plugins.plugins()],
         "failed": {name: {"dist": registry.pm.dists.get(name, "registered at run time"), "error": reason}
                    for name, reason in registry.FAILED.items()},
     }

@@ -15,8 +15,6 @@ Keras's torch/JAX backends).
 """
 import numpy as np
 
-from . import backend as _config  # floatx()
-
 FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
 COMPLEX_TYPES = ("complex64", "complex128")
@@ -34,6 +32,11 @@ _LATTICE = {
     "float32": ["float64", "complex64"], "float64": ["complex128"], "complex64": ["complex128"],
     "complex128": [],
 }
+
+
+def _floatx():
+    from .backend import floatx  # here, not at the top: backend re-exports this module's functions
+    return floatx()
 
 
 def _upper_bounds(node):
@@ -58,7 +61,7 @@ def standardize_dtype(dtype):
     ('float32', 'int32', 'int8')
     """
     if dtype is None:
-        return _config.floatx()
+        return _floatx()
     dtype = PYTHON_DTYPES.get(dtype, dtype)
     if hasattr(dtype, "name"):
         dtype = dtype.name
@@ -125,11 +128,11 @@ def result_type(*dtypes):
     ('int32', 'int16', 'float32')
     """
     if not dtypes:
-        return _config.floatx()
+        return _floatx()
     if any(d in ("float8_e4m3fn", "float8_e5m2") for d in dtypes):
         raise ValueError("There is no implicit conversions from float8 dtypes to others. "
                          f"You must cast it internally. Received: {dtypes}")
-    args = [_config.floatx() if d is None else d for d in dtypes]
+    args = [_floatx() if d is None else d for d in dtypes]
     names = [standardize_dtype(d) for d in args]
     weak = [d is int or d is float for d in args]
     if len(names) == 1:
@@ -142,7 +145,7 @@ def result_type(*dtypes):
         out = _least_upper_bound({_weak(d) if w else d for d, w in zip(names, weak)})
         out_weak = out in ("int", "float")
     if out_weak and out != "bool":  # a weak result takes floatx()'s precision
-        precision = _config.floatx()[-2:]
+        precision = _floatx()[-2:]
         kind = "f" if out == "bfloat16" else out[0]
         out = {"i": f"int{precision}", "u": f"uint{precision}"}.get(kind, f"float{precision}")
     return _TO_32_BITS.get(out, out)

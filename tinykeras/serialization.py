@@ -65,7 +65,7 @@ def _registered(name, custom_objects):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     try:  # the saving package (written separately) may not exist yet
-        from .saving import registry
+        from .saving import registry  # here: saving builds on layers, which import this module
         return registry.get_registered_object(name, custom_objects=custom_objects)
     except (ImportError, AttributeError, KeyError, TypeError):
         return None

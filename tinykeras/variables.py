@@ -14,7 +14,8 @@ import contextvars
 
 import numpy as np
 
-from .core.tensor import Tensor, _K
+from .core.registry import ACTIVE
+from .core.tensor import Tensor
 from .global_state import scoped
 
 # While a model file loads, an object whose ``charge(shape, name)`` raises
@@ -77,13 +78,13 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Replace the values (same shape); returns the Variable."""
-        data = value.data if isinstance(value, Tensor) else _K["asarray"](
+        data = value.data if isinstance(value, Tensor) else ACTIVE["asarray"](
             np.asarray(value, dtype=self.dtype))
         if tuple(data.shape) != self.shape:
             raise ValueError(f"Variable {self.path!r}: cannot assign a value of shape "
                              f"{tuple(data.shape)} to a variable of shape {self.shape}")
         if data.dtype != self.data.dtype:
-            data = _K["cast"](data, self.dtype)
+            data = ACTIVE["cast"](data, self.dtype)
         self.data = data
         return self
 

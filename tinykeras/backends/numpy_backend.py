@@ -8,20 +8,18 @@ any of its kernels.  Every other backend is tested against these kernels.
 >>> registry.kernel("add", "numpy")(np.ones(2), np.ones(2)).tolist()
 [2.0, 2.0]
 """
+import functools
+
 import numpy as np
 
 from ..core.hookspecs import hookimpl
 from . import numpy_conv, numpy_fused, numpy_optimizers, numpy_rnn
 
 try:  # SciPy's erf is faster; fall back to math.erf, vectorised
-    from scipy.special import erf as _erf
+    from scipy.special import erf as _erf_any_dtype
 except ImportError:  # pragma: no cover - scipy is optional
     import math
-    _erf = np.vectorize(math.erf, otypes=[np.float64])
-
-
-def _erf_same_dtype(x):
-    return np.asarray(_erf(x), dtype=x.dtype)
+    _erf_any_dtype = np.vectorize(math.erf, otypes=[np.float64])
 
 
 def _reduction(fn):
@@ -67,52 +65,96 @@ def _pad(x, pad_width, value=0):
     return np.pad(x, pad_width, mode="constant", constant_values=value)
 
 
-def _divide(x, y):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.divide(x, y)
+def _reshape(x, shape):
+    return x.reshape(shape)
 
 
-def _array_result(ufunc):
-    """NumPy ufuncs turn 0-d results into scalars (np.float32); a backend
-    array must stay an ndarray (it is written in place, passed to __array__)."""
+def _transpose(x, axes):
+    return x.transpose(axes)
+
+
+def _concatenate(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _getitem(x, key):
+    return np.asarray(x[key])
+
+
+def _cast(x, dtype):
+    return x.astype(dtype)
+
+
+def _array(fn):
+    """Ufunc ``fn`` returning an array where NumPy would give a scalar.
+
+    NumPy ufuncs (and ``np.matmul`` of two vectors) turn 0-d results into
+    scalars (``np.float32``); a kernel must return an array (it may be
+    written in place, e.g. by the optimizer kernels).  NumPy >= 2.3 says so
+    with ``out=...``, so the kernel is the ufunc itself with that argument
+    (no Python frame in between); older NumPy gets a small wrapper.
+    """
+    if _OUT_ELLIPSIS:
+        return functools.partial(fn, out=...)
+
     def kernel(*args):
-        out = ufunc(*args)
+        out = fn(*args)
         return out if type(out) is np.ndarray else np.asarray(out)
-    kernel.__name__ = getattr(ufunc, "__name__", "kernel")
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
     return kernel
 
 
+def _divide(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is inf or nan, as in Keras
+        return np.asarray(np.divide(x, y))
+
+
+def _erf(x):
+    return np.asarray(_erf_any_dtype(x), dtype=x.dtype)
+
+
+def _round(x):
+    return np.asarray(np.round(x))  # np.round is no ufunc: no out=...
+
+
+def _full(shape, value, dtype):
+    return np.full(shape, value, dtype=dtype)
+
+
+_OUT_ELLIPSIS = np.lib.NumpyVersion(np.__version__) >= "2.3.0"
+
+# op name -> kernel: these are the callables the registry stores and apply() calls.
 KERNELS = {
     "asarray": np.asarray,
-    "to_numpy": lambda x: x,
-    "full": lambda shape, value, dtype: np.full(shape, value, dtype=dtype),
-    "negative": np.negative, "exp": np.exp, "log": np.log, "log1p": np.log1p,
-    "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs, "sign": np.sign,
-    "sin": np.sin, "cos": np.cos, "tanh": np.tanh, "erf": _erf_same_dtype,
-    "floor": np.floor, "ceil": np.ceil, "round": np.round, "logical_not": np.logical_not,
-    "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": _divide,
-    "power": np.power, "maximum": np.maximum, "minimum": np.minimum,
-    "floor_divide": np.floor_divide, "mod": np.mod,
-    "equal": np.equal, "not_equal": np.not_equal, "less": np.less,
-    "less_equal": np.less_equal, "greater": np.greater, "greater_equal": np.greater_equal,
-    "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "to_numpy": np.asarray,
+    "full": _full,
+    "negative": _array(np.negative), "exp": _array(np.exp), "log": _array(np.log),
+    "log1p": _array(np.log1p), "expm1": _array(np.expm1), "sqrt": _array(np.sqrt),
+    "abs": _array(np.abs), "sign": _array(np.sign), "sin": _array(np.sin), "cos": _array(np.cos),
+    "tanh": _array(np.tanh), "erf": _erf, "floor": _array(np.floor), "ceil": _array(np.ceil),
+    "round": _round, "logical_not": _array(np.logical_not),
+    "add": _array(np.add), "subtract": _array(np.subtract), "multiply": _array(np.multiply),
+    "divide": _divide, "power": _array(np.power), "maximum": _array(np.maximum),
+    "minimum": _array(np.minimum), "floor_divide": _array(np.floor_divide), "mod": _array(np.mod),
+    "equal": _array(np.equal), "not_equal": _array(np.not_equal), "less": _array(np.less),
+    "less_equal": _array(np.less_equal), "greater": _array(np.greater),
+    "greater_equal": _array(np.greater_equal), "logical_and": _array(np.logical_and),
+    "logical_or": _array(np.logical_or),
     "where": np.where,
     "sum": _sum, "max": _reduction(np.max), "min": _reduction(np.min),
     "prod": _prod,
     "argmax": _argreduction(np.argmax), "argmin": _argreduction(np.argmin),
-    "reshape": lambda x, shape: x.reshape(shape),
-    "transpose": lambda x, axes: x.transpose(axes),
+    "reshape": _reshape,
+    "transpose": _transpose,
     "broadcast_to": _broadcast_to,
     "pad": _pad,
-    "concatenate": lambda *xs, axis: np.concatenate(xs, axis=axis),
-    "getitem": lambda x, key: np.asarray(x[key]),
+    "concatenate": _concatenate,
+    "getitem": _getitem,
     "index_add": _index_add,
-    "cast": lambda x, dtype: x.astype(dtype),
-    "matmul": np.matmul,
+    "cast": _cast,
+    "matmul": _array(np.matmul),
 }
 
-KERNELS.update({op: _array_result(fn) for op, fn in KERNELS.items()
-                if isinstance(fn, np.ufunc) or fn in (_divide, _erf_same_dtype)})
 
 @hookimpl(trylast=True)
 def tinykeras_register_backends(register):

@@ -7,17 +7,29 @@
 >>> x.grad.numpy().tolist()
 [7.0]
 
-The rules live in one table, ``tinykeras/core/primitives.py``; each is
-written with tensor ops, so gradients run on any backend.  Broadcasting is
-undone here, in one place (:func:`unbroadcast`), not in every rule.
+Each op's rule is its ``OpDef.rule`` (``registry.OPS[op].rule``; the
+primitives' are in ``tinykeras/core/primitives.py``); each is written with
+tensor ops, so gradients run on any backend.  Broadcasting is undone here,
+in one place (:func:`unbroadcast`), not in every rule.
 """
 import functools
 
 import numpy as np
 
-GRAD_ENABLED = [True]
+from .registry import ACTIVE, OPS
+
+
+class GradMode:
+    """Whether new ops are recorded for ``backward()``: ``GRAD.enabled``,
+    switched off by :class:`no_grad` and while ``backward()`` runs."""
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+GRAD = GradMode()
 _FREED = ("<freed>", (), {})  # what a node's _ctx becomes after backward()
-RULES = {}                     # op name -> rule, filled from the registry's OpDefs
 
 
 class no_grad:
@@ -31,11 +43,11 @@ class no_grad:
     """
 
     def __enter__(self):
-        self._prev = GRAD_ENABLED[0]
-        GRAD_ENABLED[0] = False
+        self._prev = GRAD.enabled
+        GRAD.enabled = False
 
     def __exit__(self, *exc):
-        GRAD_ENABLED[0] = self._prev
+        GRAD.enabled = self._prev
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -46,7 +58,8 @@ class no_grad:
 
 
 def is_grad_enabled():
-    return GRAD_ENABLED[0]
+    """True unless inside :class:`no_grad` (or a backward pass)."""
+    return GRAD.enabled
 
 
 def unbroadcast(grad, shape):
@@ -86,7 +99,7 @@ def _topological_order(root):
 
 def backward(root, gradient=None, retain_graph=False):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf."""
-    from .tensor import Tensor, _K, _wrap
+    from .tensor import Tensor, _wrap  # here, not at the top: tensor.py imports this module
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad; create the leaves "
                            "with requires_grad=True (and not inside no_grad())")
@@ -94,7 +107,7 @@ def backward(root, gradient=None, retain_graph=False):
         if root.size != 1:
             raise RuntimeError(f"backward(): the tensor has shape {root.shape}; gradients can be "
                                "created implicitly only for scalars, so pass gradient=")
-        gradient = _wrap(_K["full"](root.shape, 1, root.data.dtype))
+        gradient = _wrap(ACTIVE["full"](root.shape, 1, root.data.dtype))
     elif not isinstance(gradient, Tensor):
         gradient = Tensor(np.asarray(gradient, dtype=root.dtype))
     if gradient.shape != root.shape:
@@ -102,7 +115,7 @@ def backward(root, gradient=None, retain_graph=False):
 
     order = _topological_order(root)
     grads = {id(root): gradient}
-    prev, GRAD_ENABLED[0] = GRAD_ENABLED[0], False
+    prev, GRAD.enabled = GRAD.enabled, False
     try:
         for node in reversed(order):
             g = grads.pop(id(node), None)
@@ -112,7 +125,7 @@ def backward(root, gradient=None, retain_graph=False):
                 node.grad = g if node.grad is None else node.grad + g
                 continue
             op, inputs, params = node._ctx
-            for inp, ig in zip(inputs, RULES[op](g, node, *inputs, **params)):
+            for inp, ig in zip(inputs, OPS[op].rule(g, node, *inputs, **params)):
                 if ig is None or not inp.requires_grad:
                     continue
                 if ig.shape != inp.shape:
@@ -122,7 +135,7 @@ def backward(root, gradient=None, retain_graph=False):
             if not retain_graph:
                 node._ctx = _FREED
     finally:
-        GRAD_ENABLED[0] = prev
+        GRAD.enabled = prev
 
 
 def grad(output, inputs, gradient=None):

@@ -15,25 +15,20 @@ import math
 import numpy as np
 
 from .registry import OpDef
-from .tensor import Tensor, apply
+from .tensor import Tensor, _lift, apply, result_dtype
 
 _SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 def where(cond, x, y):
-    """Elementwise ``x if cond else y`` (broadcasting)."""
-    from .tensor import _lift
+    """Elementwise ``x if cond else y`` (broadcasting); Python scalars take
+    the other side's dtype.  ``tk.ops.where`` is the public form."""
     x = _lift(x, y if isinstance(y, Tensor) else cond)
     y = _lift(y, x)
     if x.data.dtype != y.data.dtype:
-        from .tensor import result_dtype
         dt = result_dtype(x.data.dtype, y.data.dtype).name
         x, y = x.astype(dt), y.astype(dt)
     return apply("where", (cond, x, y))
-
-
-def _zeros_like(x):
-    return Tensor(np.zeros(x.shape, dtype=x.dtype))
 
 
 def _expand(g, a, axis, keepdims):

@@ -1,9 +1,12 @@
-"""The op registry: plugins in, one dict of kernels out.
+"""The op registry: op declarations and plugins in, one dict of kernels out.
 
-Plugins (pluggy) run their hooks when they are registered; the results fill
+Ops are declared by ``OpDef`` s (the core's in ``primitives.py`` and the
+``tinykeras.ops`` modules, more from plugins).  Plugins (pluggy) run their
+hooks at every :func:`rebuild`; the results fill
 ``KERNELS[backend][op] -> fn``.  The active backend's dict is ``ACTIVE`` (the
 same dict object forever, refilled in place), so dispatching an op is one
-dict lookup: ``ACTIVE["add"](x, y)``.
+dict lookup: ``ACTIVE["add"](x, y)``.  Finding plugins (entry points) is
+``tinykeras/plugins.py``'s job, not this module's.
 
 >>> from tinykeras.core import registry
 >>> registry.ACTIVE["add"] is registry.KERNELS[registry.current_backend()]["add"]
@@ -11,13 +14,11 @@ True
 """
 import inspect
 import warnings
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import pluggy
 
-from .. import _config
 from . import hookspecs
 
 hookimpl = hookspecs.hookimpl
@@ -33,6 +34,31 @@ ADDED_OPS = {}  # plugin name -> op names it declared
 LAYERS = {}     # plugin name -> serializable names it registered
 _on_rebuild = []  # callbacks run after each rebuild (e.g. constant caches)
 _state = {"backend": "numpy", "core_ops": {}}
+
+
+class Hooks:
+    """What the packages above the core plug in (the core imports nothing
+    from them):
+
+    * ``register_serializable(cls, package)``: what a plugin's
+      ``tinykeras_register_serializables`` hook registers into
+      (``tinykeras.plugins`` sets it to the saving allow-list);
+    * ``check_kernels()``: whether to check every kernel of a
+      non-reference backend against NumPy (``TINYKERAS_CHECK_KERNELS``).
+    """
+    register_serializable = None
+
+    @staticmethod
+    def check_kernels():
+        return False
+
+
+HOOKS = Hooks()
+
+
+def on_rebuild(callback):
+    """Run ``callback()`` after every rebuild (e.g. to empty a cache of constants)."""
+    _on_rebuild.append(callback)
 
 
 @dataclass
@@ -70,12 +96,18 @@ def current_backend():
     return _state["backend"]
 
 
-def declare_core_ops(opdefs):
-    """Declare the core's own ops (called by ``tinykeras.core`` at import)."""
+def declare(*opdefs):
+    """Declare tinykeras's own ops (``primitives.py`` and the ``tinykeras.ops``
+    modules do, at import); they are in ``OPS`` from the next rebuild."""
     for op in opdefs:
         if op.name in _state["core_ops"]:
-            raise ValueError(f"op {op.name!r} declared twice in the core")
+            raise ValueError(f"op {op.name!r} declared twice in tinykeras")
         _state["core_ops"][op.name] = op
+
+
+def core_ops():
+    """``{name: OpDef}`` of the ops tinykeras itself declares (not plugins')."""
+    return dict(_state["core_ops"])
 
 
 class _Manager(pluggy.PluginManager):
@@ -148,8 +180,9 @@ def _collect():
     layers = {}
     for name, impl in _call_order("tinykeras_register_serializables"):
         def reg(cls, package=None, _plugin=name):
-            from ..saving.registry import register_serializable  # late: saving builds on core
-            register_serializable(package=package or _plugin)(cls)
+            if HOOKS.register_serializable is None:
+                raise PluginError(f"{_plugin}: registers serializables, but nothing takes them")
+            HOOKS.register_serializable(cls, package or _plugin)
             layers.setdefault(_plugin, []).append(f"{package or _plugin}>{cls.__name__}")
         _run(name, impl, reg)
     return ops, added, backends, kernels, providers, shadowed, layers
@@ -218,7 +251,7 @@ def _activate(name):
     _state["backend"] = name
     ACTIVE.clear()
     table = KERNELS.get(name, {})
-    if name != "numpy" and _config.check_kernels():  # debug mode: see kernel_check.py
+    if name != "numpy" and HOOKS.check_kernels():  # debug mode: see kernel_check.py
         from .kernel_check import checked
         table = checked(name, table, KERNELS.get("numpy", {}), {o: d.n_inputs for o, d in OPS.items()})
     ACTIVE.update(table)
@@ -251,7 +284,7 @@ def register(plugin, name=None):
     try:
         name = pm.register(plugin, name=name)
     except Exception as exc:  # pluggy.PluginValidationError, ValueError for duplicates
-        _forget_invalid(plugin, exc)
+        drop_invalid(plugin, exc)
         name = name or getattr(plugin, "__name__", repr(plugin))
         FAILED[name] = f"{type(exc).__name__}: {exc}"
         warnings.warn(f"tinykeras: plugin {name!r} skipped: {exc}", RuntimeWarning, stacklevel=2)
@@ -261,9 +294,10 @@ def register(plugin, name=None):
     return name if pm.get_plugin(name) is not None else None
 
 
-def _forget_invalid(plugin, exc):
-    """pluggy keeps a plugin whose hookimpls failed validation registered
-    (with some of its hooks): drop it, so that the name can be reused."""
+def drop_invalid(plugin, exc):
+    """After a failed ``pm.register``: pluggy keeps a plugin whose hookimpls
+    failed validation registered (with some of its hooks); drop it, so that
+    the name can be reused."""
     if isinstance(exc, pluggy.PluginValidationError) and pm.is_registered(plugin):
         pm.unregister(plugin)
 
@@ -274,65 +308,9 @@ def unregister(plugin=None, name=None):
     rebuild()
 
 
-def load_entry_points():
-    """Load plugins from the ``tinykeras`` entry-point group, one at a time."""
-    if _config.autoload_disabled():
-        return
-    allowed = _config.plugins_allowed()
-    for ep in metadata.entry_points(group="tinykeras"):
-        if (allowed is not None and ep.name not in allowed) or pm.has_plugin(ep.name):
-            continue
-        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?"
-        pm.dists[ep.name] = dist
-        try:
-            plugin = ep.load()
-        except Exception as exc:
-            FAILED[ep.name] = f"import failed: {type(exc).__name__}: {exc}"
-            warnings.warn(f"tinykeras: plugin {ep.name!r} ({dist}) skipped: {FAILED[ep.name]}",
-                          RuntimeWarning, stacklevel=2)
-            continue
-        try:
-            pm.register(plugin, name=ep.name)
-        except Exception as exc:
-            _forget_invalid(plugin, exc)
-            FAILED[ep.name] = f"{type(exc).__name__}: {exc}"
-            warnings.warn(f"tinykeras: plugin {ep.name!r} ({dist}) skipped: {exc}",
-                          RuntimeWarning, stacklevel=2)
-
-
 def kernel(op, backend=None):
     """The kernel that runs ``op`` on ``backend`` (default: the active one)."""
     table = KERNELS.get(backend or current_backend(), {})
     if op not in table:
         raise KeyError(f"no kernel for op {op!r} on backend {backend or current_backend()!r}")
     return table[op]
-
-
-@dataclass
-class PluginInfo:
-    name: str
-    dist: str
-    backends: list = field(default_factory=list)
-    ops: list = field(default_factory=list)
-    kernels: list = field(default_factory=list)
-    shadowed: list = field(default_factory=list)
-    serializables: list = field(default_factory=list)
-
-
-def plugins():
-    """One PluginInfo per registered plugin (what ``tinykeras plugins`` prints)."""
-    infos = {}
-    for name, _plugin in pm.list_name_plugin():
-        default = "tinykeras (built in)" if name == "numpy" else "registered at run time"
-        infos[name] = PluginInfo(name, pm.dists.get(name, default))
-    for backend, info in BACKENDS.items():
-        infos[info["plugin"]].backends.append(backend)
-    for (backend, op), plugin in sorted(PROVIDERS.items()):
-        infos[plugin].kernels.append(f"{backend}:{op}")
-    for backend, op, winner, loser in SHADOWED:
-        infos[winner].shadowed.append(f"{backend}:{op} (over {loser})")
-    for plugin, names in ADDED_OPS.items():
-        infos[plugin].ops.extend(names)
-    for plugin, names in LAYERS.items():
-        infos[plugin].serializables.extend(names)
-    return list(infos.values())

@@ -7,22 +7,22 @@
 >>> a.grad.numpy().tolist()
 [[2.0, 4.0], [6.0, 8.0]]
 
-Every operation goes through :func:`apply`: look the kernel up in the
-active backend's dict, run it on the raw arrays, wrap the result, and (if
-any input requires a gradient) remember ``(op, inputs, params)`` so that
-``backward()`` can find the op's rule in ``tinykeras/core/primitives.py``.
+Every operation goes through :func:`apply` (operators through its short
+form :func:`_binary`): look the kernel up in the active backend's dict
+``registry.ACTIVE``, run it on the raw arrays, wrap the result, and (if an
+input requires a gradient) remember ``(op, inputs, params)`` so that
+``backward()`` can find the op's rule (``registry.OPS[op].rule``).
 """
 import math
 
 import numpy as np
 
-from . import autograd, registry
+from .autograd import GRAD, backward
+from .registry import ACTIVE, OPS, current_backend, on_rebuild
 
-_K = registry.ACTIVE          # op name -> kernel of the active backend
-_GRAD = autograd.GRAD_ENABLED  # [True] unless inside no_grad()
 _NOPARAMS = {}
 _CONSTS = {}                   # (type, value, dtype) -> Tensor, per backend
-registry._on_rebuild.append(_CONSTS.clear)
+on_rebuild(_CONSTS.clear)
 _PYTHON_DTYPES = {bool: np.bool_, int: np.int32, float: np.float32}
 
 
@@ -65,7 +65,7 @@ class Tensor:
             data = np.asarray(data)
         if dtype is not None:
             data = data.astype(dtype, copy=False)
-        self.data = _K["asarray"](np.asarray(data, order="C"))
+        self.data = ACTIVE["asarray"](np.asarray(data, order="C"))
         if name is not None:
             self.name = name
         if requires_grad:
@@ -82,10 +82,10 @@ class Tensor:
     def numpy(self):
         """The values as a NumPy array (copied from the device if needed)."""
         try:
-            return _K["to_numpy"](self.data)
+            return ACTIVE["to_numpy"](self.data)
         except (AttributeError, TypeError) as exc:
             raise TypeError(f"this tensor holds a {type(self.data).__name__}, which the active "
-                            f"backend {registry.current_backend()!r} cannot read: it was made "
+                            f"backend {current_backend()!r} cannot read: it was made "
                             "under another backend (switch back with tk.backend.set_backend)") from exc
 
     def item(self):
@@ -105,7 +105,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False):
         """Compute gradients of this tensor with respect to every leaf."""
-        autograd.backward(self, gradient, retain_graph)
+        backward(self, gradient, retain_graph)
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
@@ -294,11 +294,11 @@ def _binary(op, a, b):
         dtype = result_dtype(a.data.dtype, b.data.dtype).name
         a, b = a.astype(dtype), b.astype(dtype)
     try:
-        data = _K[op](a.data, b.data)
+        data = ACTIVE[op](a.data, b.data)
     except ValueError as exc:
         raise ValueError(f"{op}: cannot combine shapes {a.shape} and {b.shape} ({exc})") from None
     out = _wrap(data)
-    if _GRAD[0] and (a.requires_grad or b.requires_grad) and data.dtype.kind in "fc":
+    if GRAD.enabled and (a.requires_grad or b.requires_grad) and data.dtype.kind in "fc":
         out.requires_grad = True
         out._ctx = (op, (a, b), _NOPARAMS)
     return out
@@ -318,35 +318,53 @@ def _true_divide(a, b):
 def apply(op, inputs, params=_NOPARAMS):
     """Run ``op`` on Tensors ``inputs`` with keyword ``params``; record it.
 
+    The one place that decides how an op runs, from its ``OpDef``: the
+    active backend's kernel when it has one, except when a gradient is
+    needed and the op has no ``rule``; then the op's ``composite`` (written
+    with other ops, which record themselves).
+
     >>> apply("exp", (Tensor([0.0]),)).numpy().tolist()
     [1.0]
     """
-    kernel = _K.get(op)
-    if kernel is None:
-        return _fallback(op, inputs, params)
     try:
-        data = kernel(*[t.data for t in inputs], **params)
+        arrays = [t.data for t in inputs]
+    except AttributeError:  # an input is not a Tensor
+        return _not_tensors(op, inputs)
+    kernel = ACTIVE.get(op)
+    record = False
+    if GRAD.enabled:
+        for t in inputs:
+            if t.requires_grad:
+                record = True
+                break
+    if kernel is None or record and OPS[op].rule is None:
+        opdef = OPS.get(op)
+        if opdef is None:
+            raise ValueError(f"unknown op {op!r}; known ops: {', '.join(sorted(OPS))}")
+        if opdef.composite is not None:
+            return opdef.composite(*inputs, **params)
+        if kernel is None:
+            raise NotImplementedError(f"backend {current_backend()!r} has no kernel for op "
+                                      f"{op!r} and the op has no composite fallback")
+        record = False  # no rule and no composite: the op has no gradient (argmax, equal, ...)
+    try:
+        data = kernel(*arrays, **params)
     except (ValueError, TypeError, IndexError) as exc:
         shapes = " and ".join(str(t.shape) for t in inputs)
         raise type(exc)(f"{op}: invalid input of shape {shapes}: {exc}") from None
     out = _wrap(data)
-    if _GRAD[0] and data.dtype.kind in "fc":
-        for t in inputs:
-            if t.requires_grad:
-                out.requires_grad = True
-                out._ctx = (op, inputs, params)
-                break
+    if record and data.dtype.kind in "fc":
+        out.requires_grad = True
+        out._ctx = (op, inputs, params)
     return out
 
 
-def _fallback(op, inputs, params):
-    opdef = registry.OPS.get(op)
-    if opdef is None:
-        raise ValueError(f"unknown op {op!r}; known ops: {', '.join(sorted(registry.OPS))}")
-    if opdef.composite is None:
-        raise NotImplementedError(f"backend {registry.current_backend()!r} has no kernel for op "
-                                  f"{op!r} and the op has no composite fallback")
-    return opdef.composite(*inputs, **params)
+def _not_tensors(op, inputs):
+    """``apply`` with an input that is not a Tensor: a clear error.  (Symbolic
+    tensors never get here: the ``tk.ops`` functions record them, see ``Symbolic``.)"""
+    bad = next(type(t).__name__ for t in inputs if not isinstance(t, Tensor))
+    raise TypeError(f"{op}: expected Tensor inputs, got a {bad} (convert it with "
+                    "tk.ops.convert_to_tensor)")
 
 
 def _norm_axes(axis, ndim):

@@ -153,7 +153,7 @@ class Functional(Model):
         for t, value in zip(self.inputs, self._feed(inputs)):
             layer = t._keras_history[0]
             values[id(t)] = layer._convert_input(value)
-            _check_input_shape(layer, values[id(t)])
+            check_input_shape(layer, values[id(t)])
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
@@ -179,7 +179,7 @@ class Functional(Model):
         return functional_from_config(cls, config, custom_objects)
 
 
-def _check_input_shape(layer, value):
+def check_input_shape(layer, value):
     shape = getattr(value, "shape", None)
     expected = layer.batch_shape
     if shape is None:

@@ -8,7 +8,7 @@
 """
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
-from .functional import Functional
+from .functional import Functional, check_input_shape
 from .model import Model
 
 
@@ -77,14 +77,21 @@ class Sequential(Model):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
+        """Each layer on the previous one's output (masks travel on the tensors)."""
         if self._functional is None:
             self.build((None,) + tuple(inputs.shape[1:]))
-        return self._functional.call(inputs, training=training, mask=mask)
+        first = self._layers[0]
+        x = first._convert_input(inputs)  # the Input's dtype
+        check_input_shape(first, x)
+        for layer in self._layers[1:]:
+            x = layer(x, training=training)
+        return x
 
-    def __call__(self, *args, **kwargs):
-        if not self.built and args and hasattr(args[0], "shape"):
-            self.build((None,) + tuple(args[0].shape[1:]))
-        return super().__call__(*args, **kwargs)
+    def _maybe_build(self, shapes):
+        if isinstance(shapes, tuple):  # the first call: build for any batch size
+            self.build((None,) + tuple(shapes[1:]))
+        else:
+            super()._maybe_build(shapes)
 
     def _functional_or_raise(self):
         if self._functional is None:

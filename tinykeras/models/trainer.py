@@ -17,7 +17,7 @@ One training step (``train_step``) is the whole story of deep learning:
 import numpy as np
 
 from ..core.autograd import no_grad
-from ..ops.dispatch import convert_to_tensor
+from ..ops import convert_to_tensor
 from ..layers.symbolic import flatten, map_structure
 from . import data_adapter as data
 from .compile_utils import CompileLoss, CompileMetrics, as_list

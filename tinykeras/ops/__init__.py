@@ -7,7 +7,7 @@
 """
 import numpy as np
 
-from .dispatch import COMPOSITE_OPS, composite, convert_to_tensor
+from .common import convert_to_tensor
 from .math_ops import *  # noqa: F401,F403
 from .math_ops import abs, all, any, max, min, round, sum  # names that shadow builtins
 from .nn_ops import *  # noqa: F401,F403
@@ -16,7 +16,6 @@ from .conv_ops import *  # noqa: F401,F403
 from .pool_ops import *  # noqa: F401,F403
 from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
 from .rnn_ops import *  # noqa: F401,F403
-from ..core.primitives import where as _where  # noqa: F401
 from ..core.tensor import Tensor
 
 
@@ -39,7 +38,7 @@ def convert_to_numpy(x):
     >>> convert_to_numpy([convert_to_tensor([1]), convert_to_tensor([2])]).tolist()
     [[1], [2]]
     """
-    from ..layers.symbolic import KerasTensor
+    from ..layers.symbolic import KerasTensor  # here: layers build on ops
 
     def one(value):
         if isinstance(value, KerasTensor):
@@ -63,7 +62,7 @@ def stop_gradient(x):
 
 
 # Every public op takes symbolic tensors too (keras.Input): see layers/operation.py.
-from .dispatch import symbolic_entry as _symbolic_entry  # noqa: E402
+from .common import symbolic_entry as _symbolic_entry  # noqa: E402
 _HELPERS = {"Tensor", "apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor",
             "convert_to_numpy"}
 for _name, _fn in list(globals().items()):

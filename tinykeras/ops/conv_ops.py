@@ -26,7 +26,7 @@ import numpy as np
 from ..core.tensor import apply, result_dtype
 from .conv_shapes import (deconv_output_length, explicit_padding, normalize_data_format, normalize_tuple,
                           output_spatial, transpose_padding)
-from .dispatch import composite, convert_to_tensor
+from .common import convert_to_tensor, declare_composite
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose"]
 
@@ -121,7 +121,7 @@ def _kernel_grad_rule(gg, o, x, g, kernel_shape, strides, padding, dilation, gro
 
 def _samples(which):
     def sample(rng):
-        from ..testing.samples import values
+        from ..testing.samples import values  # here: testing builds on layers, which build on ops
         cases = []
         for xs, ks, cout, s, pad, d, g in [
                 ((2, 5, 4, 2), (3, 2), 3, (1, 1), ((1, 1), (0, 1)), (1, 1), 1),
@@ -147,8 +147,9 @@ def _samples(which):
 _PARAMS = ("strides", "padding", "dilation", "groups")
 
 
-@composite("conv_general", n_inputs=2, params=_PARAMS, rule=_conv_rule, sample=_samples("conv"))
-def conv_general(x, kernel, strides, padding, dilation, groups=1):
+@declare_composite("conv_general", n_inputs=2, params=_PARAMS, rule=_conv_rule,
+                   sample=_samples("conv"))
+def _conv_general_composite(x, kernel, strides, padding, dilation, groups=1):
     """Channels-last convolution with explicit padding: (N, *S, C) with
     kernel (*k, C/groups, O) -> (N, *out, O)."""
     ksize, o = kernel.shape[:-2], kernel.shape[-1]
@@ -161,9 +162,14 @@ def conv_general(x, kernel, strides, padding, dilation, groups=1):
     return y.reshape((x.shape[0],) + out + (o,))
 
 
-@composite("conv_input_grad", n_inputs=2, params=("input_shape",) + _PARAMS, rule=_input_grad_rule,
-           sample=_samples("input"))
-def conv_input_grad(g, kernel, input_shape, strides, padding, dilation, groups=1):
+def conv_general(*inputs, **params):
+    """Op ``conv_general``: a backend's kernel, or :func:`_conv_general_composite`."""
+    return apply("conv_general", inputs, params)
+
+
+@declare_composite("conv_input_grad", n_inputs=2, params=("input_shape",) + _PARAMS,
+                   rule=_input_grad_rule, sample=_samples("input"))
+def _conv_input_grad_composite(g, kernel, input_shape, strides, padding, dilation, groups=1):
     """Gradient of ``conv_general`` with respect to its input (of shape
     ``input_shape``), given the output gradient ``g``: the transposed conv."""
     ksize, cg, o = kernel.shape[:-2], kernel.shape[-2], kernel.shape[-1]
@@ -180,9 +186,14 @@ def conv_input_grad(g, kernel, input_shape, strides, padding, dilation, groups=1
     return _crop(padded, input_shape, padding)
 
 
-@composite("conv_kernel_grad", n_inputs=2, params=("kernel_shape",) + _PARAMS, rule=_kernel_grad_rule,
-           sample=_samples("kernel"))
-def conv_kernel_grad(x, g, kernel_shape, strides, padding, dilation, groups=1):
+def conv_input_grad(*inputs, **params):
+    """Op ``conv_input_grad``: a backend's kernel, or :func:`_conv_input_grad_composite`."""
+    return apply("conv_input_grad", inputs, params)
+
+
+@declare_composite("conv_kernel_grad", n_inputs=2, params=("kernel_shape",) + _PARAMS,
+                   rule=_kernel_grad_rule, sample=_samples("kernel"))
+def _conv_kernel_grad_composite(x, g, kernel_shape, strides, padding, dilation, groups=1):
     """Gradient of ``conv_general`` with respect to its kernel (of shape
     ``kernel_shape``), given the input ``x`` and output gradient ``g``."""
     cols, _ = _cols(x, kernel_shape[:-2], strides, padding, dilation)
@@ -193,6 +204,11 @@ def conv_kernel_grad(x, g, kernel_shape, strides, padding, dilation, groups=1):
     gw = _grouped(cols, groups).transpose(0, 2, 1) @ gg          # (G, K*Cg, Og)
     kk, cg = int(np.prod(kernel_shape[:-2])), kernel_shape[-2]
     return gw.reshape(groups, kk, cg, o // groups).transpose(1, 2, 0, 3).reshape(kernel_shape)
+
+
+def conv_kernel_grad(*inputs, **params):
+    """Op ``conv_kernel_grad``: a backend's kernel, or :func:`_conv_kernel_grad_composite`."""
+    return apply("conv_kernel_grad", inputs, params)
 
 
 # -- the public ops (Keras 3 signatures) ---------------------------------------

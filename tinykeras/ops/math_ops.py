@@ -7,8 +7,9 @@
 import numpy as np
 
 from ..core.primitives import where as _where
-from ..core.tensor import Tensor, apply, _binary
-from .dispatch import as_shape, composite, convert_to_tensor, normalize_axis, tensors
+from ..core.registry import ACTIVE
+from ..core.tensor import Tensor, apply, _binary, _wrap
+from .common import as_shape, convert_to_tensor, declare_composite, normalize_axis, tensors
 
 
 def _unary(name, doc):
@@ -247,10 +248,10 @@ def isfinite(x):
     return logical_and(equal(x, x), less(abs(x), float("inf")))
 
 
-@composite("logsumexp", params=("axis", "keepdims"), sample="reduce",
-           rule=lambda g, o, x, axis, keepdims: (_keep(g, x, axis, keepdims) *
-                                                 (x - _keep(o, x, axis, keepdims)).exp(),))
-def _logsumexp(x, axis=None, keepdims=False):
+@declare_composite("logsumexp", params=("axis", "keepdims"), sample="reduce",
+                   rule=lambda g, o, x, axis, keepdims: (_keep(g, x, axis, keepdims) *
+                                                         (x - _keep(o, x, axis, keepdims)).exp(),))
+def _logsumexp_composite(x, axis=None, keepdims=False):
     m = x.max(axis, keepdims=True).detach()
     out = (x - m).exp().sum(axis, keepdims=True).log() + m
     return out if keepdims else out.reshape(_reduced_shape(x.shape, axis))
@@ -263,7 +264,7 @@ def logsumexp(x, axis=None, keepdims=False):
     0.6931
     """
     x = convert_to_tensor(x)
-    return _logsumexp(x, axis=normalize_axis(axis, x.ndim), keepdims=bool(keepdims))
+    return apply("logsumexp", (x,), {"axis": normalize_axis(axis, x.ndim), "keepdims": bool(keepdims)})
 
 
 def _reduced_shape(shape, axes):
@@ -316,10 +317,9 @@ def full(shape, fill_value, dtype=None):
     >>> full((2,), 7.0).numpy().tolist()
     [7.0, 7.0]
     """
-    from ..core.tensor import _K, _wrap
     dtype = np.dtype(dtype or ("float32" if isinstance(fill_value, float) else
                                "bool" if isinstance(fill_value, bool) else "int32")).name
-    return _wrap(_K["full"](as_shape(shape), fill_value, dtype))
+    return _wrap(ACTIVE["full"](as_shape(shape), fill_value, dtype))
 
 
 def zeros(shape, dtype="float32"):

@@ -1,9 +1,12 @@
 """Neural-network ops with Keras 3 names (``keras.ops.nn``): activations,
 softmax and the crossentropies.
 
-Each is a composite of primitives, so it runs and differentiates on every
-backend; those marked with a ``rule`` may be replaced by a backend's fused
-kernel (the NumPy backend fuses several, see ``backends/numpy_fused.py``).
+Each public function is its op's one entry: it converts its inputs and
+calls ``apply``.  The ops declared here with ``declare_composite`` have a
+composite (written with primitives, so they run and differentiate on every
+backend) and may have a backend's fused kernel (the NumPy backend fuses
+several, see ``backends/numpy_fused.py``); the others are written with
+other ops directly.
 
 >>> import tinykeras as tk
 >>> tk.ops.relu(tk.Tensor([-1.0, 2.0])).numpy().tolist()
@@ -13,7 +16,8 @@ import math
 
 from .. import backend as backend_config
 from ..core.primitives import where as _where
-from .dispatch import composite, convert_to_tensor, normalize_axis
+from ..core.tensor import apply
+from .common import convert_to_tensor, declare_composite, normalize_axis
 from .math_ops import arange, clip, log, log1p, maximum, minimum
 
 
@@ -30,28 +34,28 @@ def _sum_keep(t, axis):
     return t.sum(axis, keepdims=True)
 
 
-@composite("relu", rule=lambda g, o, x: (g * (o > 0),), sample="unary")
-def _relu(x):
+@declare_composite("relu", rule=lambda g, o, x: (g * (o > 0),), sample="unary")
+def _relu_composite(x):
     return maximum(x, 0)
 
 
-@composite("sigmoid", rule=lambda g, o, x: (g * o * (1 - o),), sample="unary")
-def _sigmoid(x):
+@declare_composite("sigmoid", rule=lambda g, o, x: (g * o * (1 - o),), sample="unary")
+def _sigmoid_composite(x):
     # exp(-|x|) never overflows; both branches agree with 1 / (1 + exp(-x))
     e = (-abs(x)).exp()
     return _where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-@composite("softmax", params=("axis",), sample="softmax",
-           rule=lambda g, o, x, axis: (o * (g - _sum_keep(g * o, axis)),))
-def _softmax(x, axis=-1):
+@declare_composite("softmax", params=("axis",), sample="softmax",
+                   rule=lambda g, o, x, axis: (o * (g - _sum_keep(g * o, axis)),))
+def _softmax_composite(x, axis=-1):
     e = (x - x.max(axis, keepdims=True).detach()).exp()
     return e / e.sum(axis, keepdims=True)
 
 
-@composite("log_softmax", params=("axis",), sample="softmax",
-           rule=lambda g, o, x, axis: (g - o.exp() * _sum_keep(g, axis),))
-def _log_softmax(x, axis=-1):
+@declare_composite("log_softmax", params=("axis",), sample="softmax",
+                   rule=lambda g, o, x, axis: (g - o.exp() * _sum_keep(g, axis),))
+def _log_softmax_composite(x, axis=-1):
     shifted = x - x.max(axis, keepdims=True).detach()
     return shifted - shifted.exp().sum(axis, keepdims=True).log()
 
@@ -62,7 +66,7 @@ def relu(x):
     >>> relu([-1.0, 1.0]).numpy().tolist()
     [0.0, 1.0]
     """
-    return _relu(convert_to_tensor(x))
+    return apply("relu", (convert_to_tensor(x),))
 
 
 def relu6(x):
@@ -80,7 +84,7 @@ def sigmoid(x):
     >>> sigmoid([0.0]).item()
     0.5
     """
-    return _sigmoid(convert_to_tensor(x))
+    return apply("sigmoid", (convert_to_tensor(x),))
 
 
 def softmax(x, axis=-1):
@@ -90,7 +94,7 @@ def softmax(x, axis=-1):
     [0.5, 0.5]
     """
     x = convert_to_tensor(x)
-    return _softmax(x, axis=_axis1(x, axis))
+    return apply("softmax", (x,), {"axis": _axis1(x, axis)})
 
 
 def log_softmax(x, axis=-1):
@@ -100,7 +104,7 @@ def log_softmax(x, axis=-1):
     array([-0.6931, -0.6931], dtype=float32)
     """
     x = convert_to_tensor(x)
-    return _log_softmax(x, axis=_axis1(x, axis))
+    return apply("log_softmax", (x,), {"axis": _axis1(x, axis)})
 
 
 def softplus(x):
@@ -283,11 +287,11 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return -(target * log(clip(output, eps, 1 - eps))).sum(axis)
 
 
-@composite("sparse_softmax_crossentropy", n_inputs=2, sample="sparse_xent",
-           rule=lambda g, o, logits, labels: (_last1(g) *
-                                              (softmax(logits) - one_hot(labels, logits.shape[-1],
-                                                                         dtype=logits.dtype)), None))
-def _sparse_softmax_xent(logits, labels):
+@declare_composite("sparse_softmax_crossentropy", n_inputs=2, sample="sparse_xent",
+                   rule=lambda g, o, logits, labels: (_last1(g) *
+                                                      (softmax(logits) - one_hot(labels, logits.shape[-1],
+                                                                                 dtype=logits.dtype)), None))
+def _sparse_softmax_xent_composite(logits, labels):
     from .shape_ops import take_along_axis
     picked = take_along_axis(log_softmax(logits), _last1(labels).astype("int64"), axis=-1)
     return -picked.reshape(labels.shape)
@@ -312,7 +316,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         raise ValueError(f"sparse_categorical_crossentropy: labels of shape {target.shape} do not "
                          f"match predictions of shape {output.shape}")
     if from_logits:
-        return _sparse_softmax_xent(output, target)
+        return apply("sparse_softmax_crossentropy", (output, target))
     output = output / output.sum(-1, keepdims=True)
     eps = backend_config.epsilon()
     logp = log(clip(output, eps, 1 - eps))

@@ -20,7 +20,8 @@ placement included.
 """
 import numpy as np
 
-from .dispatch import composite
+from ..core.tensor import apply
+from .common import declare_composite
 from .math_ops import abs as _abs, maximum, sign, sqrt
 
 
@@ -48,15 +49,14 @@ def _sampler(n_slots, positive=(), small=(), **params):
     return sample
 
 
-def _declare_nondifferentiable():
-    """Optimizer ops have no gradient: tell the conformance tests not to try."""
-    from .dispatch import COMPOSITE_OPS
-    COMPOSITE_OPS[-1].differentiable = False
+def _optimizer_op(name, n_inputs, params, sample):
+    """Declare an optimizer update op (it has no gradient)."""
+    return declare_composite(name, n_inputs, params, sample=sample, differentiable=False)
 
 
-@composite("sgd_update", n_inputs=-1, params=("learning_rate", "momentum", "nesterov"),
-           sample=_sampler(1, learning_rate=0.1, momentum=0.9, nesterov=True))
-def sgd_update(w, g, *momentum_slot, learning_rate, momentum=0.0, nesterov=False):
+@_optimizer_op("sgd_update", n_inputs=-1, params=("learning_rate", "momentum", "nesterov"),
+               sample=_sampler(1, learning_rate=0.1, momentum=0.9, nesterov=True))
+def _sgd_update_composite(w, g, *momentum_slot, learning_rate, momentum=0.0, nesterov=False):
     """SGD: ``w -= lr * g``; with a momentum slot ``m = momentum * m - lr * g`` and
     ``w += m`` (or ``w += momentum * m - lr * g`` when ``nesterov``)."""
     if not momentum_slot:
@@ -65,12 +65,14 @@ def sgd_update(w, g, *momentum_slot, learning_rate, momentum=0.0, nesterov=False
     return _store(w, w + (m * momentum - g * learning_rate if nesterov else m))
 
 
-_declare_nondifferentiable()
+def sgd_update(*inputs, **params):
+    """Op ``sgd_update``: a backend's kernel, or :func:`_sgd_update_composite`."""
+    return apply("sgd_update", inputs, params)
 
 
-@composite("adam_update", n_inputs=-1, params=("alpha", "beta_1", "beta_2", "epsilon"),
-           sample=_sampler(3, positive=(3, 4), alpha=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-7))
-def adam_update(w, g, m, v, *velocity_hat, alpha, beta_1, beta_2, epsilon):
+@_optimizer_op("adam_update", n_inputs=-1, params=("alpha", "beta_1", "beta_2", "epsilon"),
+               sample=_sampler(3, positive=(3, 4), alpha=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-7))
+def _adam_update_composite(w, g, m, v, *velocity_hat, alpha, beta_1, beta_2, epsilon):
     """Adam with the bias corrections folded into ``alpha = lr * sqrt(1 - b2^t) / (1 - b1^t)``:
     ``m += (g - m)(1 - b1)``, ``v += (g^2 - v)(1 - b2)``, (amsgrad: ``v_hat = max(v_hat, v)``),
     ``w -= m * alpha / (sqrt(v) + eps)``."""
@@ -81,15 +83,17 @@ def adam_update(w, g, m, v, *velocity_hat, alpha, beta_1, beta_2, epsilon):
     return _store(w, w - m * alpha / (sqrt(v) + epsilon))
 
 
-_declare_nondifferentiable()
+def adam_update(*inputs, **params):
+    """Op ``adam_update``: a backend's kernel, or :func:`_adam_update_composite`."""
+    return apply("adam_update", inputs, params)
 
 
-@composite("rmsprop_update", n_inputs=-1,
-           params=("learning_rate", "rho", "momentum", "epsilon", "centered"),
-           sample=_sampler(3, positive=(2,), small=(4,), learning_rate=0.01, rho=0.9, momentum=0.5,
-                           epsilon=1e-7, centered=True))
-def rmsprop_update(w, g, velocity, *slots, learning_rate, rho, momentum=0.0, epsilon=1e-7,
-                   centered=False):
+@_optimizer_op("rmsprop_update", n_inputs=-1,
+               params=("learning_rate", "rho", "momentum", "epsilon", "centered"),
+               sample=_sampler(3, positive=(2,), small=(4,), learning_rate=0.01, rho=0.9, momentum=0.5,
+                               epsilon=1e-7, centered=True))
+def _rmsprop_update_composite(w, g, velocity, *slots, learning_rate, rho, momentum=0.0, epsilon=1e-7,
+                              centered=False):
     """RMSprop: ``v = rho v + (1 - rho) g^2``; ``inc = lr g / sqrt(v + eps)`` (centered:
     ``sqrt(v - avg_g^2 + eps)``); with momentum ``mom = momentum mom + inc``, ``w -= mom``.
     Slots after ``velocity``: the momentum buffer if ``momentum > 0``, then the average
@@ -108,23 +112,27 @@ def rmsprop_update(w, g, velocity, *slots, learning_rate, rho, momentum=0.0, eps
     return _store(w, w - increment)
 
 
-_declare_nondifferentiable()
+def rmsprop_update(*inputs, **params):
+    """Op ``rmsprop_update``: a backend's kernel, or :func:`_rmsprop_update_composite`."""
+    return apply("rmsprop_update", inputs, params)
 
 
-@composite("adagrad_update", n_inputs=3, params=("learning_rate", "epsilon"),
-           sample=_sampler(1, positive=(2,), learning_rate=0.1, epsilon=1e-7))
-def adagrad_update(w, g, accumulator, learning_rate, epsilon):
+@_optimizer_op("adagrad_update", n_inputs=3, params=("learning_rate", "epsilon"),
+               sample=_sampler(1, positive=(2,), learning_rate=0.1, epsilon=1e-7))
+def _adagrad_update_composite(w, g, accumulator, learning_rate, epsilon):
     """Adagrad: ``acc += g^2``, ``w -= lr g / sqrt(acc + eps)``."""
     acc = _store(accumulator, accumulator + g * g)
     return _store(w, w - g * learning_rate / sqrt(acc + epsilon))
 
 
-_declare_nondifferentiable()
+def adagrad_update(*inputs, **params):
+    """Op ``adagrad_update``: a backend's kernel, or :func:`_adagrad_update_composite`."""
+    return apply("adagrad_update", inputs, params)
 
 
-@composite("adadelta_update", n_inputs=4, params=("learning_rate", "rho", "epsilon"),
-           sample=_sampler(2, positive=(2, 3), learning_rate=1.0, rho=0.95, epsilon=1e-7))
-def adadelta_update(w, g, accumulated_grad, accumulated_delta, learning_rate, rho, epsilon):
+@_optimizer_op("adadelta_update", n_inputs=4, params=("learning_rate", "rho", "epsilon"),
+               sample=_sampler(2, positive=(2, 3), learning_rate=1.0, rho=0.95, epsilon=1e-7))
+def _adadelta_update_composite(w, g, accumulated_grad, accumulated_delta, learning_rate, rho, epsilon):
     """Adadelta: ``E[g^2] = rho E + (1 - rho) g^2``,
     ``delta = -sqrt(E[dx^2] + eps) g / sqrt(E[g^2] + eps)``,
     ``E[dx^2] = rho E + (1 - rho) delta^2``, ``w += lr delta``."""
@@ -134,14 +142,16 @@ def adadelta_update(w, g, accumulated_grad, accumulated_delta, learning_rate, rh
     return _store(w, w + delta * learning_rate)
 
 
-_declare_nondifferentiable()
+def adadelta_update(*inputs, **params):
+    """Op ``adadelta_update``: a backend's kernel, or :func:`_adadelta_update_composite`."""
+    return apply("adadelta_update", inputs, params)
 
 
-@composite("adamax_update", n_inputs=4,
-           params=("learning_rate", "beta_1", "beta_2", "epsilon", "beta_1_power"),
-           sample=_sampler(2, positive=(3,), learning_rate=0.01, beta_1=0.9, beta_2=0.999,
-                           epsilon=1e-7, beta_1_power=0.81))
-def adamax_update(w, g, m, u, learning_rate, beta_1, beta_2, epsilon, beta_1_power):
+@_optimizer_op("adamax_update", n_inputs=4,
+               params=("learning_rate", "beta_1", "beta_2", "epsilon", "beta_1_power"),
+               sample=_sampler(2, positive=(3,), learning_rate=0.01, beta_1=0.9, beta_2=0.999,
+                               epsilon=1e-7, beta_1_power=0.81))
+def _adamax_update_composite(w, g, m, u, learning_rate, beta_1, beta_2, epsilon, beta_1_power):
     """Adamax: ``m += (g - m)(1 - b1)``, ``u = max(b2 u, |g|)``,
     ``w -= lr m / ((1 - b1^t)(u + eps))``."""
     m = _store(m, m + (g - m) * (1 - beta_1))
@@ -149,16 +159,18 @@ def adamax_update(w, g, m, u, learning_rate, beta_1, beta_2, epsilon, beta_1_pow
     return _store(w, w - m * learning_rate / ((u + epsilon) * (1 - beta_1_power)))
 
 
-_declare_nondifferentiable()
+def adamax_update(*inputs, **params):
+    """Op ``adamax_update``: a backend's kernel, or :func:`_adamax_update_composite`."""
+    return apply("adamax_update", inputs, params)
 
 
-@composite("nadam_update", n_inputs=4,
-           params=("learning_rate", "beta_1", "beta_2", "epsilon", "momentum_coef",
-                   "grad_coef", "beta_2_power"),
-           sample=_sampler(2, positive=(3,), learning_rate=0.01, beta_1=0.9, beta_2=0.999,
-                           epsilon=1e-7, momentum_coef=2.0, grad_coef=0.5, beta_2_power=0.998))
-def nadam_update(w, g, m, v, learning_rate, beta_1, beta_2, epsilon, momentum_coef, grad_coef,
-                 beta_2_power):
+@_optimizer_op("nadam_update", n_inputs=4,
+               params=("learning_rate", "beta_1", "beta_2", "epsilon", "momentum_coef",
+                       "grad_coef", "beta_2_power"),
+               sample=_sampler(2, positive=(3,), learning_rate=0.01, beta_1=0.9, beta_2=0.999,
+                               epsilon=1e-7, momentum_coef=2.0, grad_coef=0.5, beta_2_power=0.998))
+def _nadam_update_composite(w, g, m, v, learning_rate, beta_1, beta_2, epsilon, momentum_coef, grad_coef,
+                            beta_2_power):
     """Nadam: ``m``, ``v`` as Adam; ``m_hat = momentum_coef m + grad_coef g`` with
     ``momentum_coef = u_{t+1} / (1 - prod u_{..t+1})`` and
     ``grad_coef = (1 - u_t) / (1 - prod u_{..t})``; ``v_hat = v / (1 - b2^t)``;
@@ -170,26 +182,34 @@ def nadam_update(w, g, m, v, learning_rate, beta_1, beta_2, epsilon, momentum_co
     return _store(w, w - m_hat * learning_rate / (sqrt(v_hat) + epsilon))
 
 
-_declare_nondifferentiable()
+def nadam_update(*inputs, **params):
+    """Op ``nadam_update``: a backend's kernel, or :func:`_nadam_update_composite`."""
+    return apply("nadam_update", inputs, params)
 
 
-@composite("lion_update", n_inputs=3, params=("learning_rate", "beta_1", "beta_2"),
-           sample=_sampler(1, learning_rate=0.01, beta_1=0.9, beta_2=0.99))
-def lion_update(w, g, m, learning_rate, beta_1, beta_2):
+@_optimizer_op("lion_update", n_inputs=3, params=("learning_rate", "beta_1", "beta_2"),
+               sample=_sampler(1, learning_rate=0.01, beta_1=0.9, beta_2=0.99))
+def _lion_update_composite(w, g, m, learning_rate, beta_1, beta_2):
     """Lion: ``w -= lr sign(b1 m + (1 - b1) g)``, then ``m = b2 m + (1 - b2) g``."""
     w_new = _store(w, w - sign(m * beta_1 + g * (1 - beta_1)) * learning_rate)
     _store(m, m * beta_2 + g * (1 - beta_2))
     return w_new
 
 
-_declare_nondifferentiable()
+def lion_update(*inputs, **params):
+    """Op ``lion_update``: a backend's kernel, or :func:`_lion_update_composite`."""
+    return apply("lion_update", inputs, params)
 
 
-@composite("decay_weights", n_inputs=1, params=("rate",), sample=_sampler(-1, rate=0.004))
-def decay_weights(w, rate):
+@_optimizer_op("decay_weights", n_inputs=1, params=("rate",), sample=_sampler(-1, rate=0.004))
+def _decay_weights_composite(w, rate):
     """Decoupled weight decay, applied before the step: ``w -= w * rate``
     (``rate = weight_decay * lr``)."""
     return _store(w, w - w * rate)
 
 
-_declare_nondifferentiable()
+def decay_weights(*inputs, **params):
+    """Op ``decay_weights``: a backend's kernel, or :func:`_decay_weights_composite`."""
+    return apply("decay_weights", inputs, params)
+
+

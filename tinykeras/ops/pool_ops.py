@@ -20,11 +20,12 @@ with primitives (pad + getitem windows, as the convolutions in
 """
 import numpy as np
 
+from .. import backend
 from ..core.primitives import where
 from ..core.tensor import Tensor, apply
 from .conv_ops import _crop, _padded_shape, from_channels_last, scatter_windows, to_channels_last, windows
 from .conv_shapes import explicit_padding, normalize_data_format, normalize_tuple, output_spatial
-from .dispatch import composite, convert_to_tensor
+from .common import convert_to_tensor, declare_composite
 
 __all__ = ["max_pool", "average_pool"]
 
@@ -73,7 +74,7 @@ def _counts(shape, pool_size, strides, padding, dtype):
 
 def _pool_samples(which):
     def sample(rng):
-        from ..testing.samples import values
+        from ..testing.samples import values  # here: testing builds on layers, which build on ops
         cases = []
         for shape, k, s, pad in [((2, 4, 4, 3), (2, 2), (2, 2), ((0, 0), (0, 0))),
                                  ((1, 5, 3), (2,), (1,), ((0, 1),)),
@@ -102,16 +103,22 @@ def _max_grad_rule(gg, o, x, g, pool_size, strides, padding):
     return None, _gather_first_max(x, gg, pool_size, strides, padding)
 
 
-@composite("max_pool_general", params=_PARAMS, rule=_max_rule, sample=_pool_samples("max"))
-def max_pool_general(x, pool_size, strides, padding):
+@declare_composite("max_pool_general", params=_PARAMS, rule=_max_rule,
+                   sample=_pool_samples("max"))
+def _max_pool_general_composite(x, pool_size, strides, padding):
     """Channels-last max pooling with explicit padding (padded cells are -inf)."""
     win, mask, out = _first_max_mask(x, pool_size, strides, padding)
     return where(mask > 0, win, 0.0).sum(axis=len(out) + 1)
 
 
-@composite("max_pool_grad", n_inputs=2, params=_PARAMS, rule=_max_grad_rule,
-           sample=_pool_samples("max_grad"))
-def max_pool_grad(x, g, pool_size, strides, padding):
+def max_pool_general(*inputs, **params):
+    """Op ``max_pool_general``: a backend's kernel, or :func:`_max_pool_general_composite`."""
+    return apply("max_pool_general", inputs, params)
+
+
+@declare_composite("max_pool_grad", n_inputs=2, params=_PARAMS, rule=_max_grad_rule,
+                   sample=_pool_samples("max_grad"))
+def _max_pool_grad_composite(x, g, pool_size, strides, padding):
     """Gradient of ``max_pool_general``: ``g`` routed to each window's first maximum."""
     _, mask, out = _first_max_mask(x, pool_size, strides, padding)
     cols = g.reshape(g.shape[:-1] + (1, g.shape[-1])) * mask
@@ -120,17 +127,28 @@ def max_pool_grad(x, g, pool_size, strides, padding):
     return _crop(padded, x.shape, padding)
 
 
-@composite("avg_pool_general", params=_PARAMS, sample=_pool_samples("avg"),
-           rule=lambda g, o, x, **p: (avg_pool_grad(g, input_shape=x.shape, **p),))
-def avg_pool_general(x, pool_size, strides, padding):
+def max_pool_grad(*inputs, **params):
+    """Op ``max_pool_grad``: a backend's kernel, or :func:`_max_pool_grad_composite`."""
+    return apply("max_pool_grad", inputs, params)
+
+
+@declare_composite("avg_pool_general", params=_PARAMS, sample=_pool_samples("avg"),
+                   rule=lambda g, o, x, **p: (avg_pool_grad(g, input_shape=x.shape, **p),))
+def _avg_pool_general_composite(x, pool_size, strides, padding):
     """Channels-last average pooling; padded cells are not counted."""
     win, out = _windows(x, pool_size, strides, padding, 0.0)
     return win.sum(axis=len(out) + 1) / _counts(x.shape, pool_size, strides, padding, x.dtype)
 
 
-@composite("avg_pool_grad", params=("input_shape",) + _PARAMS, sample=_pool_samples("avg_grad"),
-           rule=lambda gg, o, g, input_shape, **p: (avg_pool_general(gg, **p),))
-def avg_pool_grad(g, input_shape, pool_size, strides, padding):
+def avg_pool_general(*inputs, **params):
+    """Op ``avg_pool_general``: a backend's kernel, or :func:`_avg_pool_general_composite`."""
+    return apply("avg_pool_general", inputs, params)
+
+
+@declare_composite("avg_pool_grad", params=("input_shape",) + _PARAMS,
+                   sample=_pool_samples("avg_grad"),
+                   rule=lambda gg, o, g, input_shape, **p: (avg_pool_general(gg, **p),))
+def _avg_pool_grad_composite(g, input_shape, pool_size, strides, padding):
     """Adjoint of ``avg_pool_general``: spread each output's gradient evenly
     over the real cells of its window."""
     share = g / _counts(input_shape, pool_size, strides, padding, g.dtype)
@@ -141,13 +159,17 @@ def avg_pool_grad(g, input_shape, pool_size, strides, padding):
     return _crop(padded, input_shape, padding)
 
 
+def avg_pool_grad(*inputs, **params):
+    """Op ``avg_pool_grad``: a backend's kernel, or :func:`_avg_pool_grad_composite`."""
+    return apply("avg_pool_grad", inputs, params)
+
+
 def _pool(op, fn, inputs, pool_size, strides, padding, data_format):
     x = convert_to_tensor(inputs)
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"{op}: expected inputs of rank 3, 4 or 5 (batch, *spatial, channels), "
                          f"got shape {x.shape}")
     if x.data.dtype.kind != "f":  # integer images: pool in floatx, as Keras does
-        from .. import backend
         x = x.astype(backend.floatx())
     fmt = normalize_data_format(data_format)
     x = to_channels_last(x, fmt)

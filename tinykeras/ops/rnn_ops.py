@@ -35,9 +35,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..core import autograd
-from ..core.tensor import Tensor
+from ..core.tensor import Tensor, apply
 from ..core.primitives import where as _where
-from .dispatch import composite
+from .common import declare_composite
 from .nn_ops import sigmoid as _sigmoid
 from .shape_ops import concatenate as _concatenate, stack as _stack
 
@@ -276,11 +276,11 @@ def _vjp_rule(fn):
         wrt = [x for x, t in zip(leaves, inputs) if t.requires_grad]
         for x in wrt:
             x.requires_grad = True
-        prev, autograd.GRAD_ENABLED[0] = autograd.GRAD_ENABLED[0], True
+        prev, autograd.GRAD.enabled = autograd.GRAD.enabled, True
         try:
             grads = iter(autograd.grad(fn(*leaves, **params), wrt, g))
         finally:
-            autograd.GRAD_ENABLED[0] = prev
+            autograd.GRAD.enabled = prev
         return tuple(next(grads) if t.requires_grad else None for t in inputs)
     return rule
 
@@ -288,7 +288,7 @@ def _vjp_rule(fn):
 def _samples(kind, grad=False):
     """Small cases (batch 2, time 3, units 2) with and without masked steps."""
     def sample(rng):
-        from ..testing.samples import values
+        from ..testing.samples import values  # here: testing builds on layers, which build on ops
         b, t, u = 2, 3, 2
         gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[kind]
         cases = []
@@ -309,24 +309,40 @@ def _samples(kind, grad=False):
 
 
 def _declare(kind, n_inputs, params=()):
-    """The forward op ``<kind>_sequence`` and its backward op ``<kind>_sequence_grad``."""
+    """Declare the forward op ``<kind>_sequence`` and its backward op
+    ``<kind>_sequence_grad``, with the loops above (on Tensors) as composites."""
     forward, backward = FORWARD[kind], BACKWARD[kind]
     grad_fn = functools.partial(backward, TENSOR_NS)
     grad_fn.__doc__ = f"BPTT for ``{kind}_sequence``: every gradient, packed into one flat vector."
-    grad_op = composite(f"{kind}_sequence_grad", n_inputs + 2, params, rule=_vjp_rule(grad_fn),
-                        sample=_samples(kind, grad=True))(grad_fn)
+    declare_composite(f"{kind}_sequence_grad", n_inputs + 2, params, rule=_vjp_rule(grad_fn),
+                      sample=_samples(kind, grad=True))(grad_fn)
 
     def rule(g, o, *inputs, **kw):
-        flat = grad_op(g, o, *inputs, **kw)
+        flat = apply(f"{kind}_sequence_grad", (g, o, *inputs), kw)
         return tuple(_unpack(flat, [x.shape for x in inputs[:-1]])) + (None,)
 
     fn = functools.partial(forward, TENSOR_NS)
     fn.__doc__ = f"The {kind} recurrence over a whole sequence (see the module docstring)."
-    return composite(f"{kind}_sequence", n_inputs, params, rule=rule, sample=_samples(kind))(fn)
+    declare_composite(f"{kind}_sequence", n_inputs, params, rule=rule, sample=_samples(kind))(fn)
 
 
 FORWARD = {"lstm": lstm_forward, "gru": gru_forward, "simple_rnn": simple_rnn_forward}
 BACKWARD = {"lstm": lstm_backward, "gru": gru_backward, "simple_rnn": simple_rnn_backward}
-lstm_sequence = _declare("lstm", 5)
-gru_sequence = _declare("gru", 5, ("reset_after",))
-simple_rnn_sequence = _declare("simple_rnn", 4)
+_declare("lstm", 5)
+_declare("gru", 5, ("reset_after",))
+_declare("simple_rnn", 4)
+
+
+def lstm_sequence(*inputs, **params):
+    """Op ``lstm_sequence``: the LSTM over a whole sequence (a kernel, or the loop above)."""
+    return apply("lstm_sequence", inputs, params)
+
+
+def gru_sequence(*inputs, **params):
+    """Op ``gru_sequence``: the GRU over a whole sequence (a kernel, or the loop above)."""
+    return apply("gru_sequence", inputs, params)
+
+
+def simple_rnn_sequence(*inputs, **params):
+    """Op ``simple_rnn_sequence``: the simple RNN over a sequence (a kernel, or the loop above)."""
+    return apply("simple_rnn_sequence", inputs, params)

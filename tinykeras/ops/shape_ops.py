@@ -10,7 +10,7 @@ pad, concatenate, getitem and index_add, so their gradients come for free.
 import numpy as np
 
 from ..core.tensor import apply
-from .dispatch import as_shape, convert_to_tensor, normalize_axis, tensors
+from .common import as_shape, convert_to_tensor, normalize_axis, tensors
 from .specs import index_key
 
 

@@ -33,7 +33,7 @@ def test_discovered_through_its_entry_points():
     assert eps == {"example": "tinykeras_example.plugin", "example_relu": "tinykeras_example.relu"}
     assert registry.pm.dists.get("example") == f"tinykeras-example {dist.version}"
     assert not {"example", "example_relu"} & set(registry.FAILED)
-    info = {p.name: p for p in registry.plugins()}
+    info = {p.name: p for p in tk.plugins.plugins()}
     assert info["example"].ops == ["snake"] and "numpy:snake" in info["example"].kernels
     assert info["example"].serializables == ["tinykeras_example>Snake"]
     assert info["example_relu"].kernels == ["numpy:relu"]

@@ -22,11 +22,11 @@ def tinykeras_register_backends(register):
 def _core_composites():
     """``{name: (n_inputs, params)}`` of the composite ops this tinykeras declares
     (None: it cannot say)."""
-    try:
-        from tinykeras.ops.dispatch import COMPOSITE_OPS
-    except ImportError:
+    from tinykeras.core import registry
+    core_ops = getattr(registry, "core_ops", None)
+    if core_ops is None:
         return None
-    return {op.name: (op.n_inputs, tuple(op.params)) for op in COMPOSITE_OPS}
+    return {name: (op.n_inputs, tuple(op.params)) for name, op in core_ops().items() if not op.primitive}
 
 
 def _fits(op, declared):

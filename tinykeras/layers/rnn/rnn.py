@@ -199,7 +199,7 @@ class RNN(Layer):
         return [output_mask] + [None] * len(self.state_size) if self.return_state else output_mask
 
     def get_config(self):
-        from ...saving.layer_config import serialize_layer
+        from ...saving.layer_config import serialize_layer  # here: saving imports layers
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
@@ -207,7 +207,7 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ...saving.layer_config import deserialize_layer
+        from ...saving.layer_config import deserialize_layer  # here: saving imports layers
         config = dict(config)
         cell = config.pop("cell")
         if isinstance(cell, dict):

@@ -62,12 +62,12 @@ class StackedRNNCells(Layer):
         return out
 
     def get_config(self):
-        from ...saving.layer_config import serialize_layer
+        from ...saving.layer_config import serialize_layer  # here: saving imports layers
         return {**super().get_config(), "cells": [serialize_layer(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ...saving.layer_config import deserialize_layer
+        from ...saving.layer_config import deserialize_layer  # here: saving imports layers
         config = dict(config)
         cells = [deserialize_layer(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)

@@ -14,12 +14,12 @@ MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _serialize(layer):
-    from ...saving.layer_config import serialize_layer
+    from ...saving.layer_config import serialize_layer  # here: saving imports layers
     return serialize_layer(layer)
 
 
 def _deserialize(config, custom_objects=None):
-    from ...saving.layer_config import deserialize_layer
+    from ...saving.layer_config import deserialize_layer  # here: saving imports layers
     return deserialize_layer(config, custom_objects)
 
 

@@ -1,5 +1,11 @@
-"""How ``tk.ops`` functions reach kernels: primitives directly, composites
-through a fused kernel when the backend has one, else their composite.
+"""What every ``tk.ops`` module uses: converting inputs, axis helpers, and
+:func:`declare_composite`, which declares an op with a composite.
+
+Each ``tk.ops`` function is the one public function of its op: it converts
+its inputs and calls ``apply(name, inputs, params)``; ``apply`` (in
+``tinykeras/core/tensor.py``) then runs the backend's kernel, or the op's
+composite when the backend has no kernel (or the op has no backward rule
+and a gradient is needed).
 
 >>> import tinykeras as tk
 >>> tk.ops.softmax(tk.Tensor([0.0, 0.0])).numpy().tolist()
@@ -9,11 +15,9 @@ import functools
 
 import numpy as np
 
-from ..core import autograd, registry
+from ..core import registry
 from ..core.registry import OpDef
-from ..core.tensor import Symbolic, Tensor, _lift, apply
-
-COMPOSITE_OPS = []  # OpDefs declared by the ops modules (registered by the core)
+from ..core.tensor import Symbolic, Tensor, _lift, _norm_axes
 
 
 def convert_to_tensor(x, dtype=None):
@@ -35,47 +39,35 @@ def tensors(*xs):
     return [x if isinstance(x, Tensor) else _lift(x, like) for x in xs]
 
 
-def composite(name, n_inputs=1, params=(), rule=None, sample=None):
-    """Declare a composite op; the decorated function is its fallback.
+def declare_composite(name, n_inputs=1, params=(), rule=None, sample=None, differentiable=None):
+    """Decorator: declare op ``name`` whose composite (the version written
+    with other ops) is the decorated function, which is returned unchanged.
 
-    The returned function runs a backend's fused kernel for ``name`` when
-    one is registered and the op either has a backward ``rule`` or needs
-    no gradient; otherwise it runs the composite, whose own ops record the
-    graph.
+    The op's public function calls ``apply(name, ...)``; a backend may give
+    a fused kernel for it (used when the op has a ``rule`` or no gradient is
+    needed).  ``differentiable=False`` tells the generated tests not to
+    check gradients (default: it has a rule or a sample other than "nograd").
 
-    >>> @composite("cube_example", sample=None)
-    ... def cube_example(x):
-    ...     return x * x * x
-    >>> cube_example(Tensor([2.0])).numpy().tolist()
-    [8.0]
+    >>> relu = registry.OPS["relu"]  # declared in nn_ops.py with this decorator
+    >>> relu.composite.__name__, relu.composite(Tensor([-1.0, 2.0])).numpy().tolist()
+    ('_relu_composite', [0.0, 2.0])
     """
     def decorate(fn):
-        COMPOSITE_OPS.append(OpDef(name, n_inputs, tuple(params), rule=rule, composite=fn,
-                                   sample=sample, differentiable=rule is not None or sample != "nograd",
-                                   doc=(fn.__doc__ or "").strip()))
-        kernels = registry.ACTIVE
-
-        def op(*inputs, **kwargs):
-            if name in kernels and (rule is not None or not _needs_grad(inputs)):
-                return apply(name, inputs, kwargs)
-            return fn(*inputs, **kwargs)
-        op.__name__ = op.__qualname__ = name
-        op.__doc__ = fn.__doc__
-        return op
+        registry.declare(OpDef(name, n_inputs, tuple(params), rule=rule, composite=fn, sample=sample,
+                               differentiable=(rule is not None or sample != "nograd")
+                               if differentiable is None else differentiable,
+                               doc=(fn.__doc__ or "").strip()))
+        return fn
     return decorate
-
-
-def _needs_grad(inputs):
-    return autograd.GRAD_ENABLED[0] and any(t.requires_grad for t in inputs)
 
 
 def normalize_axis(axis, ndim):
     """``axis`` (int, tuple or None) as a sorted tuple of non-negative ints."""
-    from ..core.tensor import _norm_axes
     return _norm_axes(axis, ndim)
 
 
 def as_shape(shape):
+    """An int or a sequence of ints as a tuple of ints."""
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(s) for s in shape)
@@ -96,8 +88,8 @@ def symbolic_entry(name, fn):
     3.0
     """
     @functools.wraps(fn)
-    def op(*args, **kwargs):
+    def symbolic_or_run(*args, **kwargs):
         if _symbolic_args(args, kwargs):
             return Symbolic.record(name, fn, args, kwargs)
         return fn(*args, **kwargs)
-    return op
+    return symbolic_or_run

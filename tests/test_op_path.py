@@ -1,0 +1,132 @@
+"""The path from a Keras call to its kernel is short, and
+``docs/architecture.md`` lists it truly.
+
+Each test runs a real call with one kernel of ``registry.ACTIVE`` wrapped
+by a spy that records the Python stack, and compares the frames (file
+under ``tinykeras/``, function name) with the hop lists of the document.
+"""
+import inspect
+import os
+import re
+import traceback
+
+import numpy as np
+import pytest
+
+import tinykeras as keras
+from tinykeras.core import registry
+
+ROOT = os.path.dirname(keras.__file__)
+DOC = os.path.join(ROOT, "..", "docs", "architecture.md")
+
+
+def _stack(op, call):
+    """The tinykeras frames (file, function) at the first call of ``op``'s kernel."""
+    kernel, seen = registry.ACTIVE[op], []
+
+    def spy(*args, **kwargs):
+        if not seen:
+            seen.append(traceback.extract_stack()[:-1])
+        return kernel(*args, **kwargs)
+    registry.ACTIVE[op] = spy
+    try:
+        call()
+    finally:
+        registry.ACTIVE[op] = kernel
+    assert seen, f"the call never reached the {op!r} kernel"
+    return [(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name)
+            for f in seen[0] if os.path.abspath(f.filename).startswith(ROOT + os.sep)]
+
+
+def _documented(name):
+    """The hop list ``<!-- path: name -->`` of docs/architecture.md, as (file, function)."""
+    text = open(DOC, encoding="utf-8").read()
+    block = text.split(f"<!-- path: {name} -->", 1)[1].split("<!--", 1)[0]
+    return re.findall(r"^\d+\. `([^`]+)` `([^`]+)`", block, flags=re.M)
+
+
+def _from(frames, first):
+    starts = [i for i, frame in enumerate(frames) if frame == first]
+    assert starts, f"{first} is not on the stack {frames}"
+    return frames[starts[-1]:]
+
+
+def _model():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"),
+                              keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_fit_reaches_the_matmul_kernel_in_8_hops_as_documented():
+    model, x, y = _model(), np.ones((4, 4), "float32"), np.array([0, 1, 1, 0])
+    frames = _from(_stack("matmul", lambda: model.fit(x, y, epochs=1, verbose=0)),
+                   ("models/trainer.py", "fit"))
+    assert frames == _documented("fit")
+    assert len(frames) <= 8  # hops: each frame calls the next, the last calls the kernel
+
+
+def test_backward_reaches_the_matmul_gradient_kernel_in_5_hops_as_documented():
+    w = keras.Variable(np.ones((3, 2), "float32"))
+    loss = (keras.Tensor(np.ones((4, 3), "float32")) @ w).sum()
+    frames = _from(_stack("matmul", loss.backward), ("core/tensor.py", "backward"))
+    assert frames == _documented("backward")
+    assert frames[2] == ("core/primitives.py", registry.OPS["matmul"].rule.__name__)
+    assert len(frames) <= 6
+
+
+def test_relu_reaches_its_kernel_through_one_ops_function():
+    frames = _from(_stack("relu", lambda: keras.activations.relu(keras.Tensor([-1.0, 2.0]))),
+                   ("activations.py", "relu"))
+    assert frames == _documented("relu")
+
+
+def test_the_loss_reaches_its_fused_kernel_through_one_ops_function():
+    y, logits = np.array([1, 0]), keras.Tensor([[0.5, 1.0, 0.0], [1.0, 0.0, 2.0]], requires_grad=True)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    frames = _from(_stack("sparse_softmax_crossentropy", lambda: loss(y, logits)),
+                   ("losses/loss.py", "__call__"))
+    assert frames == _documented("loss")
+
+
+def _loss_functions():
+    from tinykeras.losses import functions
+    return [name for name, fn in vars(functions).items() if inspect.isfunction(fn)
+            and fn.__module__ == functions.__name__ and not name.startswith("_")
+            and list(inspect.signature(fn).parameters)[:2] == ["y_true", "y_pred"]]
+
+
+@pytest.mark.parametrize("name", _loss_functions())
+def test_every_loss_reaches_kernels_without_a_renamed_op(name):
+    """Every call of ``apply``/``_binary`` under the loss function comes from
+    a public op function, a Tensor method or an op's declared composite: no
+    private function of ``tinykeras/ops`` stands in for an op."""
+    from tinykeras.losses import functions
+    composites = {op.composite.__name__ for op in registry.OPS.values()
+                  if op.composite is not None and hasattr(op.composite, "__name__")}
+    sparse = "sparse" in name
+    y_true = np.array([[1], [0]]) if sparse else np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32")
+    y_pred = keras.Tensor(np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], "float32"))
+    stacks, saved = [], dict(registry.ACTIVE)
+    for op in [op for op in registry.ACTIVE if op not in ("asarray", "to_numpy", "full")]:
+        kernel = registry.ACTIVE[op]
+
+        def spy(*args, _kernel=kernel, **kwargs):
+            stacks.append(traceback.extract_stack()[:-1])
+            return _kernel(*args, **kwargs)
+        registry.ACTIVE[op] = spy
+    try:
+        getattr(functions, name)(y_true, y_pred)
+    finally:
+        registry.ACTIVE.update(saved)
+    assert stacks
+    for stack in stacks:
+        frames = [(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name) for f in stack
+                  if os.path.abspath(f.filename).startswith(ROOT + os.sep)]
+        start = max(i for i, f in enumerate(frames) if f == ("losses/functions.py", name))
+        path = frames[start:]
+        callers = [f for f, g in zip(path, path[1:]) if g in (("core/tensor.py", "apply"),
+                                                              ("core/tensor.py", "_binary"))]
+        renamed = [f for f in callers if f[0].startswith("ops/") and f[1].startswith("_")
+                   and f[1] not in composites]
+        assert renamed == [], f"{name}: an op renamed on the way: {path}"
