@@ -22,9 +22,9 @@ from . import backend, random  # noqa: E402
 from .global_state import name_scope  # noqa: E402
 from .variables import Variable  # noqa: E402
 
-_SUBMODULES = {"activations", "applications", "callbacks", "constraints", "datasets", "initializers",
-               "layers", "losses", "metrics", "models", "optimizers", "preprocessing", "regularizers",
-               "saving", "testing", "utils"}
+_SUBMODULES = {"activations", "applications", "callbacks", "config", "constraints", "datasets",
+               "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+               "regularizers", "saving", "testing", "utils"}
 _NAMES = {"Input": "layers", "Layer": "layers", "InputSpec": "layers", "Model": "models",
           "Sequential": "models", "Functional": "models", "Loss": "losses", "Metric": "metrics",
           "Optimizer": "optimizers", "Initializer": "initializers", "Regularizer": "regularizers",

@@ -28,6 +28,11 @@ def _get(name, default=""):
     return os.environ.get(name, default).strip()
 
 
+def setting(name):
+    """``TINYKERAS_<NAME>``, or None when unset or empty (``tinykeras.config.setting``)."""
+    return _get(f"TINYKERAS_{name.upper()}") or None
+
+
 def backend():
     """Name of the backend asked for by ``TINYKERAS_BACKEND``."""
     return _get("TINYKERAS_BACKEND", "numpy").lower() or "numpy"
@@ -41,10 +46,6 @@ def plugins_allowed():
 
 def autoload_disabled():
     return _get("TINYKERAS_DISABLE_PLUGIN_AUTOLOAD") in ("1", "true", "yes")
-
-
-def opencl_device():
-    return _get("TINYKERAS_OPENCL_DEVICE") or None
 
 
 def home():

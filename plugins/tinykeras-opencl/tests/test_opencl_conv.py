@@ -128,10 +128,11 @@ def test_one_program_serves_every_conv_and_pool_kernel(dev):
 
 
 def test_kernels_are_registered_only_for_ops_declared_with_their_parameters():
+    from tinykeras.core import OpDef, registry
     from tinykeras_opencl import plugin
-    declared = plugin._core_composites()
-    assert all(plugin._fits(op, declared) for op in conv.SIGNATURES)  # this tinykeras: all fit
-    changed = dict(declared, conv_general=(2, ("strides", "padding", "data_format")))
-    assert not plugin._fits("conv_general", changed)       # another version: keep the composite
-    assert not plugin._fits("max_pool_grad", {})            # not declared at all
-    assert plugin._fits("conv_general", None)               # a tinykeras that cannot say
+    declared = registry.core_ops()
+    assert all(plugin._fits(op, conv.kernels()[op], declared) for op in conv.OPS)  # this tinykeras: all fit
+    changed = dict(declared, conv_general=OpDef("conv_general", 2, ("strides", "padding", "data_format")))
+    assert not plugin._fits("conv_general", conv.conv_general, changed)  # another version: keep the composite
+    assert not plugin._fits("max_pool_grad", conv.max_pool_grad, {})      # not declared at all
+    assert plugin._fits("conv_general", conv.conv_general, None)          # a tinykeras that cannot say

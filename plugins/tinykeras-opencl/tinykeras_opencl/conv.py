@@ -66,6 +66,24 @@ typedef {ct} T;
 #define X_AT(n, p0, p1, p2, c) (((((IDX)(n) * D0 + (p0)) * D1 + (p1)) * D2 + (p2)) * C + (c))
 #define Y_AT(n, o0, o1, o2, c) (((((IDX)(n) * O0 + (o0)) * O1 + (o1)) * O2 + (o2)) * C + (c))
 
+/* Along one axis: the output position whose window holds input cell p at tap k, or -1. */
+int window_of(const int p, const int k, const int P, const int S, const int L, const int O)
+{{
+    const int q = p + P - k * L;
+    return (q < 0 || q % S || q / S >= O) ? -1 : q / S;
+}}
+
+/* The statement after it runs once for every window o that covers input cell p, through
+   its tap k (k0, k1, k2 and o0, o1, o2 are set): the loop of every gradient "gather". */
+#define FOR_WINDOWS_COVERING(p0, p1, p2) \
+    for (int k0 = 0; k0 < K0; k0++) \
+        for (int k1 = 0; k1 < K1; k1++) \
+            for (int k2 = 0; k2 < K2; k2++) \
+                for (int o0 = window_of(p0, k0, P0, S0, L0, O0), \
+                         o1 = window_of(p1, k1, P1, S1, L1, O1), \
+                         o2 = window_of(p2, k2, P2, S2, L2, O2), once_ = 1; \
+                     once_ && o0 >= 0 && o1 >= 0 && o2 >= 0; once_ = 0)
+
 /* Element i of a (N, S0, S1, S2, C) array -> its coordinates. */
 #define UNRAVEL(i, S0_, S1_, S2_, n, a0, a1, a2, c) \\
     IDX rem_ = (i); const int c = rem_ % C; rem_ /= C; \\
@@ -101,20 +119,8 @@ __kernel void col2im(__global T *dx, __global const T *cols, const IDX total, co
     UNRAVEL(i, D0, D1, D2, n, p0, p1, p2, c)
     const IDX chan = (c / Cg) * st_g + (c % Cg) * st_c;
     T acc = 0;
-    for (int k0 = 0; k0 < K0; k0++) {{
-        const int q0 = p0 + P0 - k0 * L0;
-        if (q0 < 0 || q0 % S0 || q0 / S0 >= O0) continue;
-        for (int k1 = 0; k1 < K1; k1++) {{
-            const int q1 = p1 + P1 - k1 * L1;
-            if (q1 < 0 || q1 % S1 || q1 / S1 >= O1) continue;
-            for (int k2 = 0; k2 < K2; k2++) {{
-                const int q2 = p2 + P2 - k2 * L2;
-                if (q2 < 0 || q2 % S2 || q2 / S2 >= O2) continue;
-                const IDX r = ((n * O0 + q0 / S0) * O1 + q1 / S1) * O2 + q2 / S2;
-                acc += cols[r * st_r + ((k0 * K1 + k1) * K2 + k2) * st_k + chan];
-            }}
-        }}
-    }}
+    FOR_WINDOWS_COVERING(p0, p1, p2)
+        acc += cols[(((n * O0 + o0) * O1 + o1) * O2 + o2) * st_r + ((k0 * K1 + k1) * K2 + k2) * st_k + chan];
     dx[i] = acc;
 }}
 
@@ -163,22 +169,10 @@ __kernel void max_pool_grad(__global T *dx, __global const T *x, __global const 
     if (i >= total) return;
     UNRAVEL(i, D0, D1, D2, n, p0, p1, p2, c)
     T acc = 0;
-    for (int k0 = 0; k0 < K0; k0++) {{
-        const int q0 = p0 + P0 - k0;
-        if (q0 < 0 || q0 % S0 || q0 / S0 >= O0) continue;
-        for (int k1 = 0; k1 < K1; k1++) {{
-            const int q1 = p1 + P1 - k1;
-            if (q1 < 0 || q1 % S1 || q1 / S1 >= O1) continue;
-            for (int k2 = 0; k2 < K2; k2++) {{
-                const int q2 = p2 + P2 - k2;
-                if (q2 < 0 || q2 % S2 || q2 / S2 >= O2) continue;
-                const int o0 = q0 / S0, o1 = q1 / S1, o2 = q2 / S2;
-                if (first_max_tap(x, n, o0, o1, o2, c, C, D0, D1, D2, O0, O1, O2, K0, K1, K2,
-                                  S0, S1, S2, P0, P1, P2, L0, L1, L2) == (k0 * K1 + k1) * K2 + k2)
-                    acc += g[Y_AT(n, o0, o1, o2, c)];
-            }}
-        }}
-    }}
+    FOR_WINDOWS_COVERING(p0, p1, p2)
+        if (first_max_tap(x, n, o0, o1, o2, c, C, D0, D1, D2, O0, O1, O2, K0, K1, K2,
+                          S0, S1, S2, P0, P1, P2, L0, L1, L2) == (k0 * K1 + k1) * K2 + k2)
+            acc += g[Y_AT(n, o0, o1, o2, c)];
     dx[i] = acc;
 }}
 
@@ -215,22 +209,10 @@ __kernel void avg_pool_grad(__global T *dx, __global const T *g, const IDX total
     if (i >= total) return;
     UNRAVEL(i, D0, D1, D2, n, p0, p1, p2, c)
     T acc = 0;
-    for (int k0 = 0; k0 < K0; k0++) {{
-        const int q0 = p0 + P0 - k0;
-        if (q0 < 0 || q0 % S0 || q0 / S0 >= O0) continue;
-        for (int k1 = 0; k1 < K1; k1++) {{
-            const int q1 = p1 + P1 - k1;
-            if (q1 < 0 || q1 % S1 || q1 / S1 >= O1) continue;
-            for (int k2 = 0; k2 < K2; k2++) {{
-                const int q2 = p2 + P2 - k2;
-                if (q2 < 0 || q2 % S2 || q2 / S2 >= O2) continue;
-                const int o0 = q0 / S0, o1 = q1 / S1, o2 = q2 / S2;
-                const int count = window_count(o0, o1, o2, D0, D1, D2, O0, O1, O2, K0, K1, K2,
-                                               S0, S1, S2, P0, P1, P2, L0, L1, L2);
-                acc += g[Y_AT(n, o0, o1, o2, c)] * ((T)1 / (T)count);
-            }}
-        }}
-    }}
+    FOR_WINDOWS_COVERING(p0, p1, p2)
+        acc += g[Y_AT(n, o0, o1, o2, c)] * ((T)1 / (T)window_count(o0, o1, o2, D0, D1, D2, O0, O1, O2,
+                                                                  K0, K1, K2, S0, S1, S2, P0, P1, P2,
+                                                                  L0, L1, L2));
     dx[i] = acc;
 }}
 """
@@ -406,44 +388,19 @@ def _avg_pool_grad(g, input_shape, pool_size, strides, padding):
                 _pool_geometry(input_shape, g.shape[1:-1], pool_size, strides, padding), g.dtype)
 
 
-# The core op each kernel replaces, with the inputs and parameters it expects: the plugin
-# registers a kernel only when the installed tinykeras declares the op exactly so.
-SIGNATURES = {
-    "conv_general": (2, ("strides", "padding", "dilation", "groups")),
-    "conv_input_grad": (2, ("input_shape", "strides", "padding", "dilation", "groups")),
-    "conv_kernel_grad": (2, ("kernel_shape", "strides", "padding", "dilation", "groups")),
-    "max_pool_general": (1, ("pool_size", "strides", "padding")),
-    "max_pool_grad": (2, ("pool_size", "strides", "padding")),
-    "avg_pool_general": (1, ("pool_size", "strides", "padding")),
-    "avg_pool_grad": (1, ("input_shape", "pool_size", "strides", "padding")),
-}
-
-
-# float16 runs in float32: OpenCL has no half arithmetic without an extension.
+# float16 runs in float32: OpenCL has no half arithmetic without an extension.  Each kernel
+# keeps its function's signature (the plugin checks it against the core's OpDef).
 _WIDEN = {np.dtype(np.float16): np.dtype(np.float32)}
-
-
-def _kernel_for(op, fn):
-    """``fn`` widened for float16, taking its parameters by keyword or by position."""
-    n_inputs, names = SIGNATURES[op]
-    wide = widening(fn, _WIDEN)
-
-    def run(*args, **params):
-        params.update(zip(names, args[n_inputs:]))
-        return wide(*args[:n_inputs], **params)
-    run.__name__ = run.__qualname__ = op
-    run.__doc__ = fn.__doc__
-    return run
-
-
-conv_general = _kernel_for("conv_general", _conv_general)
-conv_input_grad = _kernel_for("conv_input_grad", _conv_input_grad)
-conv_kernel_grad = _kernel_for("conv_kernel_grad", _conv_kernel_grad)
-max_pool_general = _kernel_for("max_pool_general", _max_pool_general)
-max_pool_grad = _kernel_for("max_pool_grad", _max_pool_grad)
-avg_pool_general = _kernel_for("avg_pool_general", _avg_pool_general)
-avg_pool_grad = _kernel_for("avg_pool_grad", _avg_pool_grad)
+conv_general = widening(_conv_general, _WIDEN)
+conv_input_grad = widening(_conv_input_grad, _WIDEN)
+conv_kernel_grad = widening(_conv_kernel_grad, _WIDEN)
+max_pool_general = widening(_max_pool_general, _WIDEN)
+max_pool_grad = widening(_max_pool_grad, _WIDEN)
+avg_pool_general = widening(_avg_pool_general, _WIDEN)
+avg_pool_grad = widening(_avg_pool_grad, _WIDEN)
+OPS = ("conv_general", "conv_input_grad", "conv_kernel_grad", "max_pool_general", "max_pool_grad",
+       "avg_pool_general", "avg_pool_grad")
 
 
 def kernels():
-    return {op: globals()[op] for op in SIGNATURES}
+    return {op: globals()[op] for op in OPS}

@@ -106,10 +106,10 @@ def _spec_from_environment():
     first (the benchmark, the kernels used on their own).
     """
     try:
-        from tinykeras import _config
+        from tinykeras import config
     except ImportError:  # the kernels also work without tinykeras
         return os.environ.get(ENV_VAR, "").strip()
-    return _config.opencl_device() or ""
+    return config.setting("opencl_device") or ""
 
 
 def find_device(spec=None):

@@ -215,10 +215,11 @@ def widening(kernel, widen=FLOAT16_AS_FLOAT32):
     """
     @functools.wraps(kernel)
     def run(*xs, **params):
-        narrow = next((x.dtype for x in xs if x.dtype in widen), None)
+        narrow = next((x.dtype for x in xs if getattr(x, "dtype", None) in widen), None)
         if narrow is None:
             return kernel(*xs, **params)
-        out = kernel(*[cast(x, widen[x.dtype]) if x.dtype in widen else x for x in xs], **params)
+        out = kernel(*[cast(x, widen[x.dtype]) if getattr(x, "dtype", None) in widen else x for x in xs],
+                     **params)
         return cast(out, narrow) if out.dtype == widen[narrow] else out
     return run
 

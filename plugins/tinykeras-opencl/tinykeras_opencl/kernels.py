@@ -11,7 +11,7 @@ from . import array, conv, elementwise, matmul, movement, optimizers, reduce, so
 
 # Fused kernels for the core's composite ops (they replace the composite).
 FUSED = ("relu", "sigmoid", "softmax", "log_softmax", "sparse_softmax_crossentropy",
-         "sgd_update", "adam_update") + tuple(conv.SIGNATURES)
+         "sgd_update", "adam_update") + conv.OPS
 
 
 @functools.lru_cache(maxsize=None)

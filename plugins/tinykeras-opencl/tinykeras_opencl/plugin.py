@@ -9,9 +9,12 @@ imports it at start-up.  Importing it creates no OpenCL context: the
 >>> (tk.ops.ones((2, 2)) @ tk.ops.ones((2, 2))).numpy().tolist()   # doctest: +SKIP
 [[2.0, 2.0], [2.0, 2.0]]
 """
+import inspect
+
+from tinykeras.core import registry
 from tinykeras.core.hookspecs import hookimpl
 
-from . import conv, device, kernels
+from . import device, kernels
 
 
 @hookimpl
@@ -19,34 +22,30 @@ def tinykeras_register_backends(register):
     register("opencl", describe=device.describe)
 
 
-def _core_composites():
-    """``{name: (n_inputs, params)}`` of the composite ops this tinykeras declares
-    (None: it cannot say)."""
-    from tinykeras.core import registry
-    core_ops = getattr(registry, "core_ops", None)
-    if core_ops is None:
-        return None
-    return {name: (op.n_inputs, tuple(op.params)) for name, op in core_ops().items() if not op.primitive}
+def _fits(op, fn, declared):
+    """Whether the fused kernel ``fn`` fits op ``op`` as this tinykeras declares it
+    (``declared``: the core's ``{name: OpDef}``; None: it cannot say).
 
-
-def _fits(op, declared):
-    """Whether the fused kernel for ``op`` fits the op this tinykeras declares.
-
-    A kernel for an undeclared op, or one whose signature does not bind, would
-    get the whole plugin rejected; so would silently wrong parameters.
+    A kernel for an undeclared op, or one whose signature does not take the
+    op's inputs and parameters, would get the whole plugin rejected; so would
+    silently wrong parameters.
     """
     if declared is None:
         return True
-    if op not in declared:
+    opdef = declared.get(op)
+    if opdef is None:
         return False
-    expected = conv.SIGNATURES.get(op)
-    return expected is None or declared[op] == expected
+    try:
+        inspect.signature(fn).bind(*[None] * max(opdef.n_inputs, 1), **{p: None for p in opdef.params})
+    except TypeError:
+        return False
+    return True
 
 
 @hookimpl
 def tinykeras_register_kernels(register):
-    declared = _core_composites()
+    declared = getattr(registry, "core_ops", lambda: None)()  # the core's OpDefs
     for op, fn in kernels.all_kernels().items():
-        if op in kernels.FUSED and not _fits(op, declared):
+        if op in kernels.FUSED and not _fits(op, fn, declared):
             continue  # the core declares no such op (or another version of it): keep its composite
         register("opencl", op, fn)
