@@ -13,6 +13,7 @@ import tinykeras as tk
 from tinykeras import Tensor, hookimpl
 from tinykeras.core import registry
 from tinykeras.core.kernel_check import KernelMismatchError
+from tinykeras.testing import opencl_device
 
 pytestmark = pytest.mark.usefixtures("clean_registry")
 
@@ -95,19 +96,9 @@ def test_switching_the_mode_off_unwraps_on_the_next_set_backend(checking, monkey
     assert registry.ACTIVE["add"] is registry.KERNELS["mirror"]["add"]
 
 
-def _opencl_device():
-    if "opencl" not in registry.BACKENDS:
-        pytest.skip("tinykeras-opencl is not installed")
-    import tinykeras_opencl
-    try:
-        return tinykeras_opencl.get_device()
-    except tinykeras_opencl.OpenCLBackendError as exc:
-        pytest.skip(f"no usable OpenCL device: {exc}")
-
-
 @pytest.mark.opencl
 def test_opencl_training_passes_the_check_and_a_wrong_kernel_is_caught(checking):
-    _opencl_device()
+    opencl_device()
     tk.backend.set_backend("opencl")
     model = tk.Sequential([tk.Input((6,)), tk.layers.Dense(8, activation="relu"),
                            tk.layers.Dense(3, activation="softmax")])
@@ -130,7 +121,7 @@ def test_opencl_training_passes_the_check_and_a_wrong_kernel_is_caught(checking)
 
 @pytest.mark.opencl
 def test_the_variable_is_read_at_import():
-    _opencl_device()
+    opencl_device()
     code = ("import tinykeras as tk; from tinykeras.core import registry as r; "
             "print(r.current_backend(), r.ACTIVE['add'] is r.KERNELS['opencl']['add'], "
             "(tk.Tensor([1.0]) + 1).item())")

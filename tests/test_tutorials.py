@@ -16,6 +16,7 @@ Convention for tutorial authors:
 * if an *optional* dependency is missing (matplotlib, a dataset package,
   ...) it prints why and exits with code **77**; this test then skips it
   with that message.  Any other non-zero exit code fails the test.
+  With ``TINYKERAS_REQUIRE_OPENCL=1`` (CI) an OpenCL tutorial that skips fails.
 
 Tutorials run with the working directory set to a temporary folder, with
 ``MPLBACKEND=Agg``, and with the tinykeras under test first on ``PYTHONPATH``.
@@ -30,6 +31,7 @@ import resource
 import pytest
 
 import tinykeras
+from tinykeras import _config
 
 SKIP_EXIT_CODE = 77
 BUDGETS = {"07_gpu_opencl": 10, "09_sequences": 10}   # CPU s of the small run (others: DEFAULT)
@@ -52,6 +54,8 @@ def test_tutorial_runs(path, tmp_path):
     cpu_seconds = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     output = (proc.stdout + proc.stderr).strip()
     if proc.returncode == SKIP_EXIT_CODE:
+        if "opencl" in path.stem and _config.require_opencl():
+            pytest.fail(f"TINYKERAS_REQUIRE_OPENCL=1 and {path.name} found no OpenCL:\n{output[-3000:]}")
         pytest.skip(f"{path.name}: {output.splitlines()[-1] if output else 'optional dependency missing'}")
     assert proc.returncode == 0, f"{path.name} exited with {proc.returncode}:\n{output[-3000:]}"
     budget = BUDGETS.get(path.stem, DEFAULT_BUDGET)

@@ -15,6 +15,9 @@
 ``TINYKERAS_NUM_THREADS``           threads for the big NumPy kernels
                                     (default: CPU count, at most 8)
 ``TINYKERAS_MALLOC_TUNING``         ``0`` leaves glibc's allocator settings alone
+``TINYKERAS_REQUIRE_OPENCL``        ``1``: the test-suite fails (instead of
+                                    skipping) the OpenCL tests when there is
+                                    no usable OpenCL device (CI sets it)
 ==================================  ===========================================
 
 >>> from tinykeras import _config
@@ -63,3 +66,8 @@ def num_threads():
 
 def malloc_tuning():
     return _get("TINYKERAS_MALLOC_TUNING", "1") != "0"
+
+
+def require_opencl():
+    """Whether tests that need an OpenCL device fail, rather than skip, without one."""
+    return _get("TINYKERAS_REQUIRE_OPENCL") in ("1", "true", "yes")

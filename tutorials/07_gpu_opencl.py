@@ -48,8 +48,8 @@ import tinykeras_opencl as tko  # noqa: E402  (only once we know the plugin is t
 try:
     print(tko.list_devices())
     print("default device:", tko.describe())
-except tko.OpenCLBackendError as exc:   # no driver, or a driver with no device
-    print(f"No OpenCL device: {exc}")
+except tko.OpenCLBackendError as exc:   # no driver, no device, or no working compiler
+    print(exc)                          # names each device tried and how to get one that works
     sys.exit(77)
 
 # %% [markdown]
@@ -61,7 +61,9 @@ except tko.OpenCLBackendError as exc:   # no driver, or a driver with no device
 #   `import tinykeras` on, with no code change: `TINYKERAS_BACKEND=opencl python train.py`.
 # * **`TINYKERAS_OPENCL_DEVICE`** picks the device: `0:1` (platform 0, device 1, as
 #   `list_devices()` numbers them), `gpu`, `cpu`, or a piece of the name (`nvidia`, `pocl`,
-#   `A100`).  By default the first GPU is used, else the first device of any kind.
+#   `A100`).  By default the first GPU is used, else the first device of any kind, whose
+#   driver builds and runs a tiny test kernel (a device that fails is passed over, with
+#   a warning saying why; `python -m tinykeras_opencl` checks them all).
 #   In code: `tinykeras_opencl.set_device("gpu")`.
 # * **`python -m tinykeras plugins`** lists the plugins, the backends with the device each
 #   would use, and how many kernels each has.

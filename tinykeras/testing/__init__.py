@@ -4,6 +4,7 @@
 * :func:`sample_cases`: concrete inputs from an op's ``OpDef.sample`` spec;
 * :func:`check_backend_conformance`: a backend's kernels against NumPy's;
 * :func:`isolated_registry`: undo plugin registrations made in a block;
+* :func:`opencl_device`: the OpenCL device for a test, else a skip saying why;
 * :func:`run_layer_test`: the standard checks for a layer (imported on
   first use, so that this package does not pull in the layers).
 
@@ -12,11 +13,12 @@
 >>> check_gradients(tk.ops.tanh, [np.array([0.5, -1.0])])
 """
 from .conformance import check_backend_conformance, check_case, isolated_registry
+from .devices import opencl_device
 from .gradcheck import check_gradients
 from .samples import binary_pair, sample_cases, values
 
 __all__ = ["check_gradients", "sample_cases", "check_backend_conformance", "check_case",
-           "isolated_registry", "binary_pair", "values", "run_layer_test"]
+           "isolated_registry", "binary_pair", "values", "run_layer_test", "opencl_device"]
 
 
 def __getattr__(name):

@@ -1,11 +1,12 @@
 """The snake op's OpenCL kernel on a real device (PoCL is enough); every
-test is skipped without pyopencl, tinykeras-opencl or an OpenCL device."""
+test is skipped without pyopencl, tinykeras-opencl or a usable OpenCL device
+(fails, with TINYKERAS_REQUIRE_OPENCL=1)."""
 import numpy as np
 import pytest
 
 import tinykeras as tk
 from tinykeras.core import registry
-from tinykeras.testing import check_backend_conformance, check_gradients
+from tinykeras.testing import check_backend_conformance, check_gradients, opencl_device
 
 tke = pytest.importorskip("tinykeras_example")
 pytestmark = [pytest.mark.opencl, pytest.mark.usefixtures("example")]
@@ -13,14 +14,7 @@ pytestmark = [pytest.mark.opencl, pytest.mark.usefixtures("example")]
 
 @pytest.fixture
 def device():
-    tko = pytest.importorskip("tinykeras_opencl", reason="tinykeras-opencl is not installed")
-    pytest.importorskip("pyopencl", reason="pyopencl is not installed")
-    if "opencl" not in registry.BACKENDS:
-        pytest.skip("backend 'opencl' is not registered")
-    try:
-        return tko.get_device()
-    except tko.OpenCLBackendError as exc:
-        pytest.skip(f"no usable OpenCL device: {exc}")
+    return opencl_device()
 
 
 def run(x, alpha):

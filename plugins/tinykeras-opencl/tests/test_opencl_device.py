@@ -56,6 +56,7 @@ def test_no_platform_is_a_clear_runtime_error(monkeypatch):
     def no_platforms():
         raise cl.LogicError("clGetPlatformIDs failed: PLATFORM_NOT_FOUND_KHR")
     monkeypatch.setattr(cl, "get_platforms", no_platforms)
+    monkeypatch.setattr(device_mod, "_current", None)  # describe() opens the device
     with pytest.raises(tko.NoPlatformError, match="pocl") as info:
         tko.describe()
     assert isinstance(info.value, RuntimeError)

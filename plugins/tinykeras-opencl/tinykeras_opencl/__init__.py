@@ -9,7 +9,8 @@ in reading order:
 * :mod:`.codegen`: ``CODE_FOR_OP`` and the one elementwise kernel template;
 * :mod:`.elementwise`, :mod:`.reduce`, :mod:`.softmax`, :mod:`.movement`,
   :mod:`.matmul`, :mod:`.conv`, :mod:`.optimizers`: the kernels;
-* :mod:`.kernels`: the op -> kernel table; :mod:`.plugin`: the hooks.
+* :mod:`.kernels`: the op -> kernel table; :mod:`.plugin`: the hooks;
+* ``python -m tinykeras_opencl`` (:mod:`.__main__`): can each device build a kernel?
 
 The kernels also work without tinykeras, on :class:`DeviceArray` s::
 
@@ -20,8 +21,8 @@ The kernels also work without tinykeras, on :class:`DeviceArray` s::
 """
 from .array import DeviceArray, asarray, empty, full, to_numpy
 from .device import (Device, KernelBuildError, NoDeviceError, NoPlatformError,
-                     OpenCLBackendError, OutOfDeviceMemoryError, describe, find_device,
-                     get_device, list_devices, set_device)
+                     NoWorkingDeviceError, OpenCLBackendError, OutOfDeviceMemoryError, describe,
+                     find_device, get_device, list_devices, probe, set_device)
 from .kernels import all_kernels
 
 __version__ = "0.1.0"
@@ -33,6 +34,6 @@ def kernel(op):
 
 
 __all__ = ["DeviceArray", "asarray", "empty", "full", "to_numpy", "Device", "get_device",
-           "set_device", "find_device", "list_devices", "describe", "kernel", "all_kernels",
-           "OpenCLBackendError", "NoPlatformError", "NoDeviceError", "KernelBuildError",
-           "OutOfDeviceMemoryError"]
+           "set_device", "find_device", "list_devices", "describe", "probe", "kernel",
+           "all_kernels", "OpenCLBackendError", "NoPlatformError", "NoDeviceError",
+           "NoWorkingDeviceError", "KernelBuildError", "OutOfDeviceMemoryError"]

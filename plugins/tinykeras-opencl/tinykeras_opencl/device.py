@@ -8,7 +8,8 @@ Which device?  In this order:
 
 1. the ``spec`` given to :func:`set_device` (or :func:`find_device`);
 2. the environment variable ``TINYKERAS_OPENCL_DEVICE``;
-3. the first GPU of any platform, else the first device at all.
+3. the first GPU of any platform, else the first device at all, that
+   passes the probe.
 
 A spec is ``"P:D"`` (platform and device numbers, as
 :func:`list_devices` prints them), ``"gpu"`` or ``"cpu"``, or a
@@ -19,9 +20,21 @@ case-insensitive piece of the platform or device name::
     0:0  Portable Computing Language / pthread-AMD EPYC  (CPU)
     >>> tko.set_device("pocl").name          # doctest: +SKIP
     'pthread-AMD EPYC'
+
+**The probe.**  A driver may list a device its compiler cannot build for:
+the pip PoCL (``pocl-binary-distribution`` 3.0, built on LLVM 14) stops
+with ``unknown target CPU`` on CPUs newer than LLVM 14.  So a device is
+used only after it built and ran one tiny kernel (:func:`probe`).  Without
+a spec, a device that fails is passed over with a ``RuntimeWarning`` and
+the next one is tried; with a spec, its failure is an error.  When no
+device works, :class:`NoWorkingDeviceError` names every device tried, its
+driver and version, and how to get a compiler that works.
+``python -m tinykeras_opencl`` probes every device.
 """
 import os
 import re
+import warnings
+from importlib import metadata
 
 import numpy as np
 
@@ -55,6 +68,10 @@ class NoPlatformError(OpenCLBackendError):
 
 class NoDeviceError(OpenCLBackendError):
     """Platforms exist, but no device matches (or there are none)."""
+
+
+class NoWorkingDeviceError(NoDeviceError):
+    """Devices exist, but the driver's compiler failed on every one tried."""
 
 
 class KernelBuildError(OpenCLBackendError):
@@ -112,13 +129,78 @@ def _spec_from_environment():
     return config.setting("opencl_device") or ""
 
 
-def find_device(spec=None):
-    """Return the ``pyopencl.Device`` that ``spec`` (or the env var) selects."""
-    spec = (spec if spec is not None else _spec_from_environment()).strip()
+PROBE_SOURCE = """__kernel void tk_probe(__global float *x) {
+    size_t i = get_global_id(0);
+    x[i] = 2.0f * x[i] + 1.0f;
+}
+"""
+FIX_HINT = (
+    "Install an OpenCL driver whose compiler works on this machine: on Debian or Ubuntu "
+    "`sudo apt-get install pocl-opencl-icd` (the distribution's PoCL; the pip package "
+    "pocl-binary-distribution 3.0 is built on LLVM 14, which does not know the newest CPUs), "
+    "or your GPU vendor's OpenCL driver. `python -m tinykeras_opencl` checks every device again.")
+
+
+def driver(cl_device):
+    """The driver of ``cl_device`` and its version, e.g. ``'Portable Computing Language
+    (OpenCL 3.0 PoCL 3.0-rc2 ... LLVM 14.0.6 ...), driver 3.0-rc2'``."""
+    platform = cl_device.platform
+    return (f"{platform.name.strip()} ({' '.join(platform.version.split())}), "
+            f"driver {cl_device.driver_version.strip()}")
+
+
+def build_options(cl_device):
+    """The compiler options every kernel (and the probe) is built with."""
+    correct = cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT
+    # Never -cl-fast-relaxed-math: it breaks inf/nan, which training must see.
+    return ["-cl-fp32-correctly-rounded-divide-sqrt"] if cl_device.single_fp_config & correct else []
+
+
+def _build_log(exc):
+    """The compiler's own words from a pyopencl build error (a few lines)."""
+    text = str(exc)
+    log = text.split(">:", 1)[1] if "Build on <" in text else text
+    lines = [ln.strip() for ln in log.splitlines()
+             if ln.strip() and not ln.strip().startswith(("(options", "(source"))]
+    return " / ".join(lines[:3])[:400] or text[:400]
+
+
+def _open(cl_device):
+    """``(context, None)`` when ``cl_device`` builds and runs the probe kernel, else ``(None, why)``."""
+    try:
+        context = cl.Context([cl_device])
+        queue = cl.CommandQueue(context)
+        x = np.arange(4, dtype=np.float32)
+        buf = cl.Buffer(context, cl.mem_flags.READ_WRITE | cl.mem_flags.COPY_HOST_PTR, hostbuf=x)
+        try:
+            program = cl.Program(context, PROBE_SOURCE).build(build_options(cl_device))
+        except cl.Error as exc:
+            return None, f"the driver's OpenCL compiler failed: {_build_log(exc)}"
+        cl.Kernel(program, "tk_probe")(queue, x.shape, None, buf)
+        got = np.empty_like(x)
+        cl.enqueue_copy(queue, got, buf)
+        queue.finish()
+    except cl.Error as exc:
+        return None, f"the driver failed running a kernel: {exc}"
+    if not np.array_equal(got, 2 * x + 1):
+        return None, f"the probe kernel computed {got} instead of {2 * x + 1}"
+    return context, None
+
+
+def probe(cl_device):
+    """Build and run a tiny kernel on ``cl_device``: None when it works, else why not.
+
+    >>> probe(find_device())    # the device in use passed it
+    """
+    return _open(cl_device)[1]
+
+
+def _candidates(spec):
+    """The devices to try, in order: the one ``spec`` selects, else GPUs first."""
     found = _all_devices()
     if not spec:
-        gpus = [f for f in found if f[3].type & cl.device_type.GPU]
-        return (gpus or found)[0][3]
+        return ([f for f in found if f[3].type & cl.device_type.GPU]
+                + [f for f in found if not f[3].type & cl.device_type.GPU])
     if re.fullmatch(r"\d+:\d+", spec):
         p, d = map(int, spec.split(":"))
         matches = [f for f in found if (f[0], f[1]) == (p, d)]
@@ -130,13 +212,58 @@ def find_device(spec=None):
     if not matches:
         raise NoDeviceError(f"no OpenCL device matches {spec!r} (from argument or "
                             f"{ENV_VAR}). Available devices:\n{list_devices()}")
-    return matches[0][3]
+    return matches[:1]
+
+
+def _select(spec=None):
+    """``(cl_device, context)`` of the first candidate that passes the probe."""
+    spec = (spec if spec is not None else _spec_from_environment()).strip()
+    tried, candidates = [], _candidates(spec)
+    for i, (p, d, _platform, dev) in enumerate(candidates):
+        context, why = _open(dev)
+        if context is not None:
+            return dev, context
+        tried.append(f"  {p}:{d} {dev.name.strip()!r} on {driver(dev)}: {why}")
+        if i + 1 < len(candidates):
+            warnings.warn(f"tinykeras-opencl: OpenCL device {p}:{d} {dev.name.strip()!r} "
+                          f"({driver(dev)}) is passed over: {why}; trying the next one", RuntimeWarning,
+                          stacklevel=3)
+    if spec:
+        raise NoWorkingDeviceError(
+            f"the OpenCL device chosen by {spec!r} (argument or {ENV_VAR}) cannot build and run "
+            f"kernels:\n{tried[0]}\nChoose another device (or unset {ENV_VAR} to try them all). "
+            + FIX_HINT)
+    raise NoWorkingDeviceError(
+        "no usable OpenCL device: the driver's compiler failed on every device tried:\n"
+        + "\n".join(tried) + "\n" + FIX_HINT)
+
+
+def find_device(spec=None):
+    """Return the ``pyopencl.Device`` that ``spec`` (or the env var) selects and
+    that passed the :func:`probe`."""
+    return _select(spec)[0]
 
 
 def describe(spec=None):
-    """One line naming the device that would be used, without creating a context."""
-    dev = find_device(spec)
+    """One line naming the device in use (or the one ``spec`` selects).
+
+    The device is opened, so a backend without a working device fails here,
+    at ``set_backend("opencl")``, not at the first op.
+    """
+    dev = get_device().cl_device if spec is None else find_device(spec)
     return f"{dev.name.strip()} on {dev.platform.name.strip()} (OpenCL)"
+
+
+def _owner(make_source):
+    """Who wrote a kernel source: the distribution of the module ``make_source`` comes from."""
+    module = getattr(make_source, "__module__", None) or "?"
+    top = module.split(".")[0]
+    if top == "tinykeras":
+        return "the tinykeras core"
+    dists = metadata.packages_distributions().get(top)
+    if dists:
+        return dists[0] if dists[0] == "tinykeras-opencl" else f"the plugin {dists[0]!r}"
+    return f"the module {module!r}"
 
 
 class Device:
@@ -147,20 +274,16 @@ class Device:
     """
 
     def __init__(self, spec=None):
-        self.cl_device = find_device(spec)
+        self.cl_device, self.context = _select(spec)
         self.name = self.cl_device.name.strip()
         self.is_cpu = bool(self.cl_device.type & cl.device_type.CPU)
         self.has_fp64 = "cl_khr_fp64" in self.cl_device.extensions
-        self.context = cl.Context([self.cl_device])
         self.queue = cl.CommandQueue(self.context)  # one in-order queue: no events needed
         self.pool = cl.tools.MemoryPool(cl.tools.ImmediateAllocator(self.queue))
         self.max_alloc = self.cl_device.max_mem_alloc_size
         wg = self.cl_device.max_work_group_size
         self.local_size = min(256, 1 << (wg.bit_length() - 1))  # a power of two
-        fp_config = self.cl_device.single_fp_config
-        correct = cl.device_fp_config.CORRECTLY_ROUNDED_DIVIDE_SQRT
-        # Never -cl-fast-relaxed-math: it breaks inf/nan, which training must see.
-        self.build_options = ["-cl-fp32-correctly-rounded-divide-sqrt"] if fp_config & correct else []
+        self.build_options = build_options(self.cl_device)
         self._kernels = {}
         self._programs = {}
         self._ctypes = {}  # dtype -> C type, once checked
@@ -225,11 +348,13 @@ class Device:
                 source = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n" + source
             try:
                 program = cl.Program(self.context, source).build(self.build_options)
-            except cl.Error as exc:
+            except cl.Error as exc:  # the compiler works (the probe passed): blame the source
+                owner = _owner(make_source)
                 raise KernelBuildError(
-                    f"OpenCL device {self.name!r} failed to build kernel {name!r} {key}: this is "
-                    f"a tinykeras-opencl bug, please report it with this log.\n{exc}\n"
-                    f"--- source ---\n{source}") from exc
+                    f"OpenCL device {self.name!r} ({driver(self.cl_device)}) failed to build "
+                    f"kernel {name!r} {key}, whose source comes from {owner}: the device passed "
+                    f"the compiler probe, so please report this to {owner} with this log.\n"
+                    f"{exc}\n--- source ---\n{source}") from exc
             self._programs[key] = program
         return program
 
