@@ -1,6 +1,7 @@
 """``TINYKERAS_CHECK_KERNELS=1``: every kernel call of a non-reference
-backend is compared with the NumPy kernel; the first op that disagrees is
-named.  Off, nothing is wrapped.  (A "mirror" backend runs NumPy's kernels
+backend is compared with the NumPy kernel, and on the NumPy backend every
+kernel a plugin overrides is compared with the built-in one; the first op
+that disagrees is named, with the plugin.  Off, nothing is wrapped.  (A "mirror" backend runs NumPy's kernels
 with a few wrong ones; the OpenCL tests skip without a device.)"""
 import os
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras import Tensor, hookimpl
+from tinykeras.backends import numpy_backend
 from tinykeras.core import registry
 from tinykeras.core.kernel_check import KernelMismatchError
 from tinykeras.testing import opencl_device
@@ -52,7 +54,7 @@ def test_on_the_first_op_that_disagrees_is_named(checking):
     assert registry.ACTIVE["exp"] is not registry.KERNELS["mirror"]["exp"]
     np.testing.assert_allclose(Tensor([0.0, 1.0]).exp().numpy(), [1.0, np.e], rtol=1e-6)  # agrees
     with pytest.raises(KernelMismatchError, match=r"backend 'mirror' disagrees with NumPy on op 'exp' "
-                       r"\(inputs: \(1, 2\) float32; params: \{\}\): 2 of 2 values differ"):
+                       r"\(kernel from plugin 'mirror'\) \(inputs: \(1, 2\) float32; params: \{\}\): 2 of 2 values differ"):
         Tensor([[0.5, 1.0]]).exp().tanh()  # exp runs first, so exp is named, not tanh
     with pytest.raises(KernelMismatchError, match="op 'tanh'"):
         Tensor([0.5]).tanh()
@@ -82,9 +84,42 @@ def test_on_a_whole_training_run_agrees_with_itself(checking):
     assert tk.ops.concatenate([tk.ops.ones((1, 2)), tk.ops.zeros((2, 2))]).shape == (3, 2)
 
 
-def test_on_the_numpy_backend_is_never_wrapped(checking):
-    tk.backend.set_backend("numpy")
-    assert all(registry.ACTIVE[op] is fn for op, fn in registry.KERNELS["numpy"].items())
+def numpy_override(**kernels):
+    """Plugin "override": replaces NumPy kernels of the built-in plugin."""
+    class Override:
+        @hookimpl
+        def tinykeras_register_kernels(self, register):
+            for op, fn in kernels.items():
+                register("numpy", op, fn)
+    assert registry.register(Override(), name="override") == "override"
+
+
+def test_on_the_numpy_backend_only_overrides_are_wrapped(checking):
+    numpy_override(exp=np.exp)
+    builtin = numpy_backend.builtin_kernels()
+    for op, fn in registry.KERNELS["numpy"].items():
+        overridden = registry.PROVIDERS[("numpy", op)] != "numpy" and op in builtin
+        assert (registry.ACTIVE[op] is not fn) == overridden, op
+    assert registry.ACTIVE["exp"] is not np.exp   # a plugin's own op (snake) has nothing to compare with
+
+
+def test_on_numpy_overrides_are_checked_against_the_built_in_kernel(checking):
+    numpy_override(tanh=lambda x: np.tanh(x).reshape(-1, 1),       # wrong shape
+                   sqrt=lambda x: np.sqrt(x.astype(np.float64)),   # float64 out of float32
+                   exp=lambda x: np.exp(x) + 1e-3,                 # wrong values
+                   negative=lambda x: np.array(-x))                # right: passes
+    assert registry.ACTIVE["add"] is registry.KERNELS["numpy"]["add"]  # not overridden: not wrapped
+    named = r"backend 'numpy' disagrees with NumPy on op '{}' \(kernel from plugin 'override'\).*"
+    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, activation="tanh"), tk.layers.Dense(1)])
+    with pytest.raises(KernelMismatchError, match=named.format("tanh") + r"output shape \(8, 1\), "
+                       r"NumPy gives \(4, 2\)"):
+        model.predict(np.ones((4, 3), "float32"), verbose=0)   # not a Dense input error downstream
+    with pytest.raises(KernelMismatchError, match=named.format("sqrt") + "output dtype float64, "
+                       "NumPy gives float32"):
+        tk.ops.sqrt(tk.ops.ones((2,)))
+    with pytest.raises(KernelMismatchError, match=named.format("exp") + "2 of 2 values differ"):
+        tk.ops.exp(tk.ops.zeros((2,)))
+    assert (-Tensor([1.0, 2.0])).numpy().tolist() == [-1.0, -2.0]
 
 
 def test_switching_the_mode_off_unwraps_on_the_next_set_backend(checking, monkeypatch):

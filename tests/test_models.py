@@ -236,6 +236,21 @@ def test_functional_inputs_must_be_symbolic():
 
 # -- a small model trains ----------------------------------------------------------------------
 
+@pytest.mark.parametrize("call", ["fit", "evaluate", "predict", "fit-validation"])
+def test_no_samples_is_a_clear_value_error(call):
+    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32")
+    some_x, some_y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    run = {"fit": lambda: model.fit(x, y, verbose=0),
+           "evaluate": lambda: model.evaluate(x, y, verbose=0),
+           "predict": lambda: model.predict(x, verbose=0),
+           "fit-validation": lambda: model.fit(some_x, some_y, validation_data=(x, y), verbose=0)}
+    what = "evaluate" if call == "fit-validation" else call
+    with pytest.raises(ValueError, match=f"^{what}: the input has no samples$"):
+        run[call]()
+
+
 def test_fit_reduces_the_loss_with_normalization_and_dropout():
     x = rand(64, 4)
     y = (x @ np.array([[1.0], [-2.0], [0.5], [3.0]], dtype="float32")).astype("float32")

@@ -173,6 +173,32 @@ def test_broken_plugins_are_skipped_and_reported(plugin, reason):
     assert "broken" not in registry.FAILED and one_plus_one() == 7.0
 
 
+def op_plugin(offset):
+    """Declares op ``twin`` (``x + offset``) with its NumPy kernel."""
+    class Plugin:
+        @hookimpl
+        def tinykeras_register_ops(self, register):
+            register(registry.OpDef("twin", 1, rule=lambda g, out, x: (g,), sample="unary"))
+
+        @hookimpl
+        def tinykeras_register_kernels(self, register):
+            register("numpy", "twin", lambda x: x + np.asarray(offset, x.dtype))
+    return Plugin()
+
+
+def test_the_second_plugin_declaring_an_op_is_refused_not_the_first():
+    assert registry.register(op_plugin(1), name="first") == "first"
+    with pytest.warns(RuntimeWarning, match="'second' skipped: second: op 'twin' is already declared "
+                                            "by first"):
+        assert registry.register(op_plugin(2), name="second") is None
+    assert registry.OPS["twin"].plugin == "first" and registry.PROVIDERS[("numpy", "twin")] == "first"
+    assert tk.core.apply("twin", (Tensor([1.0]),)).item() == 2.0
+    assert "first" not in registry.FAILED and registry.pm.get_plugin("second") is None
+    registry.register(add_plugin(0), name="later")   # later rebuilds keep the verdict
+    assert "second" in registry.FAILED and registry.OPS["twin"].plugin == "first"
+    assert tk.core.apply("twin", (Tensor([1.0]),)).item() == 2.0
+
+
 def test_a_broken_plugin_does_not_take_good_ones_down():
     registry.register(add_plugin(100), name="good")
     with pytest.warns(RuntimeWarning, match="'bad' skipped"):
@@ -203,6 +229,7 @@ print(json.dumps({
     "negative": (-tk.Tensor([1.0])).item(),
     "add": (tk.Tensor([1.0]) + 1).item(),
     "warnings": [str(w.message) for w in caught],
+    "op_owners": {n: op.plugin for n, op in registry.OPS.items() if op.plugin != "tinykeras"},
 }))
 '''
 
@@ -255,3 +282,30 @@ def test_plugins_allow_list(site, allowed, loaded, failed):
     assert [p for p in ("good", "broken") if p in out["plugins"]] == loaded
     assert sorted(out["failed"]) == failed
     assert out["negative"] == (-10.0 if loaded else -1.0)
+
+
+DUPLICATE = '''
+import numpy as np
+from tinykeras import hookimpl
+from tinykeras.core.registry import OpDef
+
+@hookimpl
+def tinykeras_register_ops(register):
+    register(OpDef("tkdup", 1, sample="unary", differentiable=False))
+
+@hookimpl
+def tinykeras_register_kernels(register):
+    register("numpy", "tkdup", lambda x: x + {offset})
+'''
+
+
+def test_entry_points_the_second_to_declare_an_op_is_refused(tmp_path):
+    for name, offset in [("tkdup_first", 1), ("tkdup_second", 2)]:
+        (tmp_path / f"{name}.py").write_text(DUPLICATE.format(offset=offset))
+    info = tmp_path / "tkdup-0.2.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tkdup\nVersion: 0.2\n")
+    (info / "entry_points.txt").write_text("[tinykeras]\nfirst = tkdup_first\nsecond = tkdup_second\n")
+    out = probe(tmp_path, TINYKERAS_PLUGINS="first,second")
+    assert out["op_owners"] == {"tkdup": "first"} and "first" in out["plugins"]
+    assert out["failed"] == {"second": "second: op 'tkdup' is already declared by first"}

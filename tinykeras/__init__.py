@@ -15,9 +15,6 @@ __version__ = "0.1.0"
 from .core import Tensor, grad, hookimpl, is_grad_enabled, no_grad, registry  # noqa: E402
 from . import ops  # noqa: E402  (declares the composite ops before the plugins boot)
 from . import plugins  # noqa: E402
-
-plugins.boot()
-
 from . import backend, random  # noqa: E402
 from .global_state import name_scope  # noqa: E402
 from .variables import Variable  # noqa: E402
@@ -55,3 +52,8 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | _SUBMODULES | set(_NAMES))
+
+
+# Last: loading the entry-point plugins imports them, and a plugin package may
+# use anything of tinykeras at import (``class Snake(tk.layers.Layer)``).
+plugins.boot()

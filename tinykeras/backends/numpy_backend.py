@@ -161,8 +161,17 @@ def tinykeras_register_backends(register):
     register("numpy", describe=lambda: f"NumPy {np.__version__} on the CPU")
 
 
+def builtin_kernels():
+    """``{op: kernel}``: every built-in NumPy kernel (plugins may override some).
+
+    >>> builtin_kernels()["add"](np.ones(2), np.ones(2)).tolist()
+    [2.0, 2.0]
+    """
+    return {**KERNELS, **numpy_fused.KERNELS, **numpy_optimizers.KERNELS, **numpy_conv.KERNELS,
+            **numpy_rnn.KERNELS}
+
+
 @hookimpl(trylast=True)
 def tinykeras_register_kernels(register):
-    for op, fn in {**KERNELS, **numpy_fused.KERNELS, **numpy_optimizers.KERNELS, **numpy_conv.KERNELS,
-                   **numpy_rnn.KERNELS}.items():
+    for op, fn in builtin_kernels().items():
         register("numpy", op, fn)

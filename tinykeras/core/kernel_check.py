@@ -1,11 +1,13 @@
 """Debug mode ``TINYKERAS_CHECK_KERNELS=1``: every kernel call of a
-non-reference backend is checked against the NumPy kernel.
+non-reference backend is checked against the NumPy kernel, and on the NumPy
+backend every kernel a plugin overrides is checked against the built-in one.
 
 When the mode is on, :func:`tinykeras.core.registry.set_backend` (and every
 rebuild) fills ``ACTIVE`` with wrapped kernels: each call copies its inputs
 to NumPy, runs the backend's kernel, runs the NumPy kernel on the copies
 and compares.  The first disagreement raises :class:`KernelMismatchError`
-naming the backend, the op, the inputs and what differs.  When the mode is
+naming the backend, the op, the plugin that gave the kernel, the inputs and
+what differs.  When the mode is
 off nothing is wrapped, so it costs nothing.  Ops without a NumPy kernel
 (``to_numpy`` too) run unchecked.
 
@@ -35,20 +37,35 @@ class KernelMismatchError(AssertionError):
     """A backend's kernel gave something else than the NumPy reference kernel."""
 
 
-def checked(backend, table, reference, n_inputs=None):
+def checked_backend(backend, table, numpy_table, builtin, providers, n_inputs):
+    """``table`` (the kernels of ``backend``) checked against its reference.
+
+    The reference of a backend is the NumPy backend's table; on the NumPy
+    backend itself, it is the built-in NumPy kernel (``builtin``) of each op
+    a plugin overrides (``providers`` maps ``(backend, op)`` to the plugin's name).
+    """
+    if backend == "numpy":
+        numpy_table = {op: builtin[op] for op in table
+                       if op in builtin and providers.get(("numpy", op), "numpy") != "numpy"}
+    plugins = {op: providers.get((backend, op)) for op in table}
+    return checked(backend, table, numpy_table, n_inputs, plugins)
+
+
+def checked(backend, table, reference, n_inputs=None, plugins=None):
     """A copy of ``table`` whose kernels check themselves against ``reference``.
 
     ``n_inputs`` maps op names to their number of array inputs (-1: all
     positional arguments, the default); further positional arguments are
     parameters (``full(shape, value, dtype)``) and are passed as they are.
+    ``plugins`` maps op names to the plugin that gave the kernel (for the message).
     """
     to_numpy = table.get("to_numpy", np.asarray)
-    n_inputs = n_inputs or {}
-    return {op: _wrap(backend, op, fn, reference[op], to_numpy, n_inputs.get(op, -1))
+    n_inputs, plugins = n_inputs or {}, plugins or {}
+    return {op: _wrap(backend, op, fn, reference[op], to_numpy, n_inputs.get(op, -1), plugins.get(op))
             if op in reference and op != "to_numpy" else fn for op, fn in table.items()}
 
 
-def _wrap(backend, op, fn, ref, to_numpy, n_inputs):
+def _wrap(backend, op, fn, ref, to_numpy, n_inputs, plugin):
     convert = np.asarray if op == "asarray" else to_numpy
 
     @functools.wraps(fn)
@@ -65,9 +82,10 @@ def _wrap(backend, op, fn, ref, to_numpy, n_inputs):
         problem = _compare(np.asarray(to_numpy(out)), expected)
         if problem:
             shapes = ", ".join(f"{x.shape} {x.dtype}" for x in host[:n]) or "none"
+            who = f" (kernel from plugin {plugin!r})" if plugin else ""
             raise KernelMismatchError(f"TINYKERAS_CHECK_KERNELS: backend {backend!r} disagrees with "
-                                      f"NumPy on op {op!r} (inputs: {shapes}; params: {params!r}): "
-                                      f"{problem}")
+                                      f"NumPy on op {op!r}{who} (inputs: {shapes}; params: "
+                                      f"{params!r}): {problem}")
         return out
     return kernel
 

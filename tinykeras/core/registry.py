@@ -27,6 +27,7 @@ OPS = {}        # op name -> OpDef (core ops and plugin ops)
 KERNELS = {}    # backend -> {op name -> kernel}
 ACTIVE = {}     # the active backend's kernels (refilled in place on rebuild)
 PROVIDERS = {}  # (backend, op) -> plugin name that supplies the kernel
+BUILTIN = {}    # op -> the NumPy kernel plugin "numpy" gives (TINYKERAS_CHECK_KERNELS checks overrides)
 SHADOWED = []   # (backend, op, winner, loser) for overridden kernels
 BACKENDS = {}   # backend name -> {"plugin":..., "describe": callable}
 FAILED = {}     # plugin name -> reason it was skipped
@@ -135,11 +136,18 @@ def _priority(impl):
     return 0 if impl.tryfirst else (2 if impl.trylast else 1)
 
 
+def _arrival_order(hookname):
+    """(plugin name, impl) in the order the plugins were registered: for op
+    declarations the first comes first served, so a newcomer cannot evict an op."""
+    arrived = {name: i for i, (name, _) in enumerate(pm.list_name_plugin())}
+    return sorted(_call_order(hookname), key=lambda item: arrived.get(item[0], len(arrived)))
+
+
 def _collect():
     """Run every hook once; return the new tables or raise PluginError."""
     ops = dict(_state["core_ops"])
     added = {}
-    for name, impl in _call_order("tinykeras_register_ops"):
+    for name, impl in _arrival_order("tinykeras_register_ops"):
         def reg(opdef, _plugin=name):
             if not isinstance(opdef, OpDef):
                 raise PluginError(f"{_plugin}: register() takes an OpDef, got {type(opdef).__name__}")
@@ -156,7 +164,7 @@ def _collect():
             backends.setdefault(backend, {"plugin": _plugin, "describe": describe})
         _run(name, impl, reg)
 
-    kernels, providers, prio, shadowed = {}, {}, {}, []
+    kernels, providers, prio, shadowed, builtin = {}, {}, {}, [], {}
     for name, impl in _call_order("tinykeras_register_kernels"):
         def reg(backend, op, fn, _plugin=name, _p=_priority(impl)):
             if op not in ops:
@@ -164,6 +172,8 @@ def _collect():
             if not callable(fn):
                 raise PluginError(f"{_plugin}: kernel {op!r} is not callable")
             _check_signature(_plugin, ops[op], fn)
+            if (backend, _plugin) == ("numpy", "numpy"):
+                builtin[op] = fn
             table = kernels.setdefault(backend, {})
             if op in table:
                 winner = providers[(backend, op)]
@@ -185,7 +195,7 @@ def _collect():
             HOOKS.register_serializable(cls, package or _plugin)
             layers.setdefault(_plugin, []).append(f"{package or _plugin}>{cls.__name__}")
         _run(name, impl, reg)
-    return ops, added, backends, kernels, providers, shadowed, layers
+    return ops, added, backends, kernels, providers, shadowed, layers, builtin
 
 
 def _run(plugin, impl, register):
@@ -223,11 +233,12 @@ def rebuild():
         except PluginError as exc:
             plugin = str(exc).split(":", 1)[0]
             _reject(plugin, str(exc))
-    ops, added, backends, kernels, providers, shadowed, layers = tables
-    for table in (OPS, ADDED_OPS, BACKENDS, KERNELS, PROVIDERS, LAYERS):
+    ops, added, backends, kernels, providers, shadowed, layers, builtin = tables
+    for table in (OPS, ADDED_OPS, BACKENDS, KERNELS, PROVIDERS, LAYERS, BUILTIN):
         table.clear()
     OPS.update(ops); ADDED_OPS.update(added); BACKENDS.update(backends)
     KERNELS.update(kernels); PROVIDERS.update(providers); LAYERS.update(layers)
+    BUILTIN.update(builtin)
     SHADOWED[:] = shadowed
     name = _state["backend"]
     if name not in KERNELS:
@@ -251,9 +262,10 @@ def _activate(name):
     _state["backend"] = name
     ACTIVE.clear()
     table = KERNELS.get(name, {})
-    if name != "numpy" and HOOKS.check_kernels():  # debug mode: see kernel_check.py
-        from .kernel_check import checked
-        table = checked(name, table, KERNELS.get("numpy", {}), {o: d.n_inputs for o, d in OPS.items()})
+    if HOOKS.check_kernels():  # debug mode: see kernel_check.py
+        from .kernel_check import checked_backend
+        table = checked_backend(name, table, KERNELS.get("numpy", {}), BUILTIN, PROVIDERS,
+                                {o: d.n_inputs for o, d in OPS.items()})
     ACTIVE.update(table)
     for callback in _on_rebuild:
         callback()

@@ -162,6 +162,14 @@ class Trainer:
             self._setup_compiled()
         return x, y, sample_weight
 
+    @staticmethod
+    def _num_samples(what, x):
+        """The number of samples in ``x``; none is a ``ValueError`` naming ``what``."""
+        n = data.num_samples(x)
+        if n == 0:
+            raise ValueError(f"{what}: the input has no samples")
+        return n
+
     def _ensure_built(self, x):
         if not self.built:
             first = flatten(x)[0]
@@ -212,7 +220,7 @@ class Trainer:
                 raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                                  "(x_val, y_val, val_sample_weight)")
         sample_weight = data.class_weights_to_sample_weights(y, class_weight, sample_weight)
-        n = data.num_samples(x)
+        n = self._num_samples("fit", x)
         steps = data.num_batches(n, batch_size)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -250,7 +258,7 @@ class Trainer:
         self._check_ready("evaluate")
         batch_size = batch_size or 32
         x, y, sample_weight = self._prepare(x, y, sample_weight)
-        n = data.num_samples(x)
+        n = self._num_samples("evaluate", x)
         verbose = 1 if verbose == "auto" else verbose
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0 and not _internal, model=self, verbose=verbose,
@@ -272,7 +280,7 @@ class Trainer:
         x = data.to_numpy_structure(x)
         if not self.built:
             self._ensure_built(x)
-        n = data.num_samples(x)
+        n = self._num_samples("predict", x)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.num_batches(n, batch_size))
@@ -283,6 +291,4 @@ class Trainer:
             outputs.append(map_structure(lambda t: t.numpy(), self.predict_step(xb)))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
-        if not outputs:
-            raise ValueError("predict: the input has no samples")
         return map_structure(lambda *parts: np.concatenate(parts, axis=0), *outputs)
