@@ -50,6 +50,9 @@ FILES = {
             def call(self, inputs):
                 return snake(inputs, self.alpha)
 
+            def compute_output_shape(self, input_shape):
+                return input_shape
+
             def get_config(self):
                 return {**super().get_config(), "alpha": self.alpha}
     ''',
