@@ -68,44 +68,65 @@ class CompileLoss:
 
 class CompileMetrics:
     """Metrics per output, resolved on the first batch (``"accuracy"`` needs
-    to see the shapes of ``y_true`` and ``y_pred``)."""
+    to see the shapes of ``y_true`` and ``y_pred``).  One entry of
+    ``model.metrics`` (named ``compile_metrics``, as in Keras) whose
+    ``result()`` is a dict."""
 
-    def __init__(self, metrics, output_names):
+    name = "compile_metrics"
+
+    def __init__(self, metrics, output_names, weighted_metrics=None):
         self.output_names = output_names
-        specs = _per_output(metrics, output_names, "metrics") if metrics else [[]] * len(output_names)
-        self.specs = [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s]) for s in specs]
-        self.metrics = None
+        self.specs = [self._specs(metrics, output_names, "metrics"),
+                      self._specs(weighted_metrics, output_names, "weighted_metrics")]
+        self._groups = None
+
+    @staticmethod
+    def _specs(metrics, names, what):
+        specs = _per_output(metrics, names, what) if metrics else [[]] * len(names)
+        return [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s]) for s in specs]
 
     def build(self, y_true, y_pred):
+        """``metrics`` ignore sample weights, ``weighted_metrics`` use them (as in
+        Keras); a weighted metric whose name is taken gets a ``weighted_`` prefix."""
         from .. import metrics as metrics_module
-        self.metrics = []
-        for specs, yt, yp in zip(self.specs, y_true, y_pred):
-            self.metrics.append([metrics_module.resolve(s, yt, yp) for s in specs])
+        self._groups = []
+        for plain, weighted, yt, yp in zip(*self.specs, y_true, y_pred):
+            group = [(metrics_module.resolve(s, yt, yp), False) for s in plain]
+            for spec in weighted:
+                metric = metrics_module.resolve(spec, yt, yp)
+                if any(metric.name == m.name for m, _ in group):
+                    metric.name = "weighted_" + metric.name
+                group.append((metric, True))
+            self._groups.append(group)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.metrics is None:
+        """``y_true``/``y_pred``: one array, or a list or dict over the outputs."""
+        from ..ops.dispatch import convert_to_tensor
+        y_true = [None if t is None else convert_to_tensor(t) for t in as_list(y_true, self.output_names, "y")]
+        y_pred = [p.detach() for p in as_list(y_pred, self.output_names, "y_pred")]
+        if self._groups is None:
             self.build(y_true, y_pred)
-        for group, yt, yp in zip(self.metrics, y_true, y_pred):
-            for metric in group:
-                metric.update_state(yt, yp, sample_weight=sample_weight)
+        for group, yt, yp in zip(self._groups, y_true, y_pred):
+            for metric, weighted in group:
+                metric.update_state(yt, yp, sample_weight=sample_weight if weighted else None)
 
     def reset_state(self):
-        for group in self.metrics or []:
-            for metric in group:
-                metric.reset_state()
+        for metric in self.metrics:
+            metric.reset_state()
 
-    def results(self):
+    def result(self):
         """``{name: float}``, prefixed by the output name when there are several outputs."""
         out = {}
-        for name, group in zip(self.output_names, self.metrics or []):
-            for metric in group:
+        for name, group in zip(self.output_names, self._groups or []):
+            for metric, _ in group:
                 key = metric.name if len(self.output_names) == 1 else f"{name}_{metric.name}"
                 out[key] = float(np.asarray(metric.result()))
         return out
 
     @property
-    def all_metrics(self):
-        return [m for group in self.metrics or [] for m in group]
+    def metrics(self):
+        """The Metric objects, once built (after the first batch)."""
+        return [m for group in self._groups or [] for m, _ in group]
 
 
 def as_list(structure, names, what):

@@ -22,9 +22,12 @@ class Model(Trainer, Layer):
     """A trainable stack or graph of layers (see the module docstring)."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "outputs" in kwargs or "inputs" in kwargs):
+        if len(args) >= 2 or "outputs" in kwargs or "inputs" in kwargs:
             from .functional import Functional
-            return Functional.__new__(Functional)
+            if cls is Model:
+                return Functional.__new__(Functional)
+            if not issubclass(cls, Functional):
+                return Model.__new__(_functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -112,3 +115,17 @@ class Model(Trainer, Layer):
         if type(self).get_config is Model.get_config and type(self).__init__ is not Model.__init__:
             return {"name": self.name, "trainable": self.trainable}
         return super().get_config()
+
+
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def _functional_subclass(cls):
+    """``class M(keras.Model)`` called as ``M(inputs, outputs)``: Keras makes M
+    functional; here a subclass of (M, Functional) with M's name keeps M's
+    methods (``train_step``...) and takes Functional's graph ``call``."""
+    from .functional import Functional
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return _FUNCTIONAL_SUBCLASSES[cls]

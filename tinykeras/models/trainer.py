@@ -14,17 +14,25 @@ One training step (``train_step``) is the whole story of deep learning:
 >>> len(history.history["loss"])
 2
 """
+import warnings
+
 import numpy as np
 
 from ..core.autograd import no_grad
-from ..ops import convert_to_tensor
 from ..layers.symbolic import flatten, map_structure
 from . import data_adapter as data
 from .compile_utils import CompileLoss, CompileMetrics, as_list
+from .data_adapter import unpack_x_y_sample_weight
 
 
 class Trainer:
-    """The training half of ``Model`` (a mixin)."""
+    """The training half of ``Model`` (a mixin).
+
+    ``fit`` hands each batch to ``train_step(data)`` exactly as Keras does:
+    ``(x, y)``, ``(x, y, sample_weight)`` or ``x`` alone; override it (with
+    ``compute_loss``, ``optimizer.apply`` and ``compute_metrics``) to train
+    your own way, as in ``docs/custom-training.md``.
+    """
 
     def __init__(self):
         self.optimizer = None
@@ -32,18 +40,22 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._compile_config = None
+        self._compiled_loss = self._compiled_metrics = self._loss_tracker = None
+        self._output_loss_trackers = {}
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, loss(es) and metrics (strings or objects)."""
-        from .. import optimizers
+        from .. import metrics as metrics_module, optimizers
         self.optimizer = optimizers.get(optimizer)
-        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        self._compile_args = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                              "weighted_metrics": weighted_metrics}
         self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None,
                                 "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
         self._compiled_loss = self._compiled_metrics = None
-        if loss is not None and self._names(default=None):
+        self._loss_tracker, self._output_loss_trackers = metrics_module.Mean(name="loss"), {}
+        if self._names(default=None):
             self._setup_compiled()
         self.compiled = True
 
@@ -55,41 +67,81 @@ class Trainer:
             return None if default is None else list(default)
 
     def _setup_compiled(self):
+        from ..metrics import Mean
         args, names = self._compile_args, self._names()
         if args["loss"] is not None:
             self._compiled_loss = CompileLoss(args["loss"], args["loss_weights"], names)
-        self._compiled_metrics = CompileMetrics(args["metrics"], names)
+            if len(names) > 1:
+                self._output_loss_trackers = {n: Mean(name=f"{n}_loss") for n, l in
+                                              zip(names, self._compiled_loss.losses) if l is not None}
+        self._compiled_metrics = CompileMetrics(args["metrics"], names, args.get("weighted_metrics"))
+
+    @property
+    def metrics(self):
+        """The metrics ``fit`` reports, as Keras lists them: the loss tracker,
+        the compiled metrics, per-output losses, then Metric attributes."""
+        from ..metrics import Metric
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compiled_metrics is not None:
+                found.append(self._compiled_metrics)
+            found.extend(self._output_loss_trackers.values())
+        found.extend(v for k, v in vars(self).items() if isinstance(v, Metric) and not k.startswith("_"))
+        return found
 
     @property
     def metrics_names(self):
         names = ["loss"]
         if self._compiled_metrics is not None and self._compiled_metrics.metrics:
-            names += list(self._compiled_metrics.results())
+            names += list(self._compiled_metrics.result())
         return names
+
+    def reset_metrics(self):
+        """Reset every metric in ``metrics`` (``fit`` does so at each epoch)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self):
+        """``{name: value}`` for every metric in ``metrics``."""
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                value = np.asarray(result.numpy() if hasattr(result, "numpy") else result)
+                logs[metric.name] = float(value) if value.ndim == 0 else value
+        return logs
 
     # -- one batch -----------------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """Compiled loss plus regularization losses, as a scalar Tensor."""
-        if self._compiled_loss is None:
-            if self._compile_args.get("loss") is None:
-                raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        """Compiled loss plus the losses of ``add_loss`` and regularizers, as a scalar Tensor."""
+        if self._compiled_metrics is None:
             self._setup_compiled()
-        names = self._compiled_loss.output_names
-        total, parts = self._compiled_loss(as_list(y, names, "y"), as_list(y_pred, names, "y_pred"),
-                                           sample_weight)
-        self._last_loss_parts = parts
-        regularization = self.losses
-        if regularization:
-            total = total + sum(regularization[1:], regularization[0])
-        return total
+        losses = []
+        if self._compiled_loss is not None:
+            names = self._compiled_loss.output_names
+            total, parts = self._compiled_loss(as_list(y, names, "y"), as_list(y_pred, names, "y_pred"),
+                                               sample_weight)
+            batch = flatten(y_pred)[0].shape[0]
+            for name, part in zip(names, parts):
+                if name in self._output_loss_trackers:
+                    self._output_loss_trackers[name].update_state(part.detach(), sample_weight=batch)
+            losses.append(total)
+        losses.extend(self.losses)
+        if not losses:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()` "
+                             "(or add losses with `add_loss`).")
+        return sum(losses[1:], losses[0])
 
     def train_step(self, data):
-        """One step on ``data = (x, y, sample_weight)``: forward, loss,
-        backward, optimizer update; returns the logs (as Keras 3 on torch)."""
-        x, y, sample_weight = data
+        """One step on ``data`` (as ``fit`` packs it): forward, loss, backward,
+        optimizer update; returns the logs (as Keras 3 on torch)."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._track_loss(loss, x)
+        self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         self.zero_grad()
         loss.backward()
         variables = self.trainable_weights
@@ -97,109 +149,76 @@ class Trainer:
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
-        """Loss and metrics on ``data = (x, y, sample_weight)``, no training."""
-        x, y, sample_weight = data
+        """Loss and metrics on one batch, no training."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
             y_pred = self(x, training=False)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._track_loss(loss, x)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
-        """Predictions for one batch of inputs (Tensors)."""
+        """Predictions for one batch (``data`` as ``predict`` packs it)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
-            return self(data, training=False)
+            return self(x, training=False)
 
     def zero_grad(self):
         """Forget the gradients of every trainable variable."""
         for v in self.trainable_weights:
             v.grad = None
 
-    def _track_loss(self, loss, x):
-        n = data.num_samples(x)
-        self._loss_sum += float(loss.item()) * n
-        self._seen += n
-        names = self._compiled_loss.output_names
-        if len(names) > 1:
-            for name, part in zip(names, self._last_loss_parts):
-                if part is not None:
-                    self._output_loss_sums[name] = self._output_loss_sums.get(name, 0.0) + float(part.item()) * n
-
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        """Update the compiled metrics with this batch; return the running logs."""
-        names = self._compiled_metrics.output_names
-        ys = [None if t is None else convert_to_tensor(t) for t in as_list(y, names, "y")]
-        preds = [p.detach() for p in as_list(y_pred, names, "y_pred")]
-        self._compiled_metrics.update_state(ys, preds, sample_weight)
-        return self._logs()
-
-    def _reset_trackers(self):
-        self._loss_sum, self._seen, self._output_loss_sums = 0.0, 0, {}
-        if self._compiled_metrics is not None:
-            self._compiled_metrics.reset_state()
-
-    def _logs(self):
-        logs = {"loss": self._loss_sum / max(self._seen, 1)}
-        for name, total in self._output_loss_sums.items():
-            logs[f"{name}_loss"] = total / max(self._seen, 1)
-        logs.update(self._compiled_metrics.results())
-        return logs
+        """Update the compiled metrics with this batch; return ``get_metrics_result()``."""
+        if self._compiled_metrics is None:
+            self._setup_compiled()
+        self._compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
 
     def _check_ready(self, what):
         if not self.compiled or self.optimizer is None:
             raise RuntimeError(f"You must call `compile()` before calling `{what}()`.")
 
-    def _prepare(self, x, y, sample_weight):
-        x, y = data.to_numpy_structure(x), data.to_numpy_structure(y)
-        sample_weight = data.to_numpy_structure(sample_weight)
-        if x is None:
-            raise ValueError("No input data: x is None")
-        data.check_lengths(x, y, sample_weight)
-        self._ensure_built(x)
-        if self._compiled_loss is None and self._compile_args.get("loss") is not None:
-            self._setup_compiled()
-        elif self._compiled_metrics is None:
-            self._setup_compiled()
-        return x, y, sample_weight
-
-    @staticmethod
-    def _num_samples(what, x):
-        """The number of samples in ``x``; none is a ``ValueError`` naming ``what``."""
-        n = data.num_samples(x)
-        if n == 0:
-            raise ValueError(f"{what}: the input has no samples")
-        return n
-
-    def _ensure_built(self, x):
+    def _ready_for(self, batch):
+        """Build the model from the first batch, and the compiled loss once the outputs are known."""
         if not self.built:
-            first = flatten(x)[0]
-            self.build((None,) + tuple(first.shape[1:]))
+            first = flatten(unpack_x_y_sample_weight(batch)[0])[0]
+            self.build((None,) + tuple(np.shape(first)[1:]))
+        if self.compiled and self._compiled_metrics is None:
+            self._setup_compiled()
+        return batch
+
+    def _one_batch(self, x, y, sample_weight, class_weight=None):
+        adapter = data.ArrayAdapter(x, y, sample_weight, batch_size=None, class_weight=class_weight)
+        adapter.batch_size = max(adapter.num_samples, 1)
+        batch = next(iter(adapter), None)
+        if batch is None:
+            _no_batches("a batch")
+        return self._ready_for(batch)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics)."""
         self._check_ready("train_on_batch")
-        x, y, sample_weight = self._prepare(x, y, sample_weight)
-        sample_weight = data.class_weights_to_sample_weights(y, class_weight, sample_weight)
-        self._reset_trackers()
-        return self._format(self.train_step((x, y, sample_weight)), return_dict)
+        batch = self._one_batch(x, y, sample_weight, class_weight)
+        self.reset_metrics()
+        return self._format(self.train_step(batch), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on one batch, without training."""
         self._check_ready("test_on_batch")
-        x, y, sample_weight = self._prepare(x, y, sample_weight)
-        self._reset_trackers()
-        return self._format(self.test_step((x, y, sample_weight)), return_dict)
+        batch = self._one_batch(x, y, sample_weight)
+        self.reset_metrics()
+        return self._format(self.test_step(batch), return_dict)
 
     def predict_on_batch(self, x):
         """Predictions for one batch, as NumPy arrays."""
-        x = data.to_numpy_structure(x)
-        self._ensure_built(x)
-        return map_structure(lambda t: t.numpy(), self.predict_step(x))
+        return map_structure(_to_numpy, self.predict_step(self._one_batch(x, None, None)))
 
     def _format(self, logs, return_dict):
+        logs = _flat_logs(logs)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [v for k, v in logs.items() if k != "loss"]
+        values = [logs["loss"]] + [v for k, v in logs.items() if k != "loss"] if "loss" in logs else list(logs.values())
         return values[0] if len(values) == 1 else values
 
     # -- whole data sets -------------------------------------------------------
@@ -207,88 +226,122 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Train for ``epochs`` epochs; returns the ``History`` callback."""
+        """Train for ``epochs`` epochs on any input form ``data_adapter`` takes;
+        returns the ``History`` callback."""
         from ..callbacks import CallbackList
         self._check_ready("fit")
-        batch_size = batch_size or 32
-        x, y, sample_weight = self._prepare(x, y, sample_weight)
-        if validation_data is None and validation_split:
+        if validation_split and validation_data is None:
+            if not data.is_array_data(x):
+                raise ValueError("`validation_split` is only supported for arrays and lists, not "
+                                 f"for {type(x).__name__}; pass `validation_data` instead")
             (x, y, sample_weight), validation_data = data.split_validation(x, y, sample_weight,
                                                                              validation_split)
-        elif validation_data is not None:
-            if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-                raise ValueError("validation_data must be a tuple (x_val, y_val) or "
-                                 "(x_val, y_val, val_sample_weight)")
-        sample_weight = data.class_weights_to_sample_weights(y, class_weight, sample_weight)
-        n = self._num_samples("fit", x)
-        steps = data.num_batches(n, batch_size)
+        train = data.EpochIterator(data.get_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
+                                                    shuffle, class_weight), steps_per_epoch)
+        val = None
+        if validation_data is not None:
+            vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
+            val = data.EpochIterator(data.get_adapter(vx, vy, vsw, validation_batch_size or batch_size,
+                                                      validation_steps), validation_steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                           verbose=verbose, epochs=epochs, steps=steps)
+                           verbose=verbose, epochs=epochs, steps=train.num_batches)
         self.stop_training = False
         cbs.on_train_begin()
-        logs = {}
+        epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
-            self._reset_trackers()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            for step, (xb, yb, swb) in enumerate(data.iterate_batches([x, y, sample_weight],
-                                                                      batch_size, shuffle)):
+            logs = None
+            for step, batch in train.epoch():
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step((xb, yb, swb))
+                logs = self.train_step(self._ready_for(batch))
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs)
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                vx, vy, *vsw = validation_data
-                val = self.evaluate(vx, vy, sample_weight=vsw[0] if vsw else None,
-                                    batch_size=validation_batch_size or batch_size, verbose=0,
-                                    callbacks=cbs, return_dict=True, _internal=True)
-                epoch_logs.update({f"val_{k}": v for k, v in val.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
+            if logs is None:
+                _no_batches("fit", epoch > initial_epoch)
                 break
-        cbs.on_train_end(epoch_logs if epochs > initial_epoch else {})
+            epoch_logs = _flat_logs(logs)
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = _flat_logs(self._test_loop(val, cbs))
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training or train.ran_out:
+                break
+        cbs.on_train_end(epoch_logs)
         return self.history
 
+    def _test_loop(self, iterator, cbs):
+        self.reset_metrics()
+        cbs.on_test_begin()
+        logs = None
+        for step, batch in iterator.epoch():
+            cbs.on_test_batch_begin(step)
+            logs = self.test_step(self._ready_for(batch))
+            cbs.on_test_batch_end(step, logs)
+        if logs is None:
+            _no_batches("evaluate")
+        cbs.on_test_end(logs)
+        return logs
+
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, _internal=False, **kwargs):
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics over a data set (a scalar, a list, or a dict)."""
         from ..callbacks import CallbackList
         self._check_ready("evaluate")
-        batch_size = batch_size or 32
-        x, y, sample_weight = self._prepare(x, y, sample_weight)
-        n = self._num_samples("evaluate", x)
+        iterator = data.EpochIterator(data.get_adapter(x, y, sample_weight, batch_size, steps), steps)
         verbose = 1 if verbose == "auto" else verbose
-        cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_progbar=verbose != 0 and not _internal, model=self, verbose=verbose,
-            epochs=1, steps=data.num_batches(n, batch_size))
-        self._reset_trackers()
-        cbs.on_test_begin()
-        logs = {}
-        for step, (xb, yb, swb) in enumerate(data.iterate_batches([x, y, sample_weight], batch_size, False)):
-            cbs.on_test_batch_begin(step)
-            logs = self.test_step((xb, yb, swb))
-            cbs.on_test_batch_end(step, logs)
-        cbs.on_test_end(logs)
-        return self._format(logs, return_dict)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+                           epochs=1, steps=iterator.num_batches)
+        return self._format(self._test_loop(iterator, cbs), return_dict)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions for every sample, as NumPy arrays (batched)."""
         from ..callbacks import CallbackList
-        batch_size = batch_size or 32
-        x = data.to_numpy_structure(x)
-        if not self.built:
-            self._ensure_built(x)
-        n = self._num_samples("predict", x)
+        iterator = data.EpochIterator(data.get_adapter(x, batch_size=batch_size, steps=steps), steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=data.num_batches(n, batch_size))
+                           epochs=1, steps=iterator.num_batches)
         cbs.on_predict_begin()
         outputs = []
-        for step, (xb,) in enumerate(data.iterate_batches([x], batch_size, False)):
+        for step, batch in iterator.epoch():
             cbs.on_predict_batch_begin(step)
-            outputs.append(map_structure(lambda t: t.numpy(), self.predict_step(xb)))
+            outputs.append(map_structure(_to_numpy, self.predict_step(self._ready_for(batch))))
             cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
         cbs.on_predict_end()
+        if not outputs:
+            _no_batches("predict")
         return map_structure(lambda *parts: np.concatenate(parts, axis=0), *outputs)
+
+
+def _batch_size(x):
+    return next((int(np.shape(a)[0]) for a in flatten(x) if a is not None and np.ndim(a)), 1)
+
+
+def _to_numpy(t):
+    return t.numpy() if hasattr(t, "numpy") else np.asarray(t)
+
+
+def _flat_logs(logs):
+    """Logs with nested dicts (a ``compile_metrics`` result) flattened, values as floats."""
+    flat = {}
+    for key, value in logs.items():
+        flat.update(_flat_logs(value) if isinstance(value, dict) else {key: _to_float(value)})
+    return flat
+
+
+def _to_float(value):
+    """A metric value as a float (arrays, e.g. per-class scores, stay arrays)."""
+    value = _to_numpy(value) if hasattr(value, "numpy") or isinstance(value, np.generic) else value
+    return float(value) if np.ndim(value) == 0 and not isinstance(value, (str, dict)) else value
+
+
+def _no_batches(what, later_epoch=False):
+    if later_epoch:
+        warnings.warn(f"{what}: the data yielded no batch in this epoch (a generator is used up "
+                      "after one pass: pass steps_per_epoch, or a PyDataset or dataset that can "
+                      "be iterated again); stopping.", stacklevel=3)
+        return
+    raise ValueError(f"{what}: the input data has no samples (an empty array, or a generator or "
+                     "dataset that yielded no batch)")

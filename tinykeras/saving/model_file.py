@@ -41,7 +41,7 @@ NEVER_READ = (".keras", ".h5", ".hdf5", ".pt", ".pth", ".bin", ".ckpt", ".pkl", 
               ".npy", ".joblib", ".pb")
 MAX_ARCHITECTURE_BYTES = 16 * 2 ** 20
 # compile() arguments Keras 3 writes in compile_config that change speed, not results
-# (ignored), and weighted_metrics, read when it is null (unused)
+# (ignored)
 KERAS_SPEED_KEYS = {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
@@ -117,7 +117,8 @@ def compile_config(model):
               "loss": tree(args.get("loss"), losses.serialize),
               "loss_weights": args.get("loss_weights"),
               "metrics": tree(args.get("metrics"), metrics.serialize)}
-    config.update(weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile=False)
+    config.update(weighted_metrics=tree(args.get("weighted_metrics"), metrics.serialize),
+                  run_eagerly=False, steps_per_execution=1, jit_compile=False)
     return to_json(config, "compile config")  # as Keras 3 writes it
 
 
@@ -250,9 +251,8 @@ def build_model(path, architecture, compile_cfg, stored, read, custom_objects=No
 
 def _compile(model, config, path):
     from .. import losses, metrics, optimizers
-    keys = {"optimizer", "loss", "loss_weights", "metrics"}
-    config = {k: v for k, v in config.items() if k not in KERAS_SPEED_KEYS
-              and not (k == "weighted_metrics" and v is None)}
+    keys = {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}
+    config = {k: v for k, v in config.items() if k not in KERAS_SPEED_KEYS}
     if set(config) - keys:
         raise FileFormatError(f"{path}: compile_config must be an object with keys {sorted(keys)}")
     check_values(config, f"{path}: compile_config")
@@ -269,7 +269,8 @@ def _compile(model, config, path):
         model.compile(optimizer=optimizers.deserialize(config.get("optimizer") or "rmsprop"),
                       loss=tree(config.get("loss"), losses.deserialize),
                       loss_weights=config.get("loss_weights"),
-                      metrics=tree(config.get("metrics"), metrics.deserialize))
+                      metrics=tree(config.get("metrics"), metrics.deserialize),
+                      weighted_metrics=tree(config.get("weighted_metrics"), metrics.deserialize))
     except FileFormatError:
         raise
     except Exception as exc:

@@ -9,13 +9,19 @@ from tinykeras.backend import is_keras_tensor
 from tinykeras.dtypes import standardize_dtype
 from tinykeras.global_state import clear_session
 from tinykeras.utils.data_utils import get_file
+from tinykeras.utils.dataset_utils import Dataset, split_dataset, timeseries_dataset_from_array
+from tinykeras.utils.directory_datasets import text_dataset_from_directory
 from tinykeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tinykeras.utils.model_visualization import model_to_dot, plot_model
 from tinykeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
+from tinykeras.models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from tinykeras.utils.progbar import Progbar
+from tinykeras.utils.py_dataset import PyDataset, Sequence
 from tinykeras.utils.sequence_utils import pad_sequences
 
 
 __all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progbar", "pad_sequences",
            "plot_model", "model_to_dot", "array_to_img", "img_to_array", "load_img", "save_img",
-           "clear_session", "is_keras_tensor", "standardize_dtype"]
+           "clear_session", "is_keras_tensor", "standardize_dtype", "PyDataset", "Sequence",
+           "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "Dataset", "split_dataset",
+           "timeseries_dataset_from_array", "text_dataset_from_directory"]

@@ -12,12 +12,33 @@ from ..symbolic import KerasTensor, Node
 
 
 class InputLayer(Layer):
-    """The layer behind ``Input``: it holds the input's batch shape and dtype."""
+    """The layer behind ``Input``: it holds the input's batch shape and dtype.
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
-                 sparse=None, ragged=None, input_tensor=None, optional=False, **kwargs):
+    Takes Keras 3's ``shape``/``batch_size``/``batch_shape``, and the older
+    ``input_shape``/``batch_input_shape`` that Keras 3 still reads:
+
+    >>> InputLayer(input_shape=(4,)).batch_shape, InputLayer(batch_input_shape=(8, 2)).batch_shape
+    ((None, 4), (8, 2))
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        if sparse or ragged:
+            raise ValueError(f"InputLayer: {'sparse' if sparse else 'ragged'} inputs are not "
+                             "supported by tinykeras")
+        if input_tensor is not None:
+            raise ValueError("InputLayer: input_tensor is not supported by tinykeras; pass "
+                             "shape= (or batch_shape=) and dtype=")
         if shape is not None and batch_shape is not None:
-            raise ValueError("InputLayer: pass shape or batch_shape, not both")
+            raise ValueError("InputLayer: you cannot pass both `shape` and `batch_shape` at the "
+                             f"same time (got shape={shape}, batch_shape={batch_shape})")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError("InputLayer: you cannot pass both `batch_size` and `batch_shape` at "
+                             "the same time")
         if batch_shape is None:
             if shape is None:
                 raise ValueError("InputLayer: an input shape is required, e.g. shape=(784,)")
@@ -42,8 +63,6 @@ class InputLayer(Layer):
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
           tensor=None, optional=False):
     """A symbolic input to start a functional model: ``Input(shape=(784,))``."""
-    if sparse:
-        raise ValueError("Input: sparse inputs are not supported by tinykeras")
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                       name=name)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name)
     return layer.output
