@@ -92,10 +92,8 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        names = ["loss"]
-        if self._compiled_metrics is not None and self._compiled_metrics.metrics:
-            names += list(self._compiled_metrics.result())
-        return names
+        """``[m.name for m in self.metrics]``, as Keras 3."""
+        return [m.name for m in self.metrics]
 
     def reset_metrics(self):
         """Reset every metric in ``metrics`` (``fit`` does so at each epoch)."""
@@ -215,10 +213,15 @@ class Trainer:
         return map_structure(_to_numpy, self.predict_step(self._one_batch(x, None, None)))
 
     def _format(self, logs, return_dict):
+        """The logs as a dict, a scalar, or a list in Keras's order: the
+        metrics' own names first, then the other keys sorted."""
         logs = _flat_logs(logs)
         if return_dict:
             return logs
-        values = [logs["loss"]] + [v for k, v in logs.items() if k != "loss"] if "loss" in logs else list(logs.values())
+        names = [n for m in self.metrics for n in
+                 ([sub.name for sub in m.metrics] if isinstance(m, CompileMetrics) else [m.name])]
+        values = [logs[n] for n in dict.fromkeys(names) if n in logs]
+        values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     # -- whole data sets -------------------------------------------------------
