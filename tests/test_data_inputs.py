@@ -234,7 +234,7 @@ def test_step_functions_receive_what_keras_passes():
             return ("seq",) + tuple(shapes(d) for d in data)
         if isinstance(data, dict):
             return {k: shapes(v) for k, v in data.items()}
-        return tuple(data.shape)
+        return None if data is None else tuple(data.shape)
 
     def record(lib):
         received = []
@@ -263,6 +263,9 @@ def test_step_functions_receive_what_keras_passes():
         model.predict(X[:8], verbose=0)
         model.predict([X[:8]], verbose=0)
         model.predict(generator(1, 8), verbose=0)
+        model.train_on_batch(X[:8], Y[:8])  # Keras hands (x, y, None) here
+        model.test_on_batch(X[:8], Y[:8], sample_weight=sw)
+        model.predict_on_batch(X[:8])  # and (x,) here
         return received
 
     received = record(tk)

@@ -186,13 +186,14 @@ class Trainer:
             self._setup_compiled()
         return batch
 
-    def _one_batch(self, x, y, sample_weight, class_weight=None):
-        adapter = data.ArrayAdapter(x, y, sample_weight, batch_size=None, class_weight=class_weight)
-        adapter.batch_size = max(adapter.num_samples, 1)
-        batch = next(iter(adapter), None)
-        if batch is None:
+    def _one_batch(self, x, y=None, sample_weight=None, class_weight=None):
+        """What Keras hands the step in ``*_on_batch``: ``(x, y, sample_weight)``."""
+        x, y = data.to_numpy_structure(x, "x"), data.to_numpy_structure(y, "y")
+        sample_weight = data.to_numpy_structure(sample_weight, "sample_weight")
+        if data.check_lengths(x, y, sample_weight) == 0:
             _no_batches("a batch")
-        return self._ready_for(batch)
+        sample_weight = data.class_weights_to_sample_weights(y, class_weight, sample_weight)
+        return self._ready_for((x, y, sample_weight))
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics)."""
@@ -210,7 +211,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Predictions for one batch, as NumPy arrays."""
-        return map_structure(_to_numpy, self.predict_step(self._one_batch(x, None, None)))
+        return map_structure(_to_numpy, self.predict_step(self._one_batch(x)[:1]))
 
     def _format(self, logs, return_dict):
         """The logs as a dict, a scalar, or a list in Keras's order: the
