@@ -272,3 +272,10 @@ def test_step_functions_receive_what_keras_passes():
     assert received[0] == ("train", ("seq", (8, 4), (8, 1)))  # fit(x, y) hands (x, y)
     assert received == record(keras)
 
+
+
+def test_a_used_up_validation_generator_warns_instead_of_failing():
+    model = compiled(tk)
+    with pytest.warns(UserWarning, match="no validation logs for this epoch"):
+        history = model.fit(X, Y, epochs=2, validation_data=generator(2), verbose=0)
+    assert len(history.history["loss"]) == 2 and len(history.history["val_loss"]) == 1

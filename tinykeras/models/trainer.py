@@ -264,11 +264,11 @@ class Trainer:
                 if self.stop_training:
                     break
             if logs is None:
-                _no_batches("fit", epoch > initial_epoch)
+                _no_batches("fit", epoch > initial_epoch, "stopping training")
                 break
             epoch_logs = _flat_logs(logs)
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = _flat_logs(self._test_loop(val, cbs))
+                val_logs = _flat_logs(self._test_loop(val, cbs, epoch > initial_epoch))
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training or train.ran_out:
@@ -276,7 +276,7 @@ class Trainer:
         cbs.on_train_end(epoch_logs)
         return self.history
 
-    def _test_loop(self, iterator, cbs):
+    def _test_loop(self, iterator, cbs, may_be_used_up=False):
         self.reset_metrics()
         cbs.on_test_begin()
         logs = None
@@ -285,9 +285,9 @@ class Trainer:
             logs = self.test_step(self._ready_for(batch))
             cbs.on_test_batch_end(step, logs)
         if logs is None:
-            _no_batches("evaluate")
+            _no_batches("evaluate", may_be_used_up, "no validation logs for this epoch")
         cbs.on_test_end(logs)
-        return logs
+        return logs or {}
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
@@ -341,11 +341,11 @@ def _to_float(value):
     return float(value) if np.ndim(value) == 0 and not isinstance(value, (str, dict)) else value
 
 
-def _no_batches(what, later_epoch=False):
+def _no_batches(what, later_epoch=False, consequence=""):
     if later_epoch:
         warnings.warn(f"{what}: the data yielded no batch in this epoch (a generator is used up "
-                      "after one pass: pass steps_per_epoch, or a PyDataset or dataset that can "
-                      "be iterated again); stopping.", stacklevel=3)
+                      "after one pass: pass steps_per_epoch/validation_steps, or a PyDataset or "
+                      f"dataset that can be iterated again); {consequence}.", stacklevel=3)
         return
     raise ValueError(f"{what}: the input data has no samples (an empty array, or a generator or "
                      "dataset that yielded no batch)")
