@@ -67,7 +67,9 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 # -- arrays ------------------------------------------------------------------
 def _is_array(value):
-    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic)
+    """NumPy arrays, Tensors, torch tensors, pandas frames: things with a shape that NumPy reads."""
+    return hasattr(value, "shape") and (hasattr(value, "dtype") or hasattr(value, "__array__")) \
+        and not isinstance(value, np.generic)
 
 
 def _ragged_error(value, what):
