@@ -1,5 +1,5 @@
 """keras.utils dataset builders without TensorFlow: timeseries windows, folders of
-texts, split_dataset; each checked against NumPy slicing and fed
+images and texts, split_dataset; each checked against NumPy slicing and fed
 to fit as keras.io examples do.  (Keras itself needs TensorFlow for these,
 so they are compared with the arrays they must equal, not with Keras.)
 """
@@ -131,3 +131,41 @@ def test_text_dataset_from_directory_like_keras_io(tmp_path, capsys):
     assert texts.tolist()[:2] == ["dull", "bad "] and onehot.tolist()[0] == [1.0, 0.0]
     with pytest.raises(ValueError, match="you must provide a `seed` argument"):
         tk.utils.text_dataset_from_directory(str(tmp_path), validation_split=0.2, subset="training")
+
+
+def test_image_dataset_from_directory(tmp_path, capsys):
+    pil = pytest.importorskip("PIL.Image")
+    colours = {"blue": (0, 0, 255), "red": (255, 0, 0), "green": (0, 255, 0)}
+    for name, rgb in colours.items():
+        os.makedirs(tmp_path / name)
+        for i in range(3):
+            pil.new("RGB", (8 + i, 6), rgb).save(tmp_path / name / f"{i}.png")
+    ds = tk.utils.image_dataset_from_directory(str(tmp_path), image_size=(4, 5), batch_size=4,
+                                               label_mode="categorical", seed=3)
+    assert capsys.readouterr().out == "Found 9 files belonging to 3 classes.\n"
+    assert ds.class_names == ["blue", "green", "red"]
+    images, labels = (np.concatenate(p) for p in zip(*ds))  # one pass: each pass has a new order
+    assert images.shape == (9, 4, 5, 3) and images.dtype == np.float32 and labels.shape == (9, 3)
+    for image, label in zip(images, labels):  # every pixel is its class's colour
+        np.testing.assert_array_equal(image, np.broadcast_to(colours[ds.class_names[label.argmax()]], (4, 5, 3)))
+    grey = tk.utils.image_dataset_from_directory(str(tmp_path), color_mode="grayscale", image_size=(3, 3),
+                                                 label_mode=None, shuffle=False, verbose=False)
+    assert next(iter(grey)).shape == (9, 3, 3, 1)
+    model = tk.Sequential([tk.Input((4, 5, 3)), tk.layers.Rescaling(1 / 255), tk.layers.Flatten(),
+                           tk.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    assert model.fit(ds, epochs=1, verbose=0).history["accuracy"][0] >= 0
+    assert model.predict(ds, verbose=0).shape == (9, 3)
+    with pytest.raises(ValueError, match="exactly 2"):
+        tk.utils.image_dataset_from_directory(str(tmp_path), label_mode="binary", verbose=False)
+
+
+def test_image_dataset_without_pillow_says_what_to_install(tmp_path, monkeypatch):
+    import sys
+    os.makedirs(tmp_path / "a")
+    (tmp_path / "a" / "x.png").write_bytes(b"not read")
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    monkeypatch.setitem(sys.modules, "PIL.Image", None)
+    ds = tk.utils.image_dataset_from_directory(str(tmp_path), verbose=False)
+    with pytest.raises(ImportError, match="pip install pillow"):
+        next(iter(ds))

@@ -10,7 +10,7 @@ from tinykeras.dtypes import standardize_dtype
 from tinykeras.global_state import clear_session
 from tinykeras.utils.data_utils import get_file
 from tinykeras.utils.dataset_utils import Dataset, split_dataset, timeseries_dataset_from_array
-from tinykeras.utils.directory_datasets import text_dataset_from_directory
+from tinykeras.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from tinykeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tinykeras.utils.model_visualization import model_to_dot, plot_model
 from tinykeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
@@ -24,4 +24,4 @@ __all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progba
            "plot_model", "model_to_dot", "array_to_img", "img_to_array", "load_img", "save_img",
            "clear_session", "is_keras_tensor", "standardize_dtype", "PyDataset", "Sequence",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "Dataset", "split_dataset",
-           "timeseries_dataset_from_array", "text_dataset_from_directory"]
+           "timeseries_dataset_from_array", "text_dataset_from_directory", "image_dataset_from_directory"]

@@ -1,16 +1,17 @@
-"""``text_dataset_from_directory`` (and the folder indexing behind it).
+"""``image_dataset_from_directory`` and ``text_dataset_from_directory``.
 
 A folder with one subfolder per class becomes a ``Dataset`` of NumPy
 batches ``(inputs, labels)``, as in Keras (which returns ``tf.data``)::
 
     main_directory/
-        class_a/  a_text_1.txt  a_text_2.txt ...
-        class_b/  b_text_1.txt ...
+        class_a/  a_image_1.jpg  a_image_2.jpg ...
+        class_b/  b_image_1.jpg ...
 
 Files are listed in sorted order, shuffled once with ``seed`` (as Keras
 does) before ``validation_split`` takes the *last* files for validation,
-and shuffled again each epoch when ``shuffle=True``.  Files are read only
-when their batch is cut.
+and shuffled again each epoch when ``shuffle=True``.  Images are read only
+when their batch is cut, with Pillow (``pip install pillow``, or the
+``tinykeras[image]`` extra); without it loading raises ImportError.
 
 >>> import os, tempfile
 >>> root = tempfile.mkdtemp()
@@ -29,6 +30,7 @@ import numpy as np
 
 from .dataset_utils import Dataset
 
+IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 LABEL_MODES = ("int", "categorical", "binary", None)
 
 
@@ -119,6 +121,34 @@ def _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, se
                      file_paths=list(part_paths))
         datasets.append(ds.shuffle(seed=seed) if shuffle else ds)
     return tuple(datasets) if subset == "both" else datasets[0]
+
+
+def image_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
+                                 color_mode="rgb", batch_size=32, image_size=(256, 256), shuffle=True,
+                                 seed=None, validation_split=None, subset=None,
+                                 interpolation="bilinear", follow_links=False,
+                                 crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
+                                 data_format=None, verbose=True):
+    """Batches ``(images, labels)`` of float32 images of ``image_size``
+    (``(batch, height, width, channels)``, values 0-255) from a folder of
+    class folders.  ``label_mode``: ``"int"`` (int32), ``"categorical"``
+    (one-hot), ``"binary"`` (float32 of shape ``(batch, 1)``) or None."""
+    from .image_utils import img_to_array, load_img
+    if color_mode not in ("rgb", "rgba", "grayscale"):
+        raise ValueError(f'`color_mode` must be one of "rgb", "rgba", "grayscale"; got {color_mode!r}')
+    if pad_to_aspect_ratio:
+        raise ValueError("image_dataset_from_directory: pad_to_aspect_ratio is not supported by "
+                         "tinykeras; use crop_to_aspect_ratio=True or resize as is")
+    size = tuple(image_size)
+
+    def load(paths):
+        return np.stack([img_to_array(load_img(p, color_mode, size, interpolation, crop_to_aspect_ratio),
+                                      data_format=data_format) for p in paths])
+
+    paths, labels, class_names = index_directory(directory, labels, IMAGE_FORMATS, class_names,
+                                                 shuffle, seed, follow_links, verbose)
+    return _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
+                  validation_split, subset, verbose)
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
