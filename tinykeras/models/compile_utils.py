@@ -101,7 +101,7 @@ class CompileMetrics:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """``y_true``/``y_pred``: one array, or a list or dict over the outputs."""
-        from ..ops.dispatch import convert_to_tensor
+        from ..ops import convert_to_tensor
         y_true = [None if t is None else convert_to_tensor(t) for t in as_list(y_true, self.output_names, "y")]
         y_pred = [p.detach() for p in as_list(y_pred, self.output_names, "y_pred")]
         if self._groups is None:
