@@ -14,7 +14,7 @@ from tinykeras.utils.directory_datasets import image_dataset_from_directory, tex
 from tinykeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tinykeras.utils.model_visualization import model_to_dot, plot_model
 from tinykeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
-from tinykeras.models.data_adapter import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from tinykeras.utils.array_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from tinykeras.utils.progbar import Progbar
 from tinykeras.utils.py_dataset import PyDataset, Sequence
 from tinykeras.utils.sequence_utils import pad_sequences

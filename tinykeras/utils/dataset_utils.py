@@ -43,7 +43,7 @@ class Dataset:
     @classmethod
     def from_arrays(cls, data, **attributes):
         """A dataset of the rows of ``data`` (an array, or a tuple/list/dict of arrays)."""
-        from ..models.data_adapter import check_lengths, to_numpy_structure
+        from .array_data import check_lengths, to_numpy_structure
         data = to_numpy_structure(data, "data")
         n = check_lengths(data, None)
         return cls(lambda index: map_structure(lambda a: a[index], data), n, **attributes)
