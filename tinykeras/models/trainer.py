@@ -347,5 +347,4 @@ def _no_batches(what, later_epoch=False, consequence=""):
                       "after one pass: pass steps_per_epoch/validation_steps, or a PyDataset or "
                       f"dataset that can be iterated again); {consequence}.", stacklevel=3)
         return
-    raise ValueError(f"{what}: the input data has no samples (an empty array, or a generator or "
-                     "dataset that yielded no batch)")
+    raise ValueError(f"{what}: the input has no samples")  # an empty array, or a source that yielded no batch
