@@ -153,3 +153,54 @@ def shuffle(x, axis=0, seed=None):
     """``x`` with its entries along ``axis`` in random order."""
     order = _rng(seed).permutation(x.shape[axis])
     return x[(slice(None),) * axis + (order,)]
+
+
+def _values(x):
+    return np.asarray(x.numpy() if isinstance(x, Tensor) else x)
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Gamma-distributed values with concentration ``alpha`` (scale 1).
+
+    >>> bool((gamma((100,), 2.0, seed=1).numpy() > 0).all())
+    True
+    """
+    return _tensor(_rng(seed).gamma(_values(alpha), size=shape), dtype)
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Beta-distributed values in ``(0, 1)`` (``alpha``, ``beta`` broadcast to ``shape``).
+
+    >>> x = beta((100,), 2.0, 3.0, seed=1).numpy(); bool(((x > 0) & (x < 1)).all())
+    True
+    """
+    return _tensor(_rng(seed).beta(_values(alpha), _values(beta), size=shape), dtype)
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Binomial counts of successes in ``counts`` trials with success
+    ``probabilities`` (float values, as Keras gives).
+
+    >>> binomial((3,), 5, 1.0, seed=0).numpy().tolist()
+    [5.0, 5.0, 5.0]
+    """
+    counts = np.broadcast_to(_values(counts), shape).astype(np.int64)
+    return _tensor(_rng(seed).binomial(counts, _values(probabilities), size=shape), dtype)
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """For each row of 2-D ``logits`` (unnormalized log-probabilities),
+    ``num_samples`` class indices drawn with probability softmax(row).
+
+    >>> categorical([[-1e9, 0.0]], 3, seed=0).numpy().tolist()
+    [[1, 1, 1]]
+    """
+    logits = _values(logits).astype(np.float64)
+    if logits.ndim != 2:
+        raise ValueError(f"categorical: `logits` should be a 2-D tensor (batch, classes), got shape "
+                         f"{logits.shape}")
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    u = _rng(seed).random((logits.shape[0], int(num_samples)))
+    out = np.minimum((u[:, :, None] >= cdf[:, None, :]).sum(-1), logits.shape[1] - 1)
+    return Tensor(out.astype(dtype))

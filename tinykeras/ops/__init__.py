@@ -68,3 +68,6 @@ _HELPERS = {"Tensor", "apply", "composite", "tensors", "as_shape", "normalize_ax
 for _name, _fn in list(globals().items()):
     if callable(_fn) and not isinstance(_fn, type) and not _name.startswith("_") and _name not in _HELPERS:
         globals()[_name] = _symbolic_entry(_name, _fn)
+
+# Keras's submodules (keras.ops.numpy, .nn, .linalg, .image, and the core/math groups), on the wrapped functions
+from . import core, image, linalg, math, nn, numpy  # noqa: E402,F401
