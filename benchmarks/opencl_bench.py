@@ -69,7 +69,7 @@ def main(argv=None):
     flops = 2 * n * hw * hw * 9 * c * c
     t_cl = timed(lambda: k("conv_general")(dxc, dwc, **p), finish, args.repeat)
     try:
-        from tinykeras.backends.numpy_conv import conv_general as np_conv
+        from tinykeras.numpy_plugin.numpy_conv import conv_general as np_conv
         t_np = timed(lambda: np_conv(xc, wc, **p), lambda: None, args.repeat)
         err = np.abs(tko.to_numpy(k("conv_general")(dxc, dwc, **p)) - np_conv(xc, wc, **p)).max()
         numpy_cell, note = f"{flops / t_np / 1e12:.3f} TFLOP/s", f"max err {err:.1e}"

@@ -12,7 +12,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras import Tensor, hookimpl
-from tinykeras.backends import numpy_backend
+from tinykeras.numpy_plugin import numpy_backend
 from tinykeras.core import registry
 from tinykeras.core.kernel_check import KernelMismatchError
 from tinykeras.testing import opencl_device

@@ -235,7 +235,7 @@ def test_max_pool_gradient_goes_to_the_first_maximum(pool, strides):
 
 @pytest.mark.parametrize("groups", [1, 2, 4])   # 4: depthwise
 def test_large_batches_are_processed_in_pieces(monkeypatch, groups):
-    from tinykeras.backends import numpy_parallel
+    from tinykeras.numpy_plugin import numpy_parallel
 
     rng = np.random.default_rng(5)
     x_value, w_value = rng.standard_normal((5, 6, 7, 4)), rng.standard_normal((3, 2, 4 // groups, 8))

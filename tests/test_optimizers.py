@@ -9,7 +9,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras import optimizers
-from tinykeras.backends import numpy_optimizers
+from tinykeras.numpy_plugin import numpy_optimizers
 from tinykeras.core import registry
 from tinykeras.ops import optimizer_ops
 

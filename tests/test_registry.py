@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from tinykeras.backends import numpy_backend
+from tinykeras.numpy_plugin import numpy_backend
 from tinykeras import Tensor, hookimpl
 from tinykeras.core import registry
 

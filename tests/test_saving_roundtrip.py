@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from tinykeras.saving import UnknownObjectError, registry
+from tinykeras.saving import UnknownObjectError, object_registration
 from tinykeras.saving import inspect as tk_inspect
 from tinykeras.saving.layer_config import deserialize_layer, serialize_layer
 
@@ -89,7 +89,7 @@ def _inputs(name, shapes, rng):
 
 
 def _model_for(name):
-    cls = registry.builtin_layers()[name]
+    cls = object_registration.builtin_layers()[name]
     tries = [CASES[name]] if name in CASES else [({}, shapes) for shapes in GUESS_SHAPES]
     errors = []
     for kwargs, shapes in tries:
@@ -114,11 +114,11 @@ def _randomize(model, rng):
 
 
 def _same(a, b):
-    a, b = tk.layers.symbolic.flatten(a), tk.layers.symbolic.flatten(b)
+    a, b = tk.tree.flatten(a), tk.tree.flatten(b)
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
-LAYERS = sorted(set(registry.builtin_layers()) - {"InputLayer"} - BASES)
+LAYERS = sorted(set(object_registration.builtin_layers()) - {"InputLayer"} - BASES)
 
 
 @pytest.mark.parametrize("name", LAYERS)
@@ -145,8 +145,8 @@ def test_registry_lists_plain_keras_names():
     for kind, name in [("layers", "Dense"), ("losses", "MeanSquaredError"), ("metrics", "Accuracy"),
                        ("optimizers", "Adam"),
                        ("initializers", "GlorotUniform"), ("regularizers", "L2"), ("constraints", "MaxNorm")]:
-        assert name in registry.builtins(kind)
-    losses, metrics = registry.builtins("losses"), registry.builtins("metrics")
+        assert name in object_registration.builtins(kind)
+    losses, metrics = object_registration.builtins("losses"), object_registration.builtins("metrics")
     assert losses["MeanSquaredError"] is not metrics["MeanSquaredError"]
 
 
@@ -323,7 +323,7 @@ def test_plugins_register_through_the_hook(clean_registry):
             register(PluginLayer, package="myplugin")
 
     tk.registry.register(Plugin(), name="myplugin")
-    assert registry.get_registered_object("myplugin>PluginLayer") is PluginLayer
+    assert object_registration.get_registered_object("myplugin>PluginLayer") is PluginLayer
     layer = deserialize_layer({"class_name": "PluginLayer", "registered_name": "myplugin>PluginLayer",
                                "config": {"name": "p"}})
     assert isinstance(layer, PluginLayer)

@@ -21,7 +21,7 @@ from .variables import Variable  # noqa: E402
 
 _SUBMODULES = {"activations", "applications", "callbacks", "config", "constraints", "datasets",
                "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-               "regularizers", "saving", "testing", "utils"}
+               "regularizers", "saving", "testing", "tree", "utils"}
 _NAMES = {"Input": "layers", "Layer": "layers", "InputSpec": "layers", "Model": "models",
           "Sequential": "models", "Functional": "models", "Loss": "losses", "Metric": "metrics",
           "Optimizer": "optimizers", "Initializer": "initializers", "Regularizer": "regularizers",

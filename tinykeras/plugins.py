@@ -2,7 +2,7 @@
 plugin gave (``python -m tinykeras plugins``).
 
 ``import tinykeras`` calls :func:`boot` once: it registers the NumPy
-backend (``tinykeras/backends/numpy_backend.py``, an ordinary plugin), loads
+backend (``tinykeras/numpy_plugin/numpy_backend.py``, an ordinary plugin), loads
 every plugin of the ``tinykeras`` entry-point group (unless
 ``TINYKERAS_DISABLE_PLUGIN_AUTOLOAD``; only those named by
 ``TINYKERAS_PLUGINS`` if set), builds the kernel tables
@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 from . import _config
-from .backends import numpy_backend
+from .numpy_plugin import numpy_backend
 from .core import registry
 from .core.registry import pm
 
 
 def _register_serializable(cls, package):
     # imported here: saving builds on layers, which build on this package's ops
-    from .saving.registry import register_serializable
+    from .saving.object_registration import register_serializable
     register_serializable(package=package)(cls)
 
 

@@ -61,12 +61,12 @@ def build_table(objects, aliases=None):
 
 
 def _registered(name, custom_objects):
-    """Look ``name`` up in ``custom_objects`` and tinykeras's custom-object registry."""
+    """Look ``name`` up in ``custom_objects`` and tinykeras's custom-object object_registration."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     try:  # the saving package (written separately) may not exist yet
-        from .saving import registry  # here: saving builds on layers, which import this module
-        return registry.get_registered_object(name, custom_objects=custom_objects)
+        from .saving import object_registration  # here: saving builds on layers, which import this module
+        return object_registration.get_registered_object(name, custom_objects=custom_objects)
     except (ImportError, AttributeError, KeyError, TypeError):
         return None
 

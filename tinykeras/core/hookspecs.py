@@ -3,7 +3,7 @@
 A plugin is any object or module with functions marked ``@hookimpl`` whose
 names match the hooks below.  Plugins are found through the entry-point
 group ``tinykeras`` (or registered by hand with ``tk.registry.register``).
-The NumPy reference backend in ``tinykeras/backends/numpy_backend.py`` is
+The NumPy reference backend in ``tinykeras/numpy_plugin/numpy_backend.py`` is
 registered exactly like an external plugin, with ``trylast=True`` so that
 every other plugin can override it.
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import attention, core_layers, ops_arrays, ops_table, recurrent, spatial  # noqa: F401  (fill the tables)
 from .graph import LAYERS, OPS, OPSET, GraphBuilder, Value, _graph_of, _onnx, convert_graph
+from ..tree import flatten
 
 __all__ = ["export", "export_onnx", "to_onnx", "LAYERS", "OPS", "OPSET"]
 
@@ -29,7 +30,6 @@ _KERAS_FORMATS = ("tf_saved_model", "onnx", "openvino", "litert", "torch")
 def _signature(model, input_signature):
     """(name, shape, dtype) of each model input; ``input_signature`` (specs
     with ``shape``/``dtype``) may fix dimensions the model leaves unknown."""
-    from ..layers.symbolic import flatten
     inputs = model.inputs
     if input_signature is None:
         return [(t.name, t.shape, t.dtype) for t in inputs]

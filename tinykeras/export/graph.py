@@ -19,6 +19,7 @@ given as inputs become initializers.
 (['Add'], 'add')
 """
 import numpy as np
+from ..tree import flatten, map_structure
 
 OPSET = 18      # the default opset; every mapping is valid from here to the newest onnx knows
 LAYERS = {}     # layer class -> builder(g, layer, *args, **kwargs)
@@ -160,7 +161,7 @@ def convert_graph(g, model, inputs):
     """Add ``model``'s layer graph to ``g``, fed by the Values ``inputs``;
     returns the Values of its outputs."""
     from ..layers.core.input_layer import InputLayer
-    from ..layers.symbolic import KerasTensor, flatten, map_structure
+    from ..layers.symbolic import KerasTensor
     graph_inputs, graph_outputs, nodes = _graph_of(model)
     env = {id(t): v for t, v in zip(graph_inputs, inputs)}
     for node in nodes:
@@ -185,7 +186,6 @@ def convert_layer(g, layer, args, kwargs):
     if builder is not None:
         return builder(g, layer, *args, **kwargs)
     if is_graph_model(layer):
-        from ..layers.symbolic import flatten
         inputs = [v for v in flatten((args, kwargs)) if isinstance(v, Value)]
         return [v.name for v in convert_graph(g, layer, inputs)]
     raise ValueError(f"ONNX export: no mapping for layer {layer.name!r} of class {type(layer).__name__}; "

@@ -9,7 +9,7 @@
 ...     print(str(e).splitlines()[0])
 Input 0 of layer "dense" is incompatible with the layer: expected axis -1 of input shape to have value 3, but received input with shape (1, 4)
 """
-from .symbolic import flatten
+from ..tree import flatten
 
 
 class InputSpec:

@@ -25,7 +25,8 @@ from ..core.tensor import Tensor
 from ..variables import Variable
 from .input_spec import check_input_spec
 from .operation import Operation, _TRACING, snake_case, tracing, unique_name  # noqa: F401
-from .symbolic import KerasTensor, Node, any_symbolic, map_structure, flatten
+from .symbolic import KerasTensor, Node, any_symbolic
+from ..tree import flatten, map_shape_structure, map_structure
 
 _CALL_CONTEXT = {"training": None, "depth": 0}
 
@@ -300,8 +301,7 @@ class Layer(Operation):
         if self.input_spec is not None:
             check_input_spec(self, inputs)
         out_shapes = self._output_shapes_for(inputs, args, kwargs)
-        outputs = map_structure(lambda s: KerasTensor(s, dtype=self._output_dtype()), out_shapes,
-                                is_leaf=_is_shape)
+        outputs = map_shape_structure(lambda s: KerasTensor(s, dtype=self._output_dtype()), out_shapes)
         if not _TRACING[0]:
             Node(self, (inputs,) + tuple(args), kwargs, outputs)
         return outputs
@@ -378,7 +378,7 @@ def _traced_shapes(layer, inputs, args=(), kwargs=None):
         if isinstance(t, KerasTensor) or not _is_shape(tuple(getattr(t, "shape", t))):
             return t
         return KerasTensor(getattr(t, "shape", t), getattr(t, "dtype", layer._output_dtype()))
-    a = map_structure(symbolic, inputs, is_leaf=_is_shape)
+    a = map_shape_structure(symbolic, inputs)
     kw = dict(kwargs or {})
     if "training" in _call_spec(type(layer)):
         kw.setdefault("training", False)

@@ -23,7 +23,8 @@ import re
 from ..core.tensor import Symbolic, Tensor
 from ..global_state import uniquify as unique_name
 from ..ops.specs import SPECS
-from .symbolic import KerasTensor, Node, any_symbolic, map_structure
+from .symbolic import KerasTensor, Node, any_symbolic
+from ..tree import map_structure
 
 _TRACING = [0]  # > 0 while layers are traced for their output shapes (no nodes recorded)
 

@@ -1,4 +1,4 @@
-"""Symbolic tensors for the functional API, and helpers for nested inputs.
+"""Symbolic tensors for the functional API.
 
 ``tk.Input((4,))`` returns a :class:`KerasTensor`: a shape and a dtype, no
 values.  Calling a layer (or an op: ``layers/operation.py``) on one records a
@@ -11,6 +11,7 @@ those nodes in order.
 (None, 2)
 """
 from ..core.tensor import Symbolic
+from ..tree import flatten
 
 
 def _op(name, reflected=False):
@@ -102,36 +103,6 @@ class Node:
     def parent_nodes(self):
         return [t._keras_history[0]._inbound_nodes[t._keras_history[1]]
                 for t in self.input_tensors if t._keras_history is not None]
-
-
-def map_structure(fn, *structures, is_leaf=None):
-    """Apply ``fn`` to the leaves of equally nested lists, tuples and dicts.
-
-    >>> map_structure(lambda a, b: a + b, [1, (2, 3)], [10, (20, 30)])
-    [11, (22, 33)]
-    """
-    first = structures[0]
-    if is_leaf is not None and is_leaf(first):
-        return fn(*structures)
-    if isinstance(first, dict):
-        return {k: map_structure(fn, *(s[k] for s in structures), is_leaf=is_leaf) for k in first}
-    if isinstance(first, (list, tuple)) and not hasattr(first, "_fields"):
-        out = [map_structure(fn, *items, is_leaf=is_leaf) for items in zip(*structures)]
-        return out if isinstance(first, list) else tuple(out)
-    return fn(*structures)
-
-
-def flatten(structure):
-    """Leaves of a nested structure, in order (dicts by key order).
-
-    >>> flatten({"a": [1, 2], "b": 3})
-    [1, 2, 3]
-    """
-    if isinstance(structure, dict):
-        return [leaf for v in structure.values() for leaf in flatten(v)]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for v in structure for leaf in flatten(v)]
-    return [structure]
 
 
 def any_symbolic(structure):

@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..layers.symbolic import flatten
+from ..tree import flatten
 from ..utils.array_data import (  # noqa: F401  (data.check_lengths etc. are used by the trainer)
     _is_array, check_lengths, num_samples, pack_x_y_sample_weight, take, to_array,
     to_numpy_structure, unpack_x_y_sample_weight)

@@ -9,7 +9,8 @@
 """
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
-from ..layers.symbolic import KerasTensor, flatten, map_structure
+from ..layers.symbolic import KerasTensor
+from ..tree import flatten, map_structure
 from .model import Model
 
 

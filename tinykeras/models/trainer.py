@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from ..core.autograd import no_grad
-from ..layers.symbolic import flatten, map_structure
+from ..tree import flatten, map_structure
 from . import data_adapter as data
 from .compile_utils import CompileLoss, CompileMetrics, as_list
 from .data_adapter import unpack_x_y_sample_weight

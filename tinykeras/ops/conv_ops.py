@@ -12,7 +12,7 @@ backward rules are closed among them:
 Their composites use only primitives (pad, getitem-based patch extraction,
 reshape, matmul, index_add), so every backend gets convolutions with
 gradients; the NumPy backend replaces them with fused kernels
-(``backends/numpy_conv.py``).  Pooling lives in ``pool_ops.py``.
+(``numpy_plugin/numpy_conv.py``).  Pooling lives in ``pool_ops.py``.
 
 >>> import tinykeras as tk
 >>> x = tk.ops.ones((1, 5, 5, 2)); w = tk.ops.ones((3, 3, 2, 4))

@@ -5,7 +5,7 @@ Each public function is its op's one entry: it converts its inputs and
 calls ``apply``.  The ops declared here with ``declare_composite`` have a
 composite (written with primitives, so they run and differentiate on every
 backend) and may have a backend's fused kernel (the NumPy backend fuses
-several, see ``backends/numpy_fused.py``); the others are written with
+several, see ``numpy_plugin/numpy_fused.py``); the others are written with
 other ops directly.
 
 >>> import tinykeras as tk

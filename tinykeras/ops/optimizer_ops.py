@@ -5,7 +5,7 @@ slot variables, plus the step's scalars as parameters, and returns the
 updated ``w``.  The composite (used on backends without a fused kernel) is
 written with tensor ops and, when its inputs are Variables, assigns the new
 values into them.  A backend's fused kernel instead updates the arrays
-**in place** (``backends/numpy_optimizers.py``): callers that compare the two
+**in place** (``numpy_plugin/numpy_optimizers.py``): callers that compare the two
 must hand each one its own copies of the inputs.
 
 The formulas are Keras 3's (``keras/src/optimizers/*.py``), epsilon

@@ -5,7 +5,7 @@ once, with operators that Tensors and NumPy arrays share; the cells of
 ``tk.layers`` call it with ``tk.ops`` activations.  The recurrences run it
 over a whole sequence and are composite ops, so every backend gets them
 (a loop of primitives) and a backend may fuse them: the NumPy backend runs
-the same loops on raw arrays (``backends/numpy_rnn.py``).
+the same loops on raw arrays (``numpy_plugin/numpy_rnn.py``).
 
 * ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H | C | A]``;
 * ``gru_sequence(xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after)`` -> ``H``;
@@ -52,7 +52,7 @@ def _lstm_gates(z):
 
 
 # What the loops below need beyond operators, for Tensors (the composites);
-# ``backends/numpy_rnn.py`` passes the same for NumPy arrays.
+# ``numpy_plugin/numpy_rnn.py`` passes the same for NumPy arrays.
 TENSOR_NS = SimpleNamespace(tanh=lambda x: x.tanh(), sigmoid=_sigmoid, lstm_gates=_lstm_gates, where=_where,
                             stack=_stack, concatenate=_concatenate, any=lambda x: True)
 

@@ -27,7 +27,7 @@ anything; every problem in a file raises a :class:`FileFormatError`
 """
 from .errors import FileFormatError, UnknownObjectError, UnsafeContentError, WeightsMismatchError
 from .model_file import load_model, save_model
-from .registry import (custom_object_scope, get_custom_objects, get_registered_name,
+from .object_registration import (custom_object_scope, get_custom_objects, get_registered_name,
                        get_registered_object, register_keras_serializable, register_serializable)
 from .safetensors_io import clean_stale_temporaries
 from .weights_file import LoadReport, load_weights, save_weights

@@ -43,9 +43,10 @@ from ..core.tensor import Tensor
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..layers.operation import OpCall
-from ..layers.symbolic import KerasTensor, flatten
+from ..layers.symbolic import KerasTensor
+from ..tree import flatten
 from ..ops import specs
-from . import layer_config, registry
+from . import layer_config, object_registration
 from .errors import FileFormatError, excerpt
 from .keras_config import from_keras
 
@@ -252,7 +253,7 @@ def _decode(value, refs, where, depth):
         return _decode_value(value, where)
     if isinstance(value, dict):
         if "class_name" in value:
-            registry.check_name(value["class_name"])
+            object_registration.check_name(value["class_name"])
         if not all(isinstance(k, str) for k in value):
             raise FileFormatError(f"{where}: keys must be strings")
         return {k: _decode(v, refs, where, depth + 1) for k, v in value.items()}

@@ -16,7 +16,7 @@ ever written and checked to be a string, never imported.
 >>> from_keras(config)["config"]["dtype"]
 'float32'
 """
-from . import registry
+from . import object_registration
 from .errors import FileFormatError
 
 POLICIES = ("DTypePolicy", "FloatDTypePolicy")
@@ -52,7 +52,7 @@ def policy(name):
 
 def _module(class_name, registered_name):
     if isinstance(registered_name, str) and ">" in registered_name:
-        obj = registry.get_registered_object(registered_name)
+        obj = object_registration.get_registered_object(registered_name)
         return getattr(obj, "__module__", None) or "custom"
     return _MODULES.get(class_name, "keras.layers")
 

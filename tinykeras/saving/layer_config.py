@@ -9,7 +9,7 @@
 
 ``deserialize_layer(config)`` rebuilds the layer.  Before any constructor
 runs, the config is checked: class names are looked up only in
-:mod:`tinykeras.saving.registry` (never imported), names that look like
+:mod:`tinykeras.saving.object_registration` (never imported), names that look like
 module paths or code are refused, ``Lambda`` is refused, strings that would
 name a file or URL are refused, shapes and integers are bounded.  While
 layers build, every Variable is charged to a :class:`ParameterBudget`
@@ -36,7 +36,7 @@ import re
 
 import numpy as np
 
-from . import registry
+from . import object_registration
 from .errors import FileFormatError, UnsafeContentError, excerpt
 from .keras_config import drop_unused, from_keras, is_operation, to_keras
 
@@ -128,12 +128,12 @@ def serialize_layer(layer):
     """Keras-style config of ``layer`` (models included)."""
     from ..models import Functional, Sequential
     cls = type(layer)
-    if cls is registry.builtins("layers").get("Lambda"):
+    if cls is object_registration.builtins("layers").get("Lambda"):
         raise ValueError(f"Layer {layer.name!r}: a Lambda layer cannot be saved, its function is "
-                         f"Python code; {registry.HOW_TO_REGISTER}")
+                         f"Python code; {object_registration.HOW_TO_REGISTER}")
     out = {"class_name": cls.__name__,
            "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
-           "registered_name": registry._NAMES.get(cls)}
+           "registered_name": object_registration._NAMES.get(cls)}
     shape = getattr(layer, "_build_input_shape", None)
     if layer.built and shape is not None and not isinstance(layer, (Functional, Sequential)):
         shape = to_json(shape, f"{layer.name!r} build shape")
@@ -158,7 +158,7 @@ def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=
     config = config if nested else from_keras(config)
     token = _NESTED.set(True)
     try:
-        with registry.custom_object_scope(custom_objects), \
+        with object_registration.custom_object_scope(custom_objects), \
                 parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
             layer = _deserialize(config, custom_objects, "layer", use_build_config=not nested)
             if build_shape is not None and not layer.built:
@@ -187,7 +187,7 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
         raise FileFormatError(f"{where}: {excerpt(config['class_name'])} is a Keras Operation node "
                               f"(a call of keras.ops, module {excerpt(config['module'])}); tinykeras "
                               "does not read Keras's symbolic-op nodes yet")
-    cls = registry.resolve(config["class_name"], "layers", config.get("registered_name"),
+    cls = object_registration.resolve(config["class_name"], "layers", config.get("registered_name"),
                            custom_objects, base=Layer)
     check_values(inner, where, top=True)
     inner = drop_unused(inner)
@@ -291,9 +291,9 @@ def check_object(config, where, allowed):
     if extra or "class_name" not in config or not isinstance(config.get("config"), dict):
         problem = f"unexpected keys {sorted(extra)}" if extra else "needs 'class_name' and a 'config' object"
         raise FileFormatError(f"{where}: {problem}")
-    registry.check_name(config["class_name"])
+    object_registration.check_name(config["class_name"])
     if config.get("registered_name") is not None:
-        registry.check_name(config["registered_name"], "registered_name")
+        object_registration.check_name(config["registered_name"], "registered_name")
     if not isinstance(config.get("module", ""), (str, type(None))):
         raise FileFormatError(f"{where}: 'module' must be a string")
 
@@ -306,9 +306,9 @@ def check_values(value, where, top=False, depth=0):
         raise FileFormatError(f"{where}: nested more than {MAX_DEPTH} levels")
     if isinstance(value, dict):
         if "class_name" in value:
-            registry.check_name(value["class_name"])
+            object_registration.check_name(value["class_name"])
             if value.get("registered_name") is not None:
-                registry.check_name(value["registered_name"], "registered_name")
+                object_registration.check_name(value["registered_name"], "registered_name")
         for key, item in value.items():
             if not isinstance(key, str):
                 raise FileFormatError(f"{where}: keys must be strings")

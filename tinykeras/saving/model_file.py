@@ -30,7 +30,7 @@ import warnings
 from . import safe_json, safetensors_io
 from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
 from .layer_config import check_values, deserialize_layer, serialize_layer, to_json
-from .registry import custom_object_scope
+from .object_registration import custom_object_scope
 from .object_paths import name_optimizer_paths, name_paths
 from .weights_file import (FORMAT_VERSION, OPTIMIZER_PREFIX, WEIGHTS_SUFFIX, assign_arrays, match,
                            optimizer_paths, weight_paths)

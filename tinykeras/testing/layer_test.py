@@ -28,7 +28,7 @@ import json
 
 import numpy as np
 
-from ..layers.symbolic import flatten, map_structure
+from ..tree import flatten, map_structure
 from .gradcheck import check_gradients as _check_gradients
 
 

@@ -5,7 +5,7 @@ ragged lists; and Keras's ``pack_x_y_sample_weight``/``unpack_x_y_sample_weight`
 """
 import numpy as np
 
-from ..layers.symbolic import flatten, map_structure
+from ..tree import flatten, map_structure
 
 
 def unpack_x_y_sample_weight(data):

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ..layers.symbolic import map_structure
+from ..tree import map_structure
 
 
 class Dataset:

@@ -12,6 +12,7 @@ error says so when it is missing.
 import os
 import shutil
 import subprocess
+from ..tree import flatten
 
 
 def _graph(model):
@@ -32,7 +33,6 @@ def _graph(model):
 
 
 def _shapes(outputs):
-    from ..layers.symbolic import flatten
     return [t.shape for t in flatten(outputs)]
 
 

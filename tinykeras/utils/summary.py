@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .summary_utils import format_summary
+from ..tree import flatten
 
 
 def _graph_nodes(model):
@@ -64,7 +65,6 @@ def _rows(model, nodes):
 
 
 def _flat(structure):
-    from ..layers.symbolic import flatten
     return flatten(structure)
 
 

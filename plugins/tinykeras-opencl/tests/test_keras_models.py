@@ -186,7 +186,7 @@ def _forward(name, backend, weights=None):
         else:
             model.set_weights(weights)
         x = ROUNDTRIP._inputs(name, shapes, np.random.default_rng(2))
-        out = [np.asarray(o) for o in tk.layers.symbolic.flatten(model.predict_on_batch(x))]
+        out = [np.asarray(o) for o in tk.tree.flatten(model.predict_on_batch(x))]
         return model.get_weights(), out
 
 

@@ -1,4 +1,4 @@
-"""Built-in backends: the NumPy reference plugin and its fused kernels.
+"""The built-in NumPy plugin: the reference kernels and its fused kernels.
 
 ``numpy_backend.py`` registers every kernel through the same plugin
 manager as external plugins (``trylast=True``, so any plugin can override).
