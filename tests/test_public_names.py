@@ -37,12 +37,7 @@ def keras_names(keras, ns):
 
 
 def tinykeras_names(ns):
-    try:
-        return _public(importlib.import_module(f"tinykeras.{ns}"))
-    except ModuleNotFoundError:
-        if ns == "tree":  # issue 14 creates tinykeras.tree
-            pytest.skip("tinykeras.tree does not exist yet")
-        raise
+    return _public(importlib.import_module(f"tinykeras.{ns}"))
 
 
 def documented():
