@@ -9,7 +9,8 @@ loss, both shapes and the likely fix.  The kinds:
 * ``"same"``: labels shaped like the predictions (regression, hinge, KL, ...);
 * ``"binary"``: shaped like the predictions, values in [0, 1];
 * ``"one_hot"``: one-hot (or soft) rows shaped like the predictions;
-* ``"sparse"``: integer class ids, one axis fewer than the predictions.
+* ``"sparse"``: integer class ids, one axis fewer than the predictions;
+* ``"ids"``: one integer label per prediction row, any value (metric learning).
 
 A trailing axis of 1 on either side is ignored, as Keras's
 ``squeeze_or_expand_to_same_rank`` does.
@@ -23,11 +24,12 @@ import functools
 
 import numpy as np
 
-KINDS = ("same", "binary", "one_hot", "sparse")
+KINDS = ("same", "binary", "one_hot", "sparse", "ids")
 _WHAT = {"same": "labels of the same shape as the predictions",
          "binary": "0/1 labels of the same shape as the predictions",
          "one_hot": "one-hot labels (one column per class) of the same shape as the predictions",
-         "sparse": "integer class ids, one per prediction row"}
+         "sparse": "integer class ids, one per prediction row",
+         "ids": "one integer label per prediction row"}
 
 
 def expects(kind):
@@ -122,6 +124,10 @@ def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
         return
     if kind == "sparse":
         _check_sparse(name, fn_name, t, p, y_true, kwargs)
+    elif kind == "ids":
+        if not p or _drop_unit(t) != p[:1]:
+            raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
+                             f"{fn_name} expects {_WHAT[kind]}, shape {p[:1]}.")
     elif not _same_shape(t, p):
         raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
                          f"{fn_name} expects {_WHAT[kind]}. {_shape_hint(kind, t, p)}")
