@@ -127,10 +127,28 @@ def test_every_loss_function_and_class_names_itself_on_wrong_label_shape(fn):
             loss(np.array([["a"] * 3] * 4), y_pred)
 
 
-@pytest.mark.parametrize("cls", METRICS, ids=lambda c: c.__name__)
-def test_every_metric_names_itself_on_wrong_label_shape(cls):
-    metric = cls()
-    with pytest.raises(ValueError, match=rf"^{metric.name}\b.*labels of shape \(4, 5\) do not fit "
+LOSS_CLASSES = [c for c in losses.ALL_OBJECTS if isinstance(c, type) and c.__name__ not in
+                ("Loss", "LossFunctionWrapper")]
+
+
+def _names_itself_on_wrong_label_shape_and_dtype(name, call):
+    """``call(y_true, y_pred)`` with labels of the wrong shape, then of strings."""
+    y_pred = np.full((4, 3), 0.25, "float32")
+    with pytest.raises(ValueError, match=rf"^{name}\b.*labels of shape \(4, 5\) do not fit "
                        r"predictions of shape \(4, 3\)") as e:
-        metric.update_state(np.zeros((4, 5), "float32"), np.full((4, 3), 0.25, "float32"))
+        call(np.zeros((4, 5), "float32"), y_pred)
     assert _raised_by_label_check(e)
+    with pytest.raises(TypeError, match=rf"^{name}\b.*labels must be numbers, got dtype <U1"):
+        call(np.array([["a"] * 3] * 4), y_pred)
+
+
+@pytest.mark.parametrize("cls", LOSS_CLASSES, ids=lambda c: c.__name__)
+def test_every_loss_class_names_itself_on_wrong_label_shape_and_dtype(cls):
+    loss = cls()
+    _names_itself_on_wrong_label_shape_and_dtype(loss.name, loss)
+
+
+@pytest.mark.parametrize("cls", METRICS, ids=lambda c: c.__name__)
+def test_every_metric_names_itself_on_wrong_label_shape_and_dtype(cls):
+    metric = cls()
+    _names_itself_on_wrong_label_shape_and_dtype(metric.name, metric.update_state)

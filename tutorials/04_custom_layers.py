@@ -102,15 +102,27 @@ class DigitNet(keras.Model):
 x_train = x_train.reshape(-1, 64).astype("float32") / 16
 x_test = x_test.reshape(-1, 64).astype("float32") / 16
 
+# %% [markdown]
+# ## Training it all together
+# The 8x8 digits again: `fit` keeps the last 15% of the 1,437 training images aside for
+# validation, trains on the rest for 25 epochs (a few seconds) and calls our callback after
+# each epoch.  Epochs are numbered from 0 in callbacks, from 1 in the progress bar.
+
+# %%
 model = DigitNet()
 model.compile(optimizer=keras.optimizers.Adam(0.005), loss=SmoothedCrossentropy(),
               metrics=["accuracy", ConfidentFraction()])
 best = BestEpoch()
-model.fit(x_train, y_train, epochs=2 if SMALL else 25, batch_size=32, validation_split=0.15,
+epochs = 2 if SMALL else 25
+print(f"training DigitNet on {len(x_train)} digit images (15% of them for validation), "
+      f"{epochs} epochs")
+model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.15,
           callbacks=[best], verbose=0)
 model.summary()
 loss, accuracy, confident = model.evaluate(x_test, y_test, verbose=0)
-print(f"best epoch {best.best_epoch} (val accuracy {best.best:.3f}); test accuracy {accuracy:.3f}, "
-      f"confident predictions {confident:.2f}")
+print(f"best validation accuracy {best.best:.3f}, after epoch {best.best_epoch + 1} of {epochs}")
+print(f"on the {len(x_test)} test images: accuracy {accuracy:.3f} (share of digits right); "
+      f"{confident:.0%} of the predictions are confident (top probability > 0.9); "
+      f"loss {loss:.3f} (our smoothed crossentropy)")
 if not SMALL:
     assert accuracy > 0.93, accuracy

@@ -79,8 +79,12 @@ print("and after:       ", augment(sample, training=True).numpy()[0, 3, :, 0].ro
 
 # %% [markdown]
 # ## Training
+# 30 epochs on the 1,437 training images (10% of them kept aside for validation), about
+# 20 seconds on 2 CPU cores; the convnet then gets about 98% of the test images right.
 
 # %%
+print(f"training the convnet on {len(x_train)} images (10% for validation), labels are the "
+      f"digits {np.unique(y_train).tolist()}")
 model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy",
               metrics=["accuracy"])
 history = model.fit(x_train, y_train, batch_size=32, epochs=2 if SMALL else 30,
@@ -88,7 +92,8 @@ history = model.fit(x_train, y_train, batch_size=32, epochs=2 if SMALL else 30,
 
 # %%
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-print(f"test accuracy: {accuracy:.4f}")
+print(f"test accuracy: {accuracy:.4f}  (the share of the {len(x_test)} unseen test images whose "
+      f"digit the convnet gets right; test loss {loss:.4f})")
 if not SMALL:
     assert accuracy >= 0.97, accuracy
 

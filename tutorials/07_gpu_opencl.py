@@ -101,7 +101,8 @@ tk.backend.set_backend("numpy")
 # %% [markdown]
 # ## 4. The same training on both backends
 #
-# A small convnet on the bundled 8x8 digits.  We build it on NumPy, keep its initial
+# A small convnet on the bundled 8x8 digits (5 epochs on the 1,437 training images, about
+# 97% of the 360 test images right on both backends).  We build it on NumPy, keep its initial
 # weights (`get_weights()` gives NumPy arrays, which belong to no backend), train it; then
 # switch to OpenCL, build the same model *there*, load the same weights into it with
 # `set_weights`, and train it on the same batches (`shuffle=False`).

@@ -195,6 +195,8 @@ x = np.linspace(-3, 3, 256, dtype="float32")[:, None]
 x_far = np.linspace(3, 5, 64, dtype="float32")[:, None]
 epochs = 15 if SMALL else 60
 results = {}
+print(f"fitting sin(3x) at {len(x)} points of [-3, 3] for {epochs} epochs; the losses are mean "
+      "squared errors, on the training points and on [3, 5]")
 for name, middle in [("snake", lambda: Snake(alpha=3.0)), ("relu", lambda: tk.layers.Activation("relu"))]:
     tk.utils.set_random_seed(0)
     model = tk.Sequential([tk.Input((1,)), tk.layers.Dense(32), middle(), tk.layers.Dense(1)])
