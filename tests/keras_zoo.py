@@ -89,8 +89,23 @@ def nested(lib):
     return lib.Model(x, L.Dense(2)(inner(inner(x)))), _x(4, 3)
 
 
+def symbolic_ops(lib):
+    """Operators and ``ops`` functions on symbolic tensors between layers (Keras's Operation nodes)."""
+    L, ops = lib.layers, lib.ops
+    x, ids = lib.Input((6,)), lib.Input((4,), dtype="int32")
+    h = L.Dense(8)(x)
+    h = h * 0.5 + ops.mean(h, axis=-1, keepdims=True)
+    h = ops.concatenate([ops.relu(h), ops.tanh(h) ** 2], axis=-1)
+    h = ops.transpose(ops.reshape(h, (-1, 4, 4)), (0, 2, 1))[:, 1:, :]
+    h = ops.sum(h, axis=1) - ops.max(h, axis=1)
+    e = ops.mean(L.Embedding(10, 3)(ids + 1), axis=1)
+    e = ops.full_like(e, 2.0) * ops.clip(e, -0.1, 0.1) / ops.sqrt(ops.square(e) + 1.0)
+    out = L.Dense(2)(ops.concatenate([h, ops.where(h > 0, h, 0.1 * h), e], axis=-1))
+    return lib.Model([x, ids], ops.softmax(out)), [_x(3, 6), RNG.integers(0, 9, size=(3, 4)).astype("int32")]
+
+
 ARCHITECTURES = [mlp, convnet_bn, functional_multi, embedding_rnn, bidirectional, attention, vision_zoo,
-                 nested]
+                 nested, symbolic_ops]
 IDS = [f.__name__ for f in ARCHITECTURES]
 
 

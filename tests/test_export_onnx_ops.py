@@ -116,3 +116,30 @@ def test_op_matches_tk_ops(name, case):
     for g, w in zip(got, want):
         assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
         np.testing.assert_allclose(g, w, **TOL)
+
+
+# -- op nodes of a functional model ----------------------------------------------
+def test_op_nodes_between_layers_match_predict():
+    """Operators and tk.ops calls on symbolic tensors export through the same table;
+    numbers take the dtype of the tensors they meet (int32 arithmetic stays int32)."""
+    from onnx_check import assert_matches_predict
+    x, ids = tk.Input((6,)), tk.Input((4,), dtype="int32")
+    h = tk.layers.Dense(8)(x)
+    mean, var = tk.ops.moments(h, axes=[-1], keepdims=True)
+    h = (h - mean) / tk.ops.sqrt(var + 1e-3)
+    a, b = tk.ops.split(h, 2, axis=-1)
+    i = (ids * 2 + 1) % 7
+    table = tk.ops.take(tk.ops.convert_to_tensor(np.linspace(-1, 1, 7, dtype="float32")), i)
+    out = tk.ops.concatenate([a * b, h[:, 1:3], tk.ops.expand_dims(h[:, 2], -1), tk.ops.cast(i, "float32"),
+                              table, tk.ops.where(h[:, :2] > 0, 1.0, -h[:, :2])], axis=-1)
+    model = tk.Model([x, ids], [out, i, tk.ops.argmax(out, axis=-1)])
+    assert_matches_predict(model, data(3, 6), np.random.default_rng(0).integers(0, 50, (3, 4)).astype("int32"))
+
+
+def test_op_node_without_a_mapping_is_named():
+    from tinykeras.export import to_onnx
+    x = tk.Input((3,))
+    model = tk.Model(x, tk.ops.binary_crossentropy(x, tk.ops.sigmoid(x)))
+    with pytest.raises(ValueError, match=r"no mapping for op 'binary_crossentropy' \(op node "
+                                         r"'binary_crossentropy(_\d+)?'\)"):
+        to_onnx(model)

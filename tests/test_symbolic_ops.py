@@ -125,16 +125,43 @@ def test_summary_rows_for_ops(monkeypatch):
     assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Dense"]
 
 
-def test_op_nodes_in_config_are_data():
+def _op_entries(config):
+    """The op nodes of a functional config (Keras's Operation entries, or tinykeras's ``op`` form)."""
+    return [e for e in config["layers"] if "op" in e or e.get("module", "").startswith("keras.src.ops")]
+
+
+def test_op_nodes_in_config_are_keras_operation_entries():
     config = _fresh_tk(movement).get_config()
-    ops = [entry for entry in config["layers"] if "op" in entry]
-    assert [(e["op"], e["name"], e["params"]) for e in ops] == [
-        ("transpose", "transpose", {"axes": [0, 2, 1]}), ("get_item", "get_item", {}),
-        ("reshape", "reshape", {"newshape": [-1, 25]}), ("mean", "mean", {"axis": -1, "keepdims": True}),
-        ("subtract", "subtract", {}), ("get_item", "get_item_1", {})]
+    ops = _op_entries(config)
+    assert [(e["module"], e["class_name"], e["registered_name"], e["name"], e["config"]) for e in ops] == [
+        ("keras.src.ops.numpy", "Transpose", "Transpose", "transpose", {"name": "transpose", "axes": [0, 2, 1]}),
+        ("keras.src.ops.numpy", "GetItem", "GetItem", "get_item", {"name": "get_item"}),
+        ("keras.src.ops.numpy", "Reshape", "Reshape", "reshape", {"name": "reshape", "newshape": [-1, 25]}),
+        ("keras.src.ops.numpy", "Mean", "Mean", "mean", {"name": "mean", "axis": -1, "keepdims": True}),
+        ("keras.src.ops.numpy", "Subtract", "Subtract", "subtract", {"name": "subtract"}),
+        ("keras.src.ops.numpy", "GetItem", "GetItem", "get_item_1", {"name": "get_item_1"})]
     key = ops[1]["inbound_nodes"][0]["args"][1]
     assert key[1] == {"class_name": "__slice__", "config": {"start": 1, "stop": None, "step": None}}
     assert json.loads(json.dumps(config)) == config
+
+
+def test_ops_keras_lacks_keep_tinykeras_form_and_both_forms_load():
+    x = tk.Input((3,))
+    model = tk.Model(x, tk.ops.mish(x) * 2.0)
+    config = model.get_config()
+    mish, multiply = _op_entries(config)
+    assert {k: mish[k] for k in ("op", "params", "name")} == {"op": "mish", "params": {}, "name": mish["name"]}
+    config["layers"][config["layers"].index(multiply)] = _native(multiply)
+    v = np.array([[1.0, -2.0, 0.5]], "float32")
+    np.testing.assert_allclose(tk.Model.from_config(config).predict(v, verbose=0),
+                               model.predict(v, verbose=0), rtol=0, atol=0)
+
+
+def _native(entry):
+    """A Keras Operation entry in tinykeras's own ``{"op", "params"}`` form."""
+    params = {k: v for k, v in entry["config"].items() if k != "name"}
+    op = operation.snake_case(entry["class_name"])
+    return {"op": op, "name": entry["name"], "params": params, "inbound_nodes": entry["inbound_nodes"]}
 
 
 def test_constants_in_node_arguments_round_trip():
@@ -142,7 +169,7 @@ def test_constants_in_node_arguments_round_trip():
     bias = tk.ops.convert_to_tensor(np.array([1.0, 2.0, 3.0], dtype="float32"))
     model = tk.Model(x, x + bias)
     config = model.get_config()
-    arg = [e for e in config["layers"] if "op" in e][0]["inbound_nodes"][0]["args"][1]
+    arg = _op_entries(config)[0]["inbound_nodes"][0]["args"][1]
     assert arg == {"class_name": "__tensor__", "config": {"value": [1.0, 2.0, 3.0], "dtype": "float32"}}
     again = tk.Model.from_config(config)
     np.testing.assert_array_equal(again.predict(np.ones((1, 3)), verbose=0), [[2.0, 3.0, 4.0]])
@@ -258,29 +285,47 @@ def _op_config():
     return _fresh_tk(residual_mlp).get_config()
 
 
-@pytest.mark.parametrize("edit,message", [
+_HOSTILE_KERAS_FORM = [
+    (lambda e: e.update(class_name="Apply", registered_name="Apply"), "Keras Operation 'Apply'.*has no tinykeras op"),
+    (lambda e: e["config"].update(code="print(1)"), r"has no argument 'code'"),
+    (lambda e: e.update(extra=1), "a Keras Operation entry has keys"),
+    (lambda e: e.update(name="../x"), "layer name"),
+    (lambda e: e["inbound_nodes"][0]["args"].append(1), "does not fit ops.relu"),
+]
+_HOSTILE_TINYKERAS_FORM = [
     (lambda e: e.update(op="apply"), "unknown op 'apply'"),
     (lambda e: e.update(op="__import__"), "unknown op"),
     (lambda e: e.update(params={"code": "print(1)"}), "has no parameter"),
     (lambda e: e.update(extra=1), "an op entry is"),
     (lambda e: e.update(name="../x"), "layer name"),
-])
-def test_hostile_op_entries_are_refused(edit, message):
-    config = _op_config()
-    edit([e for e in config["layers"] if "op" in e][0])
+]
+
+
+@pytest.mark.parametrize("native,edit,message", [(False,) + c for c in _HOSTILE_KERAS_FORM] +
+                         [(True,) + c for c in _HOSTILE_TINYKERAS_FORM])
+def test_hostile_op_entries_are_refused(native, edit, message):
+    config = _op_entries_config(native)
+    edit(_op_entries(config)[0])
     with pytest.raises(FileFormatError, match=message):
         tk.Model.from_config(config)
 
 
+def _op_entries_config(native):
+    config = _fresh_tk(residual_mlp).get_config()
+    if native:
+        config["layers"] = [_native(e) if e in _op_entries(config) else e for e in config["layers"]]
+    return config
+
+
 def test_hostile_slice_and_constant_are_refused():
     config = _fresh_tk(movement).get_config()
-    entry = [e for e in config["layers"] if e.get("op") == "get_item"][0]
+    entry = [e for e in config["layers"] if e.get("class_name") == "GetItem"][0]
     entry["inbound_nodes"][0]["args"][1][1]["config"]["start"] = "os.system"
     with pytest.raises(FileFormatError, match="integer or null"):
         tk.Model.from_config(config)
     x = tk.Input((3,))
     config = tk.Model(x, x + tk.ops.ones((3,))).get_config()
-    const = [e for e in config["layers"] if "op" in e][0]["inbound_nodes"][0]["args"][1]
+    const = _op_entries(config)[0]["inbound_nodes"][0]["args"][1]
     const["config"]["dtype"] = "object"
     with pytest.raises(FileFormatError, match="dtype"):
         tk.Model.from_config(config)

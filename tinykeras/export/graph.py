@@ -161,6 +161,7 @@ def convert_graph(g, model, inputs):
     """Add ``model``'s layer graph to ``g``, fed by the Values ``inputs``;
     returns the Values of its outputs."""
     from ..layers.core.input_layer import InputLayer
+    from ..layers.operation import OpCall
     from ..layers.symbolic import KerasTensor
     graph_inputs, graph_outputs, nodes = _graph_of(model)
     env = {id(t): v for t, v in zip(graph_inputs, inputs)}
@@ -174,7 +175,10 @@ def convert_graph(g, model, inputs):
             raise ValueError(f"ONNX export: layer {node.layer.name!r} is called with a mask; masks are "
                              "not exported")
         kwargs.pop("mask", None)
-        names = flatten(convert_layer(g, node.layer, args, kwargs))
+        if isinstance(node.layer, OpCall):
+            names = flatten(convert_op_call(g, node.layer, args))
+        else:
+            names = flatten(convert_layer(g, node.layer, args, kwargs))
         for sym, name in zip(flatten(node.outputs), names):
             env[id(sym)] = Value(name, sym.shape, sym.dtype)
     return [env[id(t)] for t in graph_outputs]
@@ -197,3 +201,23 @@ def convert_op(g, name, inputs, params):
     if name not in OPS:
         raise ValueError(f"ONNX export: no mapping for op {name!r}; mapped ops: {', '.join(sorted(OPS))}")
     return OPS[name](g, *inputs, **params)
+
+
+# ops whose non-tensor arguments are indices or keys, not numbers to combine with the tensors
+_INDEXING = ("get_item", "take", "take_along_axis", "scatter_add", "one_hot")
+
+
+def convert_op_call(g, call, args):
+    """The ONNX output name(s) of an op node (``x * 2``, ``ops.mean(h, axis=-1)``
+    between layers): its op's mapping, constants given the dtype of its tensors
+    (``ids + 1`` stays int32, as when the op runs)."""
+    from ..core.tensor import Tensor
+    args = [np.asarray(a.numpy()) if isinstance(a, Tensor) else a for a in args]
+    values = [a for a in args if isinstance(a, Value)]
+    if call.op not in _INDEXING and values:
+        dtype = next((v.dtype for v in values if v.dtype != "bool"), values[0].dtype)
+        args = [np.asarray(a, dtype) if isinstance(a, (bool, int, float)) else a for a in args]
+    if call.op not in OPS:
+        raise ValueError(f"ONNX export: no mapping for op {call.op!r} (op node {call.name!r}); mapped ops: "
+                         f"{', '.join(sorted(OPS))}")
+    return OPS[call.op](g, *args, **call.params)

@@ -14,7 +14,8 @@ The config is Keras 3's::
 ``keras_history`` is ``[layer name, node index, tensor index]``, node
 indices counting only the calls that belong to this model.  A call of a
 ``tk.ops`` function on symbolic tensors (``x * 2``, ``ops.mean(x, axis=-1)``)
-is an entry ``{"op": "multiply", "name": "multiply", "params": {...},
+is Keras's ``Operation`` entry (:mod:`tinykeras.saving.keras_ops`); an op
+Keras has no class for is ``{"op": "mish", "name": "mish", "params": {...},
 "inbound_nodes": [...]}``: the op's name (one of ``tk.ops``'s functions that
 take symbolic tensors) and its keyword parameters, never code.  In node
 arguments, besides tensors, a slice is ``{"class_name": "__slice__",
@@ -46,9 +47,9 @@ from ..layers.operation import OpCall
 from ..layers.symbolic import KerasTensor
 from ..tree import flatten
 from ..ops import specs
-from . import layer_config, object_registration
+from . import keras_ops, layer_config, object_registration
 from .errors import FileFormatError, excerpt
-from .keras_config import from_keras
+from .keras_config import from_keras, is_operation
 
 MAX_LAYERS = 10_000
 MAX_NODES = 50_000
@@ -101,10 +102,11 @@ def functional_config(model):
 
     entries = []
     for layer in layers:
-        entry = _serialize_op(layer) if not isinstance(layer, Layer) else layer_config.serialize_layer(layer)
+        entry, extra = _serialize_op(layer) if not isinstance(layer, Layer) else \
+            (layer_config.serialize_layer(layer), [])
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-            {"args": encode(list(node.args), f"a call of {layer.name!r}"),
+            {"args": encode(list(node.args) + extra, f"a call of {layer.name!r}"),
              "kwargs": encode(node.kwargs, f"a call of {layer.name!r}")}
             for node in layer._inbound_nodes if id(node) in in_model]
         entries.append(entry)
@@ -121,10 +123,11 @@ def functional_config(model):
 
 
 def _serialize_op(op):
+    """Keras's ``Operation`` entry of an op node, and the arguments its call adds."""
     if not isinstance(op, OpCall):
         raise ValueError(f"Operation {op.name!r} ({type(op).__name__}) cannot be saved: a model file "
                          "holds layers and calls of tk.ops functions only")
-    return {"op": op.op, "params": layer_config.to_json(op.params, f"op {op.name!r} params")}
+    return keras_ops.to_keras_entry(op)
 
 
 def _deserialize_op(spec, where):
@@ -159,19 +162,24 @@ def functional_from_config(cls, config, custom_objects=None):
         raise FileFormatError(f"{where}: 'layers' must be a list of 1 to {MAX_LAYERS} layers")
     layers, calls = {}, []
     for i, spec in enumerate(specs):
+        nodes = spec.get("inbound_nodes", []) if isinstance(spec, dict) else []
+        if not isinstance(nodes, list):
+            raise FileFormatError(f"{where}: layer {i}: inbound_nodes must be a list")
+        decoded = [_decode_node(node, f"{where}: call {k} of layer {i} ({excerpt(spec.get('name'))})")
+                   for k, node in enumerate(nodes)]
         if isinstance(spec, dict) and "op" in spec:
             layer = _deserialize_op(spec, f"{where} op {i}")
+        elif isinstance(spec, dict) and is_operation(spec):  # a call of keras.ops, in Keras's form
+            layer, decoded = keras_ops.from_keras_entry(spec, decoded, f"{where} layer {i}")
         else:
             layer = layer_config._deserialize(spec, custom_objects, f"{where} layer {i}")
         if layer.name in layers or spec.get("name", layer.name) != layer.name:
             raise FileFormatError(f"{where}: layer {i} is named {excerpt(spec.get('name'))} / "
                                   f"{layer.name!r}; names must match and be unique")
         layers[layer.name] = layer
-        nodes = spec.get("inbound_nodes", [])
-        if not isinstance(nodes, list) or (isinstance(layer, InputLayer) and nodes):
-            raise FileFormatError(f"{where}: layer {layer.name!r}: bad inbound_nodes")
-        calls.extend((layer, k) + _decode_node(node, f"{where}: call {k} of layer {layer.name!r}")
-                     for k, node in enumerate(nodes))
+        if isinstance(layer, InputLayer) and nodes:
+            raise FileFormatError(f"{where}: layer {layer.name!r}: an InputLayer has no inbound_nodes")
+        calls.extend((layer, k) + node for k, node in enumerate(decoded))
     if len(calls) > MAX_NODES:
         raise FileFormatError(f"{where}: {len(calls)} layer calls is more than the limit of {MAX_NODES}")
     tensors = {(name, 0, 0): layer.output for name, layer in layers.items() if isinstance(layer, InputLayer)}

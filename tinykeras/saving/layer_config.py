@@ -185,8 +185,8 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
         where = f"layer {excerpt(name)}"
     if is_operation(config):  # never resolved as the layer of the same name (Multiply, Add...)
         raise FileFormatError(f"{where}: {excerpt(config['class_name'])} is a Keras Operation node "
-                              f"(a call of keras.ops, module {excerpt(config['module'])}); tinykeras "
-                              "does not read Keras's symbolic-op nodes yet")
+                              f"(a call of keras.ops, module {excerpt(config['module'])}), which "
+                              "belongs in a functional model's 'layers', not here")
     cls = object_registration.resolve(config["class_name"], "layers", config.get("registered_name"),
                            custom_objects, base=Layer)
     check_values(inner, where, top=True)
