@@ -75,6 +75,10 @@ class CompileMetrics:
     name = "compile_metrics"
 
     def __init__(self, metrics, output_names, weighted_metrics=None):
+        for what, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value and not isinstance(value, (list, tuple, dict)):  # Keras's check and message
+                raise ValueError(f"Expected `{what}` argument to be a list, tuple, or dict. Received instead: "
+                                 f"{what}={value} of type {type(value)}")
         self.output_names = output_names
         self.specs = [self._specs(metrics, output_names, "metrics"),
                       self._specs(weighted_metrics, output_names, "weighted_metrics")]

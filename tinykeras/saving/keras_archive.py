@@ -90,7 +90,7 @@ def load_keras(filepath, custom_objects=None, compile=True, max_params=None):
     with keras_h5.open_file(io.BytesIO(blob), label) as f:
         datasets = keras_h5.inventory(f, label)
         stored = keras_h5.infos(_without_root(datasets))
-        return build_model(label, config, compile_cfg, stored,
+        return build_model(path, config, compile_cfg, stored,  # errors name the archive; weights' their member
                            lambda names: keras_h5.read(datasets, names, label),
                            custom_objects, compile, max_params)
 

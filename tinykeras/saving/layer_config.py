@@ -208,11 +208,12 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
             "input_shape" in build or isinstance(build.get("shapes_dict"), dict))):
         raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}} or "
                               "{'shapes_dict': {...}}")
-    if build is not None and use_build_config and not layer.built:
-        shape = build.get("input_shape")
-        if shape is None:  # Keras: {"query_shape": ..., "value_shape": ...}
-            shape = {k[:-6] if k.endswith("_shape") else k: v for k, v in build["shapes_dict"].items()}
-        _build(layer, shape, where)
+    shape = None if build is None else build.get("input_shape") if "input_shape" in build else \
+        {k[:-6] if k.endswith("_shape") else k: v for k, v in build["shapes_dict"].items()}  # Keras: query_shape...
+    if shape is not None:  # checked even where the parent builds the layer
+        shape = decode_shape(shape, f"{where}: build_config")
+        if use_build_config and not layer.built:
+            _build(layer, shape, where)
     return layer
 
 
