@@ -87,3 +87,14 @@ def test_the_budget_counts_the_tutorials_cpu_time_not_wall_time(tmp_path):
     check_budget("busy", busy_cpu, budget=0.5)
     with pytest.raises(AssertionError, match=r"busy.py took \d\.\d CPU s, 3x its budget of 0.1 s"):
         check_budget("busy", busy_cpu, budget=0.1)
+
+
+@pytest.mark.parametrize("where", ["tutorial_output", "tutorials/tutorial_output"])
+def test_git_ignores_what_the_tutorials_write(where):
+    """Run from the repository root or from tutorials/, ``git status`` stays clean."""
+    root = pathlib.Path(__file__).parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(["git", "check-ignore", "-v", f"{where}/digits_model.safetensors"], cwd=root,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "tutorial_output/" in proc.stdout, proc.stdout + proc.stderr
