@@ -12,7 +12,7 @@
 # does not know word order), a custom `TransformerBlock`, masks that keep
 # padding out of the attention and out of the average, and
 # `GlobalAveragePooling1D`.  It trains on 4,800 reviews for 12 epochs, about 20
-# seconds on 2 CPU cores, and then classifies about 98% of 1,200 unseen reviews
+# seconds on 2 CPU cores, and then classifies 97-98% of 1,200 unseen reviews
 # right.  With `TINYKERAS_TUTORIAL_SMALL=1` it trains briefly.
 
 # %%
