@@ -12,8 +12,11 @@
                                     (default ``~/.tinykeras``)
 ``TINYKERAS_CHECK_KERNELS``         ``1`` checks every kernel call of a
                                     non-reference backend against NumPy
-``TINYKERAS_NUM_THREADS``           threads for the big NumPy kernels
-                                    (default: CPU count, at most 8)
+``TINYKERAS_NUM_THREADS``           ``auto`` (default): BLAS threads follow
+                                    the free cores (one for small products),
+                                    at most 8; a number fixes the thread
+                                    count of BLAS and of the big NumPy
+                                    kernels (``docs/threads.md``)
 ``TINYKERAS_MALLOC_TUNING``         ``0`` leaves glibc's allocator settings alone
 ``TINYKERAS_REQUIRE_OPENCL``        ``1``: the test-suite fails (instead of
                                     skipping) the OpenCL tests when there is
@@ -60,8 +63,13 @@ def check_kernels():
 
 
 def num_threads():
-    value = _get("TINYKERAS_NUM_THREADS")
-    return int(value) if value.isdigit() and int(value) > 0 else min(os.cpu_count() or 1, 8)
+    """``"auto"`` or the fixed thread count ``TINYKERAS_NUM_THREADS`` asks for."""
+    value = _get("TINYKERAS_NUM_THREADS", "auto").lower()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if value not in ("auto", ""):
+        raise ValueError(f"TINYKERAS_NUM_THREADS: expected 'auto' or a positive whole number, got {value!r}")
+    return "auto"
 
 
 def malloc_tuning():

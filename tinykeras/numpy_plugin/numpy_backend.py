@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from ..core.hookspecs import hookimpl
-from . import numpy_conv, numpy_fused, numpy_optimizers, numpy_rnn
+from . import numpy_conv, numpy_fused, numpy_optimizers, numpy_rnn, numpy_threads
 
 try:  # SciPy's erf is faster; fall back to math.erf, vectorised
     from scipy.special import erf as _erf_any_dtype
@@ -152,7 +152,7 @@ KERNELS = {
     "getitem": _getitem,
     "index_add": _index_add,
     "cast": _cast,
-    "matmul": _array(np.matmul),
+    "matmul": numpy_threads.matmul,   # BLAS threads chosen per product
 }
 
 

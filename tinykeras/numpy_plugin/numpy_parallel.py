@@ -7,7 +7,7 @@ with single-threaded BLAS (:func:`single_threaded_blas`): the pieces are
 the parallelism, and OpenBLAS's own threads, which spin while they wait,
 would only compete with them (on a busy machine that doubled a training
 step's time).  ``TINYKERAS_NUM_THREADS`` sets the number of threads
-(default: the CPU count, at most 8).
+(default: the CPU count, at most 8; see ``numpy_threads``).
 
 :func:`tune_malloc` is a process-wide setting applied when the NumPy
 backend loads (``TINYKERAS_MALLOC_TUNING=0`` skips it).
@@ -17,18 +17,16 @@ backend loads (``TINYKERAS_MALLOC_TUNING=0`` skips it).
 >>> out.tolist()
 [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 """
-import contextlib
 import ctypes
-import glob
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .. import _config
+from .numpy_threads import POLICY, single_threaded_blas
 
-WORKERS = _config.num_threads()
+WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
 _EXECUTOR = []
 _LOCAL = threading.local()  # .inside: this thread is working on a piece (no nested pieces)
@@ -47,36 +45,6 @@ def tune_malloc(mmap_threshold=32 << 20, trim_threshold=128 << 20):
         return bool(libc.mallopt(-3, mmap_threshold) and libc.mallopt(-1, trim_threshold))  # M_MMAP/M_TRIM
     except (OSError, AttributeError):
         return False
-
-
-def _openblas_local_threads():
-    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` from NumPy's
-    own copy of OpenBLAS, or None (another BLAS, or an older OpenBLAS)."""
-    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")):
-        try:
-            setter = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
-        return setter
-    return None
-
-
-_SET_BLAS_THREADS = _openblas_local_threads()
-
-
-@contextlib.contextmanager
-def single_threaded_blas():
-    """Matrix products in this thread use one BLAS thread inside the block
-    (a no-op when NumPy's BLAS is not OpenBLAS)."""
-    if _SET_BLAS_THREADS is None:
-        yield
-        return
-    previous = _SET_BLAS_THREADS(1)
-    try:
-        yield
-    finally:
-        _SET_BLAS_THREADS(previous)
 
 
 def _executor():

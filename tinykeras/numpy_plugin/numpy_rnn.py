@@ -8,7 +8,7 @@ overhead per step is a few NumPy calls.  A mask with no False is dropped
 (no ``where`` per step); sigmoid and tanh are computed with ``exp``, which
 NumPy runs about twice as fast as ``tanh`` in float32.  The per-step matrix
 products are small, so they run with one BLAS thread
-(``numpy_parallel.single_threaded_blas``): OpenBLAS's threads spin while they
+(``numpy_threads.single_threaded_blas``): OpenBLAS's threads spin while they
 wait, and on a busy 2-core machine they made an LSTM training step several
 times slower (tutorial 09: 116 CPU s instead of 23), for at most ~15% on an
 idle one.
@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..ops import rnn_ops
-from .numpy_parallel import single_threaded_blas
+from .numpy_threads import single_threaded_blas
 
 
 def _sigmoid(x):

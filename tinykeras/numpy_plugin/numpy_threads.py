@@ -1,0 +1,218 @@
+"""How many threads NumPy's matrix products (BLAS) use: decided, not left to chance.
+
+OpenBLAS, NumPy's BLAS, starts one thread per core and its threads spin
+while they wait for each other.  On an idle machine that makes large
+products faster; on a busy one a descheduled thread leaves the others
+spinning, and a training step gets several times *slower* (a busy 2-core
+machine ran tutorial 09 in 180-257 s of wall time for 23 s of work).  So
+tinykeras sets the BLAS thread count itself, through ``threadpoolctl``:
+
+* **small products** (under ``SMALL_MATMUL`` multiply-adds, e.g. a batch-1
+  ``predict`` or a recurrent step) always run on one thread: threads cannot
+  pay for their start and their spinning there;
+* **large products** use as many threads as there are *free* cores: every
+  ``INTERVAL`` seconds (checked when a product runs) the policy reads how
+  much CPU time other processes took on this process's cores
+  (``/proc/stat`` minus our own CPU time; elsewhere the load average minus
+  our own share), and gives BLAS the cores that are left, at least one.
+  A machine that gets busy drops to one BLAS thread within a few seconds,
+  and gets its threads back when it is quiet again.
+
+The knob is ``TINYKERAS_NUM_THREADS`` (read in ``tinykeras/_config.py``):
+``auto`` (the default) is the policy above, at most 8 threads; a number
+fixes the count (``1`` turns BLAS threading off).  It also sets the number
+of threads the convolution kernels cut the batch for
+(``numpy_parallel``).  ``POLICY.threads`` is the count now in force.
+
+>>> p = ThreadPolicy(fixed=1)
+>>> p.threads, p.blas_threads_for(1000, 1000, 1000)
+(1, 1)
+"""
+import contextlib
+import ctypes
+import glob
+import math
+import os
+import time
+
+import numpy as np
+
+from .. import _config
+
+SMALL_MATMUL = 1 << 22   # multiply-adds below which one BLAS thread is used
+INTERVAL = 0.5           # seconds between two looks at the machine's load
+SMOOTHING = 2.0          # seconds: time constant of the averaged load of other processes
+MAX_THREADS = 8
+
+try:
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - threadpoolctl is a dependency; without it BLAS keeps its default
+    ThreadpoolController = None
+
+
+def usable_cpus():
+    """The CPUs this process may run on (its affinity), as a sorted list."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return list(range(os.cpu_count() or 1))
+
+
+def _busy_jiffies(cpus):
+    """Busy clock ticks (all but idle and iowait) summed over ``cpus``, from
+    ``/proc/stat``; None where there is no such file."""
+    try:
+        with open("/proc/stat") as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return None
+    wanted, total = {f"cpu{c}" for c in cpus}, 0
+    for line in lines[1:]:
+        fields = line.split()
+        if not fields or not fields[0].startswith("cpu"):
+            break
+        if fields[0] in wanted:
+            values = [int(v) for v in fields[1:9]]
+            total += sum(values) - values[3] - values[4]
+    return total
+
+
+class ThreadPolicy:
+    """The BLAS thread count: fixed, or chosen from the free cores (see the
+    module docstring).  ``refresh()`` takes a new look at the machine;
+    ``tick()`` does so when ``INTERVAL`` has passed (cheap enough to call
+    before every product)."""
+
+    def __init__(self, fixed=None, cpus=None):
+        self.cpus = cpus or usable_cpus()
+        self.fixed = fixed
+        self.cap = fixed or min(len(self.cpus), MAX_THREADS)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        self.others = load       # averaged CPUs' worth of work by other processes (at first: all the load)
+        self.threads = self.cap if fixed else self._for_free_cores()
+        self._controller = None
+        self._applied = None
+        self._next = 0.0
+        self._last = (time.monotonic(), self._own_cpu(), _busy_jiffies(self.cpus), load)
+        self._own_load = 0.0
+
+    @staticmethod
+    def _own_cpu():
+        t = os.times()
+        return t.user + t.system
+
+    def _measure_others(self):
+        """CPUs' worth of other processes' work since the last look (None: too soon)."""
+        now, own = time.monotonic(), self._own_cpu()
+        busy = _busy_jiffies(self.cpus)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        then, own0, busy0, _ = self._last
+        dt = now - then
+        if dt < 0.05:
+            return None, dt
+        self._last = (now, own, busy, load)
+        own_rate = (own - own0) / dt
+        if busy is not None and busy0 is not None:
+            return max(0.0, (busy - busy0) / os.sysconf("SC_CLK_TCK") / dt - own_rate), dt
+        decay = math.exp(-dt / 60.0)                 # the load average's own time constant
+        self._own_load = self._own_load * decay + own_rate * (1 - decay)
+        return max(0.0, load - self._own_load), dt
+
+    def refresh(self):
+        """Look at the machine now and apply the thread count it calls for; returns it."""
+        self._next = time.monotonic() + INTERVAL
+        if self.fixed is None:
+            others, dt = self._measure_others()
+            if others is not None:
+                weight = 1 - math.exp(-dt / SMOOTHING)
+                self.others += weight * (others - self.others)
+            self.threads = self._for_free_cores()
+        self._apply(self.threads)
+        return self.threads
+
+    def _for_free_cores(self):
+        return max(1, min(self.cap, int(len(self.cpus) - self.others + 0.5)))
+
+    def tick(self):
+        """``refresh()`` if the last look is older than ``INTERVAL`` seconds."""
+        if time.monotonic() >= self._next:
+            self.refresh()
+
+    def blas_threads_for(self, m, k, n):
+        """Threads for an ``(m, k) @ (k, n)`` product: one when it is small."""
+        return 1 if m * k * n < SMALL_MATMUL else self.threads
+
+    def _apply(self, n):
+        if n == self._applied or ThreadpoolController is None:
+            return
+        if self._controller is None:
+            self._controller = ThreadpoolController().select(user_api="blas")
+            if self.fixed is None and self._controller.lib_controllers:   # OPENBLAS_NUM_THREADS & co. stay a ceiling
+                self.cap = min(self.cap, *(lib.num_threads for lib in self._controller.lib_controllers))
+                n = self.threads = min(n, self.cap)
+        for lib in self._controller.lib_controllers:
+            lib.set_num_threads(n)
+        self._applied = n
+
+
+def _openblas_local_threads():
+    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` from NumPy's
+    own copy of OpenBLAS, or None (another BLAS, or an older OpenBLAS)."""
+    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")):
+        try:
+            setter = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
+        return setter
+    return None
+
+
+_SET_LOCAL = _openblas_local_threads()
+
+
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Matrix products in this thread use one BLAS thread inside the block
+    (a no-op when NumPy's BLAS is not OpenBLAS).
+
+    >>> with single_threaded_blas():
+    ...     (np.ones((2, 2)) @ np.ones((2, 2))).tolist()
+    [[2.0, 2.0], [2.0, 2.0]]
+    """
+    if _SET_LOCAL is None:
+        yield
+        return
+    previous = _SET_LOCAL(1)
+    try:
+        yield
+    finally:
+        _SET_LOCAL(previous)
+
+
+def matmul(a, b):
+    """``np.matmul(a, b)`` (always an array) with the thread count the policy
+    gives a product of its size: the NumPy backend's ``matmul`` kernel.
+
+    >>> matmul(np.ones((2, 3)), np.ones(3)).tolist()
+    [3.0, 3.0]
+    """
+    POLICY.tick()
+    if POLICY.threads > 1 and _SET_LOCAL is not None and \
+            a.size * (b.shape[-1] if b.ndim > 1 else 1) < SMALL_MATMUL:
+        previous = _SET_LOCAL(1)
+        try:
+            out = np.matmul(a, b)
+        finally:
+            _SET_LOCAL(previous)
+    else:
+        out = np.matmul(a, b)
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
+def _from_config():
+    value = _config.num_threads()
+    return ThreadPolicy(fixed=None if value == "auto" else value)
+
+
+POLICY = _from_config()
