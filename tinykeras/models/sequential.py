@@ -9,6 +9,7 @@
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
 from .functional import Functional, check_input_shape
+from .lean import lean_layers, run_layers
 from .model import Model
 
 
@@ -83,6 +84,9 @@ class Sequential(Model):
         first = self._layers[0]
         x = first._convert_input(inputs)  # the Input's dtype
         check_input_shape(first, x)
+        lean = lean_layers(self, x, training)
+        if lean is not None:    # inference with nothing for __call__ to do: call the layers directly
+            return run_layers(lean, x)
         for layer in self._layers[1:]:
             x = layer(x, training=training)
         return x
