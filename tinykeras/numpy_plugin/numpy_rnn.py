@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..ops import rnn_ops
+from . import numpy_lstm
 from .numpy_threads import single_threaded_blas
 
 
@@ -75,6 +76,17 @@ def _kernel(fn):
 
 
 KERNELS = {}
-for _kind in ("lstm", "gru", "simple_rnn"):
+for _kind in ("gru", "simple_rnn"):
     KERNELS[f"{_kind}_sequence"] = _kernel(rnn_ops.FORWARD[_kind])
     KERNELS[f"{_kind}_sequence_grad"] = _kernel(rnn_ops.BACKWARD[_kind])
+# the LSTM has its own kernels, with preallocated buffers (numpy_lstm.py)
+def _lstm_kernel(fn):
+    def kernel(*arrays):
+        *arrays, mask = arrays
+        return fn(*arrays, None if mask.all() else mask)
+    kernel.__name__ = fn.__name__
+    return kernel
+
+
+KERNELS["lstm_sequence"] = _lstm_kernel(numpy_lstm.forward)
+KERNELS["lstm_sequence_grad"] = _lstm_kernel(numpy_lstm.backward)

@@ -1,0 +1,108 @@
+"""The NumPy LSTM kernels with preallocated buffers (numpy_plugin/numpy_lstm.py)
+against the plain loops of ops/rnn_ops.py, values and gradients, and
+against float64 finite differences."""
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras.numpy_plugin import numpy_lstm, numpy_rnn
+from tinykeras.ops import rnn_ops
+
+MASKS = {"none": None,
+         "some": np.array([[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 1, 1, 1, 1]], bool),
+         "all-masked-row": np.array([[0, 0, 0, 0, 0], [1, 0, 1, 0, 1], [1, 1, 1, 1, 1]], bool)}
+
+
+def case(dtype, seed=0, b=3, steps=5, u=4):
+    rng = np.random.default_rng(seed)
+    xz = rng.standard_normal((b, steps, 4 * u)).astype(dtype)
+    h0, c0 = rng.standard_normal((b, u)).astype(dtype), rng.standard_normal((b, u)).astype(dtype)
+    kernel = (rng.standard_normal((u, 4 * u)) * 0.5).astype(dtype)
+    return xz, h0, c0, kernel
+
+
+@pytest.mark.parametrize("mask", MASKS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("gate_grads", [False, True])
+def test_matches_the_plain_loops(mask, dtype, gate_grads):
+    xz, h0, c0, kernel = case(dtype)
+    m = MASKS[mask]
+    ns = numpy_rnn.NUMPY_NS
+    out = numpy_lstm.forward(xz, h0, c0, kernel, m)
+    ref = rnn_ops.lstm_forward(ns, xz, h0, c0, kernel, m)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    assert out.shape == ref.shape and out.dtype == ref.dtype
+    np.testing.assert_allclose(out, ref, **tol)
+    g = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
+    if not gate_grads:
+        g[..., 8:] = 0
+    flat = numpy_lstm.backward(g, out, xz, h0, c0, kernel, m)
+    ref_flat = rnn_ops.lstm_backward(ns, g, ref, xz, h0, c0, kernel, m)
+    np.testing.assert_allclose(flat, ref_flat, **tol)
+
+
+@pytest.mark.parametrize("mask", MASKS)
+def test_matches_the_composite_on_tensors(mask):
+    xz, h0, c0, kernel = case("float64", seed=3)
+    m = MASKS[mask]
+    ref = rnn_ops.lstm_forward(rnn_ops.TENSOR_NS, *[tk.Tensor(a) for a in (xz, h0, c0, kernel)],
+                               None if m is None else tk.Tensor(m)).numpy()
+    np.testing.assert_allclose(numpy_lstm.forward(xz, h0, c0, kernel, m), ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mask", ["none", "some"])
+def test_gradients_match_finite_differences(mask):
+    xz, h0, c0, kernel = case("float64", seed=5)
+    m = MASKS[mask]
+    g = np.random.default_rng(6).standard_normal((3, 5, 24))
+    flat = numpy_lstm.backward(g, numpy_lstm.forward(xz, h0, c0, kernel, m), xz, h0, c0, kernel, m)
+    inputs = [xz, h0, c0, kernel]
+    grads, start = [], 0
+    for x in inputs:
+        grads.append(flat[start:start + x.size].reshape(x.shape))
+        start += x.size
+    assert start == flat.size
+    rng, eps = np.random.default_rng(7), 1e-6
+    for which, x in enumerate(inputs):
+        for _ in range(4):
+            idx = tuple(rng.integers(0, n) for n in x.shape)
+            values = []
+            for sign in (1, -1):
+                moved = [a.copy() for a in inputs]
+                moved[which][idx] += sign * eps
+                values.append((g * numpy_lstm.forward(*moved, m)).sum())
+            np.testing.assert_allclose((values[0] - values[1]) / (2 * eps), grads[which][idx],
+                                       rtol=1e-6, atol=1e-8)
+
+
+def test_layer_uses_the_kernels_and_trains_like_the_composite():
+    """An LSTM layer, bidirectional with masking and return_sequences, on the
+    kernels and on the composite loops: same outputs and weight gradients."""
+    from tinykeras.core import registry
+    rng = np.random.default_rng(8)
+    ids = rng.integers(1, 20, (4, 7)).astype("int32")
+    ids[0, 5:] = 0
+    ids[2, 3:] = 0
+
+    def run():
+        tk.utils.set_random_seed(2)
+        model = tk.Sequential([tk.Input((7,), dtype="int32"), tk.layers.Embedding(20, 5, mask_zero=True),
+                               tk.layers.Bidirectional(tk.layers.LSTM(3, return_sequences=True)),
+                               tk.layers.LSTM(2)])
+        out = model(ids)
+        out.sum().backward()
+        return out.numpy(), [np.asarray(w.grad) for w in model.trainable_weights]
+
+    fast = run()
+    kernels = registry.ACTIVE
+    saved = {k: kernels.get(k) for k in ("lstm_sequence", "lstm_sequence_grad")}
+    try:
+        for k in saved:
+            kernels.pop(k, None)
+        assert "lstm_sequence" not in kernels
+        slow = run()
+    finally:
+        kernels.update(saved)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-5, atol=1e-6)
+    for a, b in zip(fast[1], slow[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

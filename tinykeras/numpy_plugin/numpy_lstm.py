@@ -1,0 +1,139 @@
+"""The LSTM over a whole sequence on NumPy, forward and BPTT, with
+preallocated buffers: the NumPy backend's ``lstm_sequence`` and
+``lstm_sequence_grad`` kernels.
+
+They compute what the loops of ``ops/rnn_ops.py`` (``lstm_forward``,
+``lstm_backward``) compute, but each step writes in place into the one
+output array (``[H | C | A]``, see ``rnn_ops``) or, backwards, into the
+packed gradient vector: no list of per-step arrays, no ``stack``, no
+``concatenate``, no ``where`` per step.  What does not depend on the
+previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
+at once.  The input projection of all steps (``xz``) is one matmul, done by
+the layer.  The per-step products are small and run on one BLAS thread.
+
+>>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
+>>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[0, :, 0].tolist()   # H stays 0
+[0.0, 0.0, 0.0]
+"""
+import numpy as np
+
+from .numpy_threads import single_threaded_blas
+
+
+def forward(xz, h0, c0, kernel, mask):
+    """``[H | C | A]`` of shape ``(batch, time, 6 units)``; ``mask`` a bool
+    ``(batch, time)`` array or None (no masked step).  One BLAS thread."""
+    with single_threaded_blas():
+        return _forward(xz, h0, c0, kernel, mask)
+
+
+def _forward(xz, h0, c0, kernel, mask):
+    b, steps, four = xz.shape
+    u = four // 4
+    dtype = np.result_type(xz, h0, kernel)
+    out = np.empty((b, steps, 6 * u), dtype)
+    neg_scale = np.full(four, -1, dtype)
+    neg_scale[2 * u:3 * u] = -2                    # sigmoid(z), and sigmoid(2z) on the c quarter
+    z, t1 = np.empty((b, four), dtype), np.empty((b, u), dtype)
+    h, c = h0, c0
+    for t in range(steps):
+        hs, cs, gates = out[:, t, :u], out[:, t, u:2 * u], out[:, t, 2 * u:]
+        np.matmul(h, kernel, out=z)
+        z += xz[:, t]
+        z *= neg_scale
+        with np.errstate(over="ignore"):
+            np.exp(z, out=z)
+        z += 1
+        np.reciprocal(z, out=gates)                   # i, f, sigmoid(2 z_c), o
+        cand = gates[:, 2 * u:3 * u]
+        cand *= 2
+        cand -= 1                                     # tanh(z_c) = 2 sigmoid(2 z_c) - 1
+        np.multiply(gates[:, u:2 * u], c, out=cs)
+        np.multiply(gates[:, :u], cand, out=t1)
+        cs += t1                                      # c = f c + i cand
+        _tanh(cs, t1)
+        np.multiply(gates[:, 3 * u:], t1, out=hs)     # h = o tanh(c)
+        if mask is not None and not mask[:, t].all():
+            skip = ~mask[:, t]
+            hs[skip], cs[skip] = h[skip], c[skip]
+        h, c = hs, cs
+    return out
+
+
+def _tanh(x, out):
+    """``tanh(x)`` into ``out`` as ``2 / (1 + exp(-2x)) - 1`` (NumPy's float32
+    exp is about twice as fast as its tanh)."""
+    np.multiply(x, -2, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    np.divide(2, out, out=out)
+    out -= 1
+    return out
+
+
+def backward_loop(g, out, xz, h0, c0, kernel, mask):
+    """BPTT: the packed gradients of ``forward`` as ``rnn_ops.lstm_backward``
+    packs them (``dxz``, ``dh0``, ``dc0``, ``d kernel``, flattened), all but
+    ``d kernel``, which ``backward`` computes from the other values returned."""
+    b, steps, four = xz.shape
+    u = four // 4
+    dtype = out.dtype
+    sizes = [b * steps * four, b * u, b * u, u * four]
+    flat = np.empty(sum(sizes), dtype)
+    ends = np.cumsum(sizes)
+    dxz = flat[:ends[0]].reshape(b, steps, four)
+    dh, dc = flat[ends[0]:ends[1]].reshape(b, u), flat[ends[1]:ends[2]].reshape(b, u)
+    d_kernel = flat[ends[2]:].reshape(u, four)
+
+    hseq, cseq, acts = out[..., :u], out[..., u:2 * u], out[..., 2 * u:]
+    tc = _tanh(cseq, np.empty((b, steps, u), dtype))  # tanh(c), and d h / d c = o (1 - tanh(c)^2):
+    a = np.multiply(tc, tc)                           # for all steps at once
+    np.subtract(1, a, out=a)
+    a *= acts[..., 3 * u:]
+    g_h, g_c, g_gates = g[..., :u], g[..., u:2 * u], g[..., 2 * u:]
+    given_h, given_c = g_h.any(axis=(0, 2)), g_c.any(axis=(0, 2))   # steps with outside gradients
+    given_gates = g_gates.any()
+    dh[...], dc[...] = 0, 0
+    dcn, slope = np.empty((b, u), dtype), np.empty((b, four), dtype)
+    for t in range(steps - 1, -1, -1):
+        if given_h[t]:
+            dh += g_h[:, t]
+        if given_c[t]:
+            dc += g_c[:, t]
+        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
+        if skip is not None:                          # a masked step passes its gradients straight back
+            passed_h, passed_c = dh[skip], dc[skip]
+            dh[skip], dc[skip] = 0, 0
+        np.multiply(dh, a[:, t], out=dcn)
+        dcn += dc
+        gates = acts[:, t]
+        np.subtract(1, gates, out=slope)
+        slope *= gates                                # sigmoid' = s (1 - s) ...
+        cand = gates[:, 2 * u:3 * u]
+        np.multiply(cand, cand, out=slope[:, 2 * u:3 * u])
+        np.subtract(1, slope[:, 2 * u:3 * u], out=slope[:, 2 * u:3 * u])   # ... and tanh' = 1 - tanh^2
+        dz = dxz[:, t]
+        c_prev = cseq[:, t - 1] if t else c0
+        for q, (d, factor) in enumerate(((dcn, cand), (dcn, c_prev), (dcn, gates[:, :u]), (dh, tc[:, t]))):
+            part = dz[:, q * u:(q + 1) * u]           # d z for gates i, f, c, o
+            np.multiply(d, factor, out=part)
+            part *= slope[:, q * u:(q + 1) * u]
+        if given_gates:                               # gradients given to the gate activations
+            slope *= g_gates[:, t]
+            dz += slope
+        np.matmul(dz, kernel.T, out=dh)
+        np.multiply(dcn, gates[:, u:2 * u], out=dc)
+        if skip is not None:
+            dh[skip] += passed_h
+            dc[skip] += passed_c
+    return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), d_kernel
+
+
+def backward(*arrays):
+    """``backward_loop``, then the kernel's gradient ``sum_t h_{t-1}^T dz_t``:
+    one large product, with the BLAS threads the thread policy allows."""
+    with single_threaded_blas():
+        flat, hprev, dz, d_kernel = backward_loop(*arrays)
+    np.matmul(hprev.T, dz, out=d_kernel)
+    return flat
