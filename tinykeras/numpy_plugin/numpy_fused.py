@@ -41,7 +41,45 @@ def _sparse_softmax_xent(logits, labels):
     return -np.take_along_axis(logp, labels[..., None].astype(np.int64), axis=-1)[..., 0]
 
 
+def _normalize(x, epsilon):
+    """``((x - mean) / sqrt(var + epsilon), 1 / sqrt(var + epsilon))`` over the last axis."""
+    xhat = x - x.mean(-1, keepdims=True)
+    inv = np.einsum("...i,...i->...", xhat, xhat)[..., None]
+    inv /= x.shape[-1]
+    inv += epsilon
+    np.sqrt(inv, out=inv)
+    np.reciprocal(inv, out=inv)
+    xhat *= inv
+    return xhat, inv
+
+
+def _layer_norm(x, gamma, beta, epsilon):
+    out, _ = _normalize(x, epsilon)
+    out *= gamma
+    out += beta
+    return out
+
+
+def _layer_norm_grad(g, x, gamma, epsilon):
+    xhat, inv = _normalize(x, epsilon)
+    n = x.shape[-1]
+    flat = np.empty(x.size + 2 * n, np.result_type(g, x))
+    dx = flat[:x.size].reshape(x.shape)
+    np.multiply(g, gamma, out=dx)                                       # d xhat
+    proj = np.einsum("...i,...i->...", dx, xhat)[..., None]
+    proj /= n
+    dx -= dx.mean(-1, keepdims=True)
+    dx -= xhat * proj
+    dx *= inv
+    g2 = g.reshape(-1, n)
+    flat[x.size:x.size + n] = np.einsum("ki,ki->i", g2, xhat.reshape(-1, n))
+    flat[x.size + n:] = g2.sum(0)
+    return flat
+
+
 KERNELS = {
+    "layer_norm": _layer_norm,
+    "layer_norm_grad": _layer_norm_grad,
     "relu": _relu,
     "sigmoid": _sigmoid,
     "softmax": _softmax,

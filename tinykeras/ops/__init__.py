@@ -15,6 +15,7 @@ from .shape_ops import *  # noqa: F401,F403
 from .conv_ops import *  # noqa: F401,F403
 from .pool_ops import *  # noqa: F401,F403
 from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
+from . import norm_ops  # noqa: F401  (declares layer_norm, used by LayerNormalization; no Keras name)
 from .rnn_ops import *  # noqa: F401,F403
 from ..core.tensor import Tensor
 

@@ -8,6 +8,7 @@
 (['gamma', 'beta'], [-1])
 """
 from ... import constraints, initializers, ops, regularizers
+from ...ops import norm_ops
 from ..layer import Layer
 from .batch_normalization import _broadcast_shape
 
@@ -72,6 +73,9 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         axes = self._axes(inputs.ndim)
+        if axes == (inputs.ndim - 1,) and self.gamma is not None and self.beta is not None \
+                and not self.rms_scaling:   # the usual form: one op (fused on NumPy)
+            return norm_ops.layer_norm(inputs, self.gamma, self.beta, self.epsilon)
         shape = _broadcast_shape(inputs.ndim, axes, inputs.shape)
         mean, variance = ops.moments(inputs, axes=axes, keepdims=True)
         inv = 1.0 / ops.sqrt(variance + self.epsilon)
