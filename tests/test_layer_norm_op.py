@@ -1,5 +1,5 @@
 """The fused ``layer_norm`` op (ops/norm_ops.py, NumPy kernels in
-backends/numpy_fused.py) against the plain LayerNormalization path and
+numpy_plugin/numpy_fused.py) against the plain LayerNormalization path and
 float64 finite differences, values and gradients."""
 import numpy as np
 import pytest

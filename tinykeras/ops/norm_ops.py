@@ -1,7 +1,7 @@
 """Layer normalization over the last axis as one op, ``layer_norm``, with
 its backward as another, ``layer_norm_grad``: both composites (so they run
 and differentiate on every backend), which the NumPy backend fuses
-(``backends/numpy_fused.py``).  ``LayerNormalization`` uses it for its
+(``numpy_plugin/numpy_fused.py``).  ``LayerNormalization`` uses it for its
 usual form (last axis, with ``gamma`` and ``beta``).
 
 ``layer_norm(x, gamma, beta, epsilon)`` is
