@@ -108,6 +108,7 @@ def test_correct_labels_still_pass_through_unchanged():
     assert np.isclose(losses.SparseCategoricalCrossentropy()(IDS, PROBS).item(), np.log(3), atol=1e-6)
     assert np.isclose(losses.CategoricalCrossentropy()(ONE_HOT, PROBS).item(), np.log(3), atol=1e-6)
     assert losses.MeanSquaredError()(np.ones((4, 1)), np.ones(4)).item() == 0.0   # trailing 1
+    assert np.isclose(losses.BinaryCrossentropy()(np.ones(1), np.full((1, 1), 0.5)).item(), np.log(2))  # batch of 1
 
 
 LOSS_FUNCTIONS = [f for f in losses.ALL_OBJECTS if callable(f) and not isinstance(f, type)]

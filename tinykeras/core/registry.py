@@ -69,8 +69,11 @@ class OpDef:
     ``n_inputs`` tensors (``-1``: any number, passed as ``*xs``), named
     ``params``, a backward ``rule(g, out, *inputs, **params)`` returning one
     gradient (or None) per input, an optional ``composite`` written with
-    other ops, and ``sample``: how the test-suite draws inputs (see
-    ``tinykeras.testing``).
+    other ops, ``sample``: how the test-suite draws inputs (see
+    ``tinykeras.testing``), and an optional ``spec(*inputs, **params)``
+    giving the output's ``(shape, dtype)`` from the inputs' shapes and dtypes
+    (None in a shape: unknown), which symbolic tensors use (else the
+    composite is traced on them).
 
     >>> OpDef("cube", 1, rule=lambda g, out, x: (g * 3 * x * x,)).name
     'cube'
@@ -85,6 +88,7 @@ class OpDef:
     primitive: bool = False
     doc: str = ""
     plugin: str = "tinykeras"
+    spec: Optional[Callable] = None
 
 
 def primitives():

@@ -329,7 +329,7 @@ def apply(op, inputs, params=_NOPARAMS):
     try:
         arrays = [t.data for t in inputs]
     except AttributeError:  # an input is not a Tensor
-        return _not_tensors(op, inputs)
+        return _not_tensors(op, inputs, params)
     kernel = ACTIVE.get(op)
     record = False
     if GRAD.enabled:
@@ -359,9 +359,12 @@ def apply(op, inputs, params=_NOPARAMS):
     return out
 
 
-def _not_tensors(op, inputs):
-    """``apply`` with an input that is not a Tensor: a clear error.  (Symbolic
-    tensors never get here: the ``tk.ops`` functions record them, see ``Symbolic``.)"""
+def _not_tensors(op, inputs, params):
+    """``apply`` with an input that is not a Tensor: symbolic inputs (a
+    plugin's op inside a layer traced for its output shape) go to
+    ``Symbolic.record``, anything else is a clear error."""
+    if Symbolic.record is not None and any(isinstance(t, Symbolic) for t in inputs):
+        return Symbolic.record(op, None, inputs, params)
     bad = next(type(t).__name__ for t in inputs if not isinstance(t, Tensor))
     raise TypeError(f"{op}: expected Tensor inputs, got a {bad} (convert it with "
                     "tk.ops.convert_to_tensor)")

@@ -20,11 +20,12 @@ import contextlib
 import inspect
 import re
 
+from ..core import registry
 from ..core.tensor import Symbolic, Tensor
 from ..global_state import uniquify as unique_name
 from ..ops.specs import SPECS
 from .symbolic import KerasTensor, Node, any_symbolic
-from ..tree import map_structure
+from ..tree import flatten, map_structure
 
 _TRACING = [0]  # > 0 while layers are traced for their output shapes (no nodes recorded)
 
@@ -68,6 +69,29 @@ class Operation:
         if not _TRACING[0]:
             Node(self, args, kwargs, outputs)
         return outputs
+
+    @property
+    def input(self):
+        """The input tensor(s) of the first call on symbolic tensors (Keras 3).
+
+        >>> import tinykeras as tk
+        >>> x = tk.Input((3,))
+        >>> dense = tk.layers.Dense(2)
+        >>> dense(x).shape == dense.output.shape and dense.input is x
+        True
+        """
+        return self._first_node("input_tensors", "input")
+
+    @property
+    def output(self):
+        """The output tensor(s) of the first call on symbolic tensors (Keras 3)."""
+        return self._first_node("outputs", "output")
+
+    def _first_node(self, attr, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        values = flatten(getattr(self._inbound_nodes[0], attr))
+        return values[0] if len(values) == 1 else values
 
     def call(self, *args, **kwargs):
         raise NotImplementedError(f"Operation {type(self).__name__} does not implement call()")
@@ -133,9 +157,9 @@ class OpCall(Operation):
         return cls(config["op"], config.get("params"), config.get("name"))
 
 
-def _spec(op, inputs, params):
+def _spec(op, inputs, params, spec_fn=None):
     """Symbolic outputs of ``op`` from its spec (no data)."""
-    spec = SPECS[op][1](*inputs, **params)
+    spec = (spec_fn or SPECS[op][1])(*inputs, **params)
     if isinstance(spec, list):
         return [KerasTensor(shape, dtype) for shape, dtype in spec]
     return KerasTensor(*spec)
@@ -148,6 +172,8 @@ def record(name, fn, args, kwargs):
     """What a ``tk.ops`` function does with a symbolic argument (installed as
     ``Symbolic.record``): split the call into tensor inputs and parameters,
     then call an :class:`OpCall` on the inputs."""
+    if fn is None:
+        return _registered_op(name, args, kwargs)
     if name == "shape":  # as Keras: the static shape, None for unknown sizes
         return tuple(args[0].shape)
     if name not in SPECS:
@@ -175,6 +201,27 @@ def record(name, fn, args, kwargs):
     # a Tensor among the inputs is a constant of the graph (as in Keras): its value, not its history
     inputs = map_structure(lambda a: a.detach() if isinstance(a, Tensor) else a, inputs)
     return OpCall(name, params)(*inputs)
+
+
+def _registered_op(op, inputs, params):
+    """A registered op run by ``apply`` (a plugin's own function) on symbolic
+    tensors, while a layer's ``call`` is traced for its output shape: the
+    output from the op's ``spec``, else from its composite traced on the
+    same symbolic tensors (as Keras traces ``call``); nothing runs on data."""
+    opdef = registry.OPS.get(op)
+    if opdef is None:
+        raise ValueError(f"unknown op {op!r}; known ops: {', '.join(sorted(registry.OPS))}")
+    where = f"op {op!r} (plugin {opdef.plugin!r})"
+    if not _TRACING[0]:
+        raise TypeError(f"{where} got a symbolic tensor (from keras.Input) outside a layer: only tk.ops's "
+                        "functions add nodes to a functional graph; call it inside a Layer's call()")
+    if opdef.spec is not None:
+        return _spec(op, inputs, params, opdef.spec)
+    if opdef.composite is not None:
+        return opdef.composite(*inputs, **params)
+    raise TypeError(f"{where} has neither a spec nor a composite, so its output on symbolic tensors is "
+                    "unknown: give its OpDef spec=(inputs -> (shape, dtype)), or give the layer that "
+                    "calls it compute_output_shape()")
 
 
 Symbolic.record = staticmethod(record)

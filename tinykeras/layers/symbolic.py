@@ -60,6 +60,7 @@ class KerasTensor(Symbolic):
     __and__, __rand__ = _op("logical_and"), _op("logical_and", True)
     __or__, __ror__ = _op("logical_or"), _op("logical_or", True)
     __lt__, __le__, __gt__, __ge__ = _op("less"), _op("less_equal"), _op("greater"), _op("greater_equal")
+    __ne__ = _op("not_equal")  # as Keras 3; ``==`` stays identity, so KerasTensors can be dict keys
     __neg__, __abs__, __invert__ = _op("negative"), _op("absolute"), _op("logical_not")
     __getitem__ = _op("get_item")
     exp, log, sqrt, tanh, sign, sin, cos = map(_op, ("exp", "log", "sqrt", "tanh", "sign", "sin", "cos"))

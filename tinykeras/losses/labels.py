@@ -91,12 +91,16 @@ def _host(x):
     return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
 
-def _drop_unit(shape):
-    return shape[:-1] if shape[-1:] == (1,) else shape
+def _to_rank(t, p):
+    """``t`` with a trailing 1 dropped or added to reach ``p``'s rank, as
+    Keras's ``squeeze_or_expand_to_same_rank`` (labels (1,) fit (1, 1))."""
+    if len(t) == len(p) + 1 and t[-1:] == (1,):
+        return t[:-1]
+    return t + (1,) if len(p) == len(t) + 1 and p[-1:] == (1,) else t
 
 
 def _same_shape(t, p):
-    return t == () or _drop_unit(t) == _drop_unit(p) or t == p
+    return t == () or _to_rank(t, p) == p
 
 
 def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
@@ -142,7 +146,7 @@ def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
 
 def _shape_hint(kind, t, p):
     """The likely fix for labels of shape ``t`` next to predictions of shape ``p``."""
-    class_ids = len(p) >= 2 and p[-1] > 1 and _drop_unit(t) == p[:-1]
+    class_ids = len(p) >= 2 and p[-1] > 1 and _to_rank(t, p[:-1]) == p[:-1]
     if class_ids and kind == "one_hot":
         return (f"They look like integer class ids: use sparse_categorical_crossentropy (and "
                 f"sparse_categorical_accuracy) for those, or one-hot encode them with "

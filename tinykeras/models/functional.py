@@ -109,6 +109,16 @@ class Functional(Model):
         return list(self._operations)
 
     @property
+    def input(self):
+        """The inputs as given to the constructor (a tensor, list or dict), as Keras 3."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The outputs as given to the constructor, as Keras 3."""
+        return self._outputs_struct
+
+    @property
     def inputs(self):
         return flatten(self._inputs_struct)
 

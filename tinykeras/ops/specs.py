@@ -28,11 +28,11 @@ _BOOL, _INT, _F = "bool", "int32", "float32"
 
 def shape_dtype(x):
     """``(shape, dtype)`` of a tensor-like (KerasTensor, Tensor, array) or a
-    Python scalar (a "weak" scalar: dtype None, it takes its partner's)."""
+    Python scalar (a "weak" scalar: its dtype is its type, as in Keras)."""
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return tuple(x.shape), str(np.dtype(x.dtype).name if not isinstance(x.dtype, str) else x.dtype)
     if isinstance(x, (bool, int, float)):
-        return (), None
+        return (), type(x)
     arr = np.asarray(x)
     return arr.shape, {"f": _F, "i": _INT, "u": _INT, "b": _BOOL}.get(arr.dtype.kind, arr.dtype.name)
 
@@ -42,15 +42,15 @@ def _kind(dtype):
 
 
 def promote(*dtypes):
-    """Keras-style result dtype: weak scalars (None) follow the tensors, int
-    with float gives the float."""
-    real = [d for d in dtypes if d is not None]
-    if not real:
-        return _F
+    """Keras-style result dtype: int with float gives the float; weak Python
+    scalars (their types) follow the tensors, but a float makes ints float32
+    and an int makes bools int32 (``keras.backend.result_type``)."""
+    real, weak = [d for d in dtypes if isinstance(d, str)], [d for d in dtypes if isinstance(d, type)]
+    if not real:  # besides symbolic tensors, only Python scalars: ops.where(cond, 1, 0.5)
+        real = [{bool: _BOOL, int: _INT, float: _F}[t] for t in weak] or [_F]
     floats = [d for d in real if _kind(d) in "fc"]
-    if floats:
-        return np.result_type(*floats).name
-    return np.result_type(*real).name
+    out = np.result_type(*(floats or real)).name
+    return _F if float in weak and not floats else _INT if int in weak and out == _BOOL else out
 
 
 def broadcast(*shapes):

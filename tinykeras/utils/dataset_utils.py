@@ -6,7 +6,7 @@ a plain-Python, re-iterable sequence of NumPy batches (``(x, y)`` tuples or
 ``x`` alone) that ``fit``/``evaluate``/``predict`` take like any iterable.
 It reads samples only when a batch is cut, supports ``len()``, and has the
 few ``tf.data`` methods Keras examples chain: ``batch``, ``unbatch``,
-``shuffle``, ``take``, and ``prefetch``/``cache`` (which return the dataset
+``shuffle``, ``take``, ``map``, and ``prefetch``/``cache`` (which return the dataset
 unchanged: tinykeras loads each batch as it is needed).
 
 >>> import numpy as np
@@ -105,6 +105,19 @@ class Dataset:
         n = min(self.num_samples, count * size)
         order = np.arange(n)
         return self._copy(read=lambda index: self._read(order[index]), num_samples=n, shuffle_seed=False)
+
+    def map(self, map_func, num_parallel_calls=None, deterministic=None):
+        """``map_func`` applied to each element (each batch, if batched) as it
+        is read; a tuple element is passed as separate arguments (as tf.data).
+
+        >>> ds = Dataset.from_arrays((np.arange(4), np.arange(4) * 10)).batch(2)
+        >>> [x.tolist() for x in ds.map(lambda x, y: x)]
+        [[0, 1], [2, 3]]
+        """
+        def read(index):
+            element = self._read(index)
+            return map_func(*element) if isinstance(element, tuple) else map_func(element)
+        return self._copy(read=read)
 
     def prefetch(self, buffer_size=None):
         """Returns the dataset unchanged (batches are loaded as needed)."""

@@ -50,8 +50,7 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=np.dtype(dtype or "float32").name, **kwargs)
         self.batch_shape = batch_shape
         self.built = True
-        self.output = KerasTensor(batch_shape, dtype=self.dtype, name=self.name)
-        Node(self, (), {}, self.output)
+        Node(self, (), {}, KerasTensor(batch_shape, dtype=self.dtype, name=self.name))  # self.output
 
     def call(self, inputs):
         return inputs

@@ -16,6 +16,7 @@ file to read).
 >>> layer(["The cat sat on the mat."]).numpy().tolist()
 [[2, 4, 3, 1]]
 """
+import itertools
 import re
 from collections import Counter
 
@@ -101,10 +102,25 @@ class TextVectorization(Layer):
         self._index = {t: i + len(specials) for i, t in enumerate(tokens)}
 
     def adapt(self, data, batch_size=None, steps=None):
-        """Learn the vocabulary from ``data`` (texts): the most frequent tokens
-        first, ties in reverse alphabetical order (as Keras), at most
-        ``max_tokens`` including the special tokens."""
-        counts = Counter(tok for text in self._texts(data) for tok in self._tokenize(text))
+        """Learn the vocabulary from ``data``: the most frequent tokens first,
+        ties in reverse alphabetical order (as Keras), at most ``max_tokens``
+        including the special tokens.
+
+        ``data`` is what Keras takes: a list or array of strings, or any
+        iterable of batches of strings (a generator, a ``tk.utils`` dataset:
+        ``ds.map(lambda x, y: x)`` for one of ``(texts, labels)``), of which
+        ``steps`` batches are read if given.
+
+        >>> layer = TextVectorization()
+        >>> layer.adapt(batch for batch in [["a b"], ["b c", "b"]])
+        >>> layer.get_vocabulary()
+        ['', '[UNK]', 'b', 'c', 'a']
+        """
+        if isinstance(data, (str, bytes, list, tuple, np.ndarray, Tensor)) or not hasattr(data, "__iter__"):
+            texts = self._texts(data)
+        else:
+            texts = [text for batch in itertools.islice(data, steps) for text in self._batch_texts(batch)]
+        counts = Counter(tok for text in texts for tok in self._tokenize(text))
         order = sorted(counts, key=lambda t: (counts[t], t.encode(self.encoding)), reverse=True)
         if self.max_tokens is not None:
             order = order[:self.max_tokens - len(self._specials())]
@@ -115,6 +131,13 @@ class TextVectorization(Layer):
 
     def vocabulary_size(self):
         return len(self._specials()) + len(self._tokens)
+
+    def _batch_texts(self, batch):
+        if isinstance(batch, (tuple, dict)):
+            raise ValueError(f"TextVectorization {self.name!r}: adapt() takes batches of strings, but this "
+                             f"dataset yields {type(batch).__name__}s (e.g. (texts, labels)): adapt on "
+                             "ds.map(lambda x, y: x)")
+        return self._texts(batch)
 
     # -- text to ids ------------------------------------------------------------
     def _texts(self, data):
