@@ -167,6 +167,50 @@ def test_custom_layer_without_output_shape_agrees_with_keras():
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
 
 
+def transformer_classifier(K):
+    """keras.io "Text classification with Transformer", small: custom layers holding a
+    MultiHeadAttention and a Sequential feed-forward block, positions from ops.shape."""
+    L, ops = K.layers, K.ops
+
+    class TransformerBlock(L.Layer):
+        def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+            super().__init__()
+            self.att = L.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.ffn = K.Sequential([L.Dense(ff_dim, activation="relu"), L.Dense(embed_dim)])
+            self.layernorm1, self.layernorm2 = L.LayerNormalization(epsilon=1e-6), L.LayerNormalization(epsilon=1e-6)
+            self.dropout1, self.dropout2 = L.Dropout(rate), L.Dropout(rate)
+
+        def call(self, inputs):
+            out1 = self.layernorm1(inputs + self.dropout1(self.att(inputs, inputs)))
+            return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
+
+    class TokenAndPositionEmbedding(L.Layer):
+        def __init__(self, maxlen, vocab_size, embed_dim):
+            super().__init__()
+            self.token_emb = L.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+            self.pos_emb = L.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+        def call(self, x):
+            positions = self.pos_emb(ops.arange(start=0, stop=ops.shape(x)[-1], step=1))
+            return self.token_emb(x) + positions
+
+    inputs = L.Input(shape=(12,))
+    x = TransformerBlock(8, 2, 16)(TokenAndPositionEmbedding(12, 50, 8)(inputs))
+    x = L.Dense(10, activation="relu")(L.Dropout(0.1)(L.GlobalAveragePooling1D()(x)))
+    return K.Model(inputs=inputs, outputs=L.Dense(2, activation="softmax")(x))
+
+
+def test_transformer_classifier_agrees_with_keras():
+    ours, theirs = on_both(transformer_classifier)
+    x = RNG.integers(0, 50, (4, 12)).astype("float32")
+    assert ours.predict(x, verbose=0).shape == (4, 2)
+    if theirs is None:
+        pytest.skip("keras 3 is not installed: only tinykeras ran")
+    assert_same_model(theirs, ours)
+    copy_weights(theirs, ours)
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
+
+
 class CubePlugin:
     """Three plugin ops: with a composite, with a spec only, with neither."""
     calls = []

@@ -123,6 +123,18 @@ def tracing():
         _TRACING[0] -= 1
 
 
+@contextlib.contextmanager
+def recording():
+    """Inside, nodes are recorded even while a layer is traced: how a model
+    builds its own graph when first called inside a traced ``call`` (a
+    ``Sequential`` block of a custom layer, as in keras.io's Transformer)."""
+    saved, _TRACING[0] = _TRACING[0], 0
+    try:
+        yield
+    finally:
+        _TRACING[0] = saved
+
+
 def _camel(name):
     return "".join(part.capitalize() for part in name.split("_"))
 

@@ -129,7 +129,7 @@ def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
     if kind == "sparse":
         _check_sparse(name, fn_name, t, p, y_true, kwargs)
     elif kind == "ids":
-        if not p or _drop_unit(t) != p[:1]:
+        if not p or _to_rank(t, p[:1]) != p[:1]:
             raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
                              f"{fn_name} expects {_WHAT[kind]}, shape {p[:1]}.")
     elif not _same_shape(t, p):

@@ -8,6 +8,7 @@
 """
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
+from ..layers.operation import recording
 from .functional import Functional, check_input_shape
 from .lean import lean_layers, run_layers
 from .model import Model
@@ -70,11 +71,12 @@ class Sequential(Model):
             raise ValueError(f"Sequential {self.name!r}: build() needs an input shape")
         if not isinstance(self._layers[0] if self._layers else None, InputLayer):
             self._layers.insert(0, InputLayer(batch_shape=tuple(input_shape)))
-        x = self._layers[0].output
-        for layer in self._layers[1:]:
-            x = layer(x)
-        object.__setattr__(self, "_functional",
-                           Functional(self._layers[0].output, x, name=self.name + "_graph"))
+        with recording():  # its own graph, even when first called inside a traced layer
+            x = self._layers[0].output
+            for layer in self._layers[1:]:
+                x = layer(x)
+            object.__setattr__(self, "_functional",
+                               Functional(self._layers[0].output, x, name=self.name + "_graph"))
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
