@@ -38,6 +38,8 @@ _A, _B = data(2, 3, 4, seed=1), np.abs(data(2, 3, 4, seed=2)) + 0.5
 _I = np.array([[-7, -2, 0, 3, 8], [5, -5, 6, -6, 1]], "int32")
 _NAN = np.array([[1.0, np.nan, np.inf, -np.inf, 0.0]], "float32")
 _M = np.arange(16, dtype="float32").reshape(4, 4)
+_T = (_B > 1).astype("float32")
+_L = np.array([[1, 0, 3], [2, 2, 0]], "int32")
 # op name -> [(inputs, params), ...] for ops that are not activations
 OP_CASES = {
     "add": [((_A, _B), {})], "subtract": [((_A, _B), {})], "multiply": [((_A, _B), {})],
@@ -96,6 +98,18 @@ OP_CASES = {
                  ((data(2, 3, 8),), {"pool_size": 2, "data_format": "channels_first"})],
     "average_pool": [((data(2, 7, 6, 3),), {"pool_size": (2, 3), "padding": "same"}),
                      ((data(2, 8, 3),), {"pool_size": 3, "strides": 1})],
+    "conv": [((data(2, 7, 7, 3), data(3, 3, 3, 4)), {"strides": 2, "padding": "same"}),
+             ((data(2, 3, 9), data(3, 3, 6)), {"data_format": "channels_first", "dilation_rate": 2}),
+             ((data(2, 8, 4), data(3, 2, 4)), {})],
+    "depthwise_conv": [((data(2, 7, 3), data(3, 3, 2)), {"padding": "same"}),
+                       ((data(2, 6, 6, 3), data(3, 3, 3, 2)), {"strides": 2})],
+    "separable_conv": [((data(2, 6, 6, 3), data(3, 3, 3, 2), data(1, 1, 6, 4)), {"padding": "same"})],
+    "conv_transpose": [((data(2, 4, 4, 3), data(3, 3, 2, 3)), {"strides": 2}),
+                       ((data(2, 5, 3), data(3, 2, 3)), {"strides": 2, "padding": "same", "output_padding": 1})],
+    "binary_crossentropy": [((_T, 1 / (1 + np.exp(-_A))), {}), ((_T, _A), {"from_logits": True})],
+    "categorical_crossentropy": [((_T, _B), {}), ((_T, _A), {"from_logits": True, "axis": 1})],
+    "sparse_categorical_crossentropy": [((_L, _B), {}), ((_L, _A), {"from_logits": True}),
+                                        ((_L[..., None], _A), {"from_logits": True})],
 }
 # ops whose mapping takes arguments tk.ops spells differently
 _TK_CALLS = {"get_item": lambda x, key: x[tuple(key) if isinstance(key, list) else key]}
@@ -136,10 +150,20 @@ def test_op_nodes_between_layers_match_predict():
     assert_matches_predict(model, data(3, 6), np.random.default_rng(0).integers(0, 50, (3, 4)).astype("int32"))
 
 
+def test_op_nodes_with_constant_kernels_and_losses_match_predict():
+    from onnx_check import assert_matches_predict
+    x = tk.Input((6, 6, 3))
+    h = tk.ops.conv(x, data(3, 3, 3, 4, seed=3), padding="same")
+    h = tk.ops.depthwise_conv(h, data(3, 3, 4, 2, seed=4), strides=2)
+    h = tk.ops.conv_transpose(h, data(2, 2, 3, 8, seed=5), strides=2)
+    p = tk.ops.softmax(tk.ops.mean(h, axis=(1, 2)))
+    loss = tk.ops.categorical_crossentropy(tk.ops.one_hot(tk.ops.argmax(p, axis=-1), 3), p)
+    assert_matches_predict(tk.Model(x, [h, loss]), data(2, 6, 6, 3))
+
+
 def test_op_node_without_a_mapping_is_named():
     from tinykeras.export import to_onnx
     x = tk.Input((3,))
-    model = tk.Model(x, tk.ops.binary_crossentropy(x, tk.ops.sigmoid(x)))
-    with pytest.raises(ValueError, match=r"no mapping for op 'binary_crossentropy' \(op node "
-                                         r"'binary_crossentropy(_\d+)?'\)"):
+    model = tk.Model(x, tk.ops.scatter_add((4, 3), tk.ops.convert_to_tensor(np.array([[1], [2]])), x[:2]))
+    with pytest.raises(ValueError, match=r"no mapping for op 'scatter_add' \(op node 'scatter_add(_\d+)?'\)"):
         to_onnx(model)

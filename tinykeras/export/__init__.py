@@ -18,7 +18,7 @@ batch dimension is dynamic; the opset is ``OPSET`` unless
 """
 import numpy as np
 
-from . import attention, core_layers, ops_arrays, ops_table, recurrent, spatial  # noqa: F401  (fill the tables)
+from . import attention, core_layers, ops_arrays, ops_nn, ops_table, recurrent, spatial  # noqa: F401  (fill the tables)
 from .graph import LAYERS, OPS, OPSET, GraphBuilder, Value, _graph_of, _onnx, convert_graph
 from ..tree import flatten
 
