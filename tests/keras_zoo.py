@@ -98,6 +98,8 @@ def symbolic_ops(lib):
     h = ops.concatenate([ops.relu(h), ops.tanh(h) ** 2], axis=-1)
     h = ops.transpose(ops.reshape(h, (-1, 4, 4)), (0, 2, 1))[:, 1:, :]
     h = ops.sum(h, axis=1) - ops.max(h, axis=1)
+    a, b = ops.split(h, 2, axis=-1)
+    h = ops.concatenate([a * b, ops.matmul(h, np.linspace(-1, 1, 8, dtype="float32").reshape(4, 2))], axis=-1)
     e = ops.mean(L.Embedding(10, 3)(ids + 1), axis=1)
     e = ops.full_like(e, 2.0) * ops.clip(e, -0.1, 0.1) / ops.sqrt(ops.square(e) + 1.0)
     out = L.Dense(2)(ops.concatenate([h, ops.where(h > 0, h, 0.1 * h), e], axis=-1))

@@ -55,6 +55,7 @@ MAX_LAYERS = 10_000
 MAX_NODES = 50_000
 TENSOR = "__keras_tensor__"
 SLICE, ELLIPSIS, CONSTANT = "__slice__", "__ellipsis__", "__tensor__"
+NUMPY = "__numpy__"  # Keras's form of a NumPy constant, read as a __tensor__
 OP_KEYS = {"op", "name", "params", "inbound_nodes"}
 _KEYS = {"name", "trainable", "layers", "input_layers", "output_layers"}
 
@@ -257,7 +258,7 @@ def _decode(value, refs, where, depth):
         history = config.get("keras_history") if isinstance(config, dict) else None
         refs.append(_history(history, where))
         return _Ref(refs[-1])
-    if isinstance(value, dict) and value.get("class_name") in (SLICE, ELLIPSIS, CONSTANT):
+    if isinstance(value, dict) and value.get("class_name") in (SLICE, ELLIPSIS, CONSTANT, NUMPY):
         return _decode_value(value, where)
     if isinstance(value, dict):
         if "class_name" in value:

@@ -38,7 +38,7 @@ _FAMILIES = {
              "count_nonzero divide dot equal exp expand_dims expm1 flip floor floor_divide full_like "
              "get_item greater greater_equal isfinite isnan less less_equal log log1p logical_and "
              "logical_not logical_or matmul max maximum mean min minimum mod moveaxis multiply negative "
-             "not_equal ones_like pad power prod ravel reciprocal repeat reshape round sign sin sqrt "
+             "not_equal ones_like pad power prod ravel reciprocal repeat reshape round sign sin split sqrt "
              "square squeeze stack std subtract sum swapaxes take take_along_axis tanh tile transpose "
              "tril triu true_divide var where zeros_like",
     "nn": "average_pool binary_crossentropy categorical_crossentropy conv conv_transpose depthwise_conv "
