@@ -143,10 +143,11 @@ def test_op_nodes_between_layers_match_predict():
     h = (h - mean) / tk.ops.sqrt(var + 1e-3)
     a, b = tk.ops.split(h, 2, axis=-1)
     i = (ids * 2 + 1) % 7
+    halves = tk.ops.where(ids / 2 > 1.5, ids * 0.5, tk.ops.maximum(ids, 1.5))  # float32 from int32 and floats
     table = tk.ops.take(tk.ops.convert_to_tensor(np.linspace(-1, 1, 7, dtype="float32")), i)
     out = tk.ops.concatenate([a * b, h[:, 1:3], tk.ops.expand_dims(h[:, 2], -1), tk.ops.cast(i, "float32"),
-                              table, tk.ops.where(h[:, :2] > 0, 1.0, -h[:, :2])], axis=-1)
-    model = tk.Model([x, ids], [out, i, tk.ops.argmax(out, axis=-1)])
+                              table, tk.ops.where(h[:, :2] > 0, 1.0, -h[:, :2]), halves], axis=-1)
+    model = tk.Model([x, ids], [out, i, tk.ops.argmax(out, axis=-1), (i > 2) & True])
     assert_matches_predict(model, data(3, 6), np.random.default_rng(0).integers(0, 50, (3, 4)).astype("int32"))
 
 

@@ -176,7 +176,7 @@ def convert_graph(g, model, inputs):
                              "not exported")
         kwargs.pop("mask", None)
         if isinstance(node.layer, OpCall):
-            names = flatten(convert_op_call(g, node.layer, args))
+            names = flatten(convert_op_call(g, node.layer, args, flatten(node.outputs)[0].dtype))
         else:
             names = flatten(convert_layer(g, node.layer, args, kwargs))
         for sym, name in zip(flatten(node.outputs), names):
@@ -203,21 +203,35 @@ def convert_op(g, name, inputs, params):
     return OPS[name](g, *inputs, **params)
 
 
-# ops whose non-tensor arguments are indices or keys, not numbers to combine with the tensors
-_INDEXING = ("get_item", "take", "take_along_axis", "scatter_add", "one_hot")
+# ops computed in one dtype for all their inputs: the node's output dtype, or
+# for comparisons the inputs' promoted dtype (Keras's rules, ``ops/specs.py``)
+_COMPARISONS = {"equal", "not_equal", "greater", "greater_equal", "less", "less_equal"}
+_SAME_DTYPE = _COMPARISONS | {"add", "subtract", "multiply", "divide", "true_divide", "power", "maximum", "minimum",
+                              "mod", "floor_divide", "matmul", "dot", "where", "logical_and", "logical_or"}
 
 
-def convert_op_call(g, call, args):
+def convert_op_call(g, call, args, out_dtype):
     """The ONNX output name(s) of an op node (``x * 2``, ``ops.mean(h, axis=-1)``
-    between layers): its op's mapping, constants given the dtype of its tensors
-    (``ids + 1`` stays int32, as when the op runs)."""
+    between layers): its op's mapping, with tensors and numbers cast to the
+    dtype the op computes in (``ids * 0.5`` is float32, ``ids + 1`` int32, as
+    when the op runs)."""
     from ..core.tensor import Tensor
-    args = [np.asarray(a.numpy()) if isinstance(a, Tensor) else a for a in args]
-    values = [a for a in args if isinstance(a, Value)]
-    if call.op not in _INDEXING and values:
-        dtype = next((v.dtype for v in values if v.dtype != "bool"), values[0].dtype)
-        args = [np.asarray(a, dtype) if isinstance(a, (bool, int, float)) else a for a in args]
+    from ..ops.specs import promote, shape_dtype
     if call.op not in OPS:
         raise ValueError(f"ONNX export: no mapping for op {call.op!r} (op node {call.name!r}); mapped ops: "
                          f"{', '.join(sorted(OPS))}")
+    args = [np.asarray(a.numpy()) if isinstance(a, Tensor) else a for a in args]
+    if call.op in _SAME_DTYPE:
+        first = 1 if call.op == "where" else 0  # the condition stays bool
+        dtype = promote(*[shape_dtype(a)[1] for a in args[first:]]) if call.op in _COMPARISONS else out_dtype
+        args = args[:first] + [_as_dtype(g, a, dtype) for a in args[first:]]
     return OPS[call.op](g, *args, **call.params)
+
+
+def _as_dtype(g, x, dtype):
+    if not isinstance(x, Value):
+        return np.asarray(x, dtype)
+    if x.dtype == dtype:
+        return x
+    to = g.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    return Value(g.op("Cast", x, to=to), x.shape, dtype)
