@@ -13,6 +13,11 @@ from .accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCate
                        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
                        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from .base import Mean, MeanMetricWrapper, Metric, Sum
+from .correlation import (ConcordanceCorrelation, PearsonCorrelation, PrecisionAtRecall,
+                          RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+                          concordance_correlation, pearson_correlation)
+from .f_score import F1Score, FBetaScore, R2Score
+from .iou import IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .confusion import (AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives,
                         TruePositives)
 from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge,
@@ -20,7 +25,8 @@ from .probabilistic import (BinaryCrossentropy, CategoricalCrossentropy, Categor
 from .regression import (CosineSimilarity, LogCoshError, MeanAbsoluteError,
                          MeanAbsolutePercentageError, MeanSquaredError,
                          MeanSquaredLogarithmicError, RootMeanSquaredError)
-from ..losses import (binary_crossentropy, categorical_crossentropy, categorical_hinge, hinge,
+from ..losses import (binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+                      categorical_focal_crossentropy, categorical_hinge, hinge, huber,
                       kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
                       mean_squared_error, mean_squared_logarithmic_error, poisson,
                       sparse_categorical_crossentropy, squared_hinge)
@@ -32,7 +38,9 @@ ALL_OBJECTS = (
     TruePositives, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Accuracy,
     BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy, TopKCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy)
+    SparseTopKCategoricalAccuracy, F1Score, FBetaScore, R2Score, IoU, MeanIoU, BinaryIoU,
+    OneHotIoU, OneHotMeanIoU, PearsonCorrelation, ConcordanceCorrelation, PrecisionAtRecall,
+    RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity)
 # Like Keras: class names and snake_case class names give classes, plus the
 # loss-style aliases.
 ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS, {
@@ -46,7 +54,9 @@ FUNCTIONS_DICT = {fn.__name__: fn for fn in (
     top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson, hinge,
     squared_hinge, categorical_hinge, mean_squared_error, mean_absolute_error,
-    mean_absolute_percentage_error, mean_squared_logarithmic_error, log_cosh)}
+    mean_absolute_percentage_error, mean_squared_logarithmic_error, log_cosh,
+    binary_focal_crossentropy, categorical_focal_crossentropy, huber, pearson_correlation,
+    concordance_correlation)}
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
