@@ -19,6 +19,8 @@ from .core.rescaling import Rescaling
 from .core.reshaping import Flatten, Permute, RepeatVector, Reshape
 from .normalization.batch_normalization import BatchNormalization
 from .normalization.layer_normalization import LayerNormalization
+from .normalization.group_normalization import GroupNormalization
+from .normalization.unit_normalization import RMSNormalization, UnitNormalization
 from .merging.base_merge import Merge
 from .merging.concatenate import Concatenate, concatenate
 from .merging.dot import Dot, dot
@@ -35,7 +37,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgP
                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
                         ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
-from .regularization import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
+from .regularization import ActivityRegularization, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
                             Resizing)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,

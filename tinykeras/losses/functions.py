@@ -26,15 +26,16 @@ def _pair(y_true, y_pred, align=True):
     return squeeze_or_expand_to_same_rank(y_true, y_pred) if align else (y_true, y_pred)
 
 
-def l2_normalize(x, axis=-1):
-    """``x / max(||x||, epsilon)`` along ``axis`` (Keras's ``ops.normalize``).
+def l2_normalize(x, axis=-1, epsilon=None):
+    """``x / max(||x||, epsilon)`` along ``axis`` (Keras's ``ops.normalize``;
+    ``epsilon`` defaults to ``backend.epsilon()``).
 
     >>> l2_normalize([3.0, 4.0]).numpy().round(4).tolist()
     [0.6000000238418579, 0.800000011920929]
     """
     x = ops.convert_to_tensor(x)
     inv_norm = 1.0 / ops.sqrt(ops.sum(x * x, axis=axis, keepdims=True))
-    return x * ops.minimum(inv_norm, 1.0 / backend.epsilon())
+    return x * ops.minimum(inv_norm, 1.0 / (epsilon or backend.epsilon()))
 
 
 @expects("same")

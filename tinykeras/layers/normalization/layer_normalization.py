@@ -7,9 +7,10 @@
 >>> [w.name for w in ln.weights], ln.axis
 (['gamma', 'beta'], [-1])
 """
-from ... import constraints, initializers, ops, regularizers
+from ... import ops
 from ...ops import norm_ops
 from ..layer import Layer
+from .affine import add_affine_weight, affine_config, set_affine_args
 from .batch_normalization import _broadcast_shape
 
 
@@ -38,12 +39,8 @@ class LayerNormalization(Layer):
                             f"ints for the argument 'axis', but received: {axis!r}")
         self.epsilon = epsilon
         self.center, self.scale, self.rms_scaling = center, scale, rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_affine_args(self, beta_initializer, gamma_initializer, beta_regularizer,
+                        gamma_regularizer, beta_constraint, gamma_constraint)
         self.supports_masking = True
         self.gamma = self.beta = None
 
@@ -63,13 +60,9 @@ class LayerNormalization(Layer):
                              f"must have known sizes, got input shape {tuple(input_shape)}")
         self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
         if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
-                                         regularizer=self.gamma_regularizer,
-                                         constraint=self.gamma_constraint)
+            self.gamma = add_affine_weight(self, "gamma", shape)
         if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
-                                        regularizer=self.beta_regularizer,
-                                        constraint=self.beta_constraint)
+            self.beta = add_affine_weight(self, "beta", shape)
 
     def call(self, inputs):
         axes = self._axes(inputs.ndim)
@@ -95,9 +88,4 @@ class LayerNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
-                "beta_initializer": initializers.serialize(self.beta_initializer),
-                "gamma_initializer": initializers.serialize(self.gamma_initializer),
-                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": constraints.serialize(self.beta_constraint),
-                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+                **affine_config(self)}
