@@ -358,7 +358,16 @@ def _keras():
 KERAS_CASES = [(c[0], c[1]) for c in CASES] + [
     ("SGD", {"learning_rate": 0.1, "clipnorm": 0.5}), ("Adam", {"weight_decay": 0.1, "learning_rate": 0.01}),
     ("RMSprop", {"centered": True}), ("Adam", {"global_clipnorm": 1.0}),
-    ("Adam", {"use_ema": True, "ema_overwrite_frequency": 3}), ("Adam", {"gradient_accumulation_steps": 2})]
+    ("Adam", {"use_ema": True, "ema_overwrite_frequency": 3}), ("Adam", {"gradient_accumulation_steps": 2}),
+    ("Ftrl", {"learning_rate": 0.1}),
+    ("Ftrl", {"learning_rate": 0.05, "learning_rate_power": -0.7, "l1_regularization_strength": 0.1,
+              "l2_regularization_strength": 0.2, "l2_shrinkage_regularization_strength": 0.05,
+              "beta": 0.3}),
+    ("Lamb", {"learning_rate": 0.01}), ("Lamb", {"weight_decay": 0.1, "beta_1": 0.8}),
+    ("Adafactor", {"learning_rate": 0.1}),
+    ("Adafactor", {"learning_rate": 0.01, "relative_step": False, "clip_threshold": 0.5,
+                   "beta_2_decay": -0.5, "epsilon_2": 0.01}),
+    ("Adafactor", {"learning_rate": 0.5})]   # lr capped at 1/sqrt(t) from step 5
 
 
 @pytest.mark.keras

@@ -1,5 +1,5 @@
 """``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
-Nadam, Lion, learning-rate ``schedules`` and ``get``/``serialize``.
+Nadam, Lion, Ftrl, Lamb, Adafactor, learning-rate ``schedules`` and ``get``/``serialize``.
 
 >>> import tinykeras as tk
 >>> opt = tk.optimizers.get("Adam")
@@ -8,14 +8,17 @@ Nadam, Lion, learning-rate ``schedules`` and ``get``/``serialize``.
 """
 from .. import serialization
 from . import schedules
+from .adafactor import Adafactor
 from .adagrad import Adadelta, Adagrad
 from .adam import Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
+from .ftrl import Ftrl, Lamb
 from .lion import Lion
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
+ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
+               Lamb, Adafactor)
 ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS)
 
 
