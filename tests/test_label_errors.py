@@ -114,6 +114,12 @@ def test_correct_labels_still_pass_through_unchanged():
 LOSS_FUNCTIONS = [f for f in losses.ALL_OBJECTS if callable(f) and not isinstance(f, type)]
 METRICS = [c for c in metrics.ALL_OBJECTS if isinstance(c, type) and c.__name__ not in
            ("Metric", "Mean", "Sum", "MeanMetricWrapper")]
+# The arguments that metrics without defaults need.
+REQUIRED = {"IoU": {"num_classes": 3, "target_class_ids": [0]}, "MeanIoU": {"num_classes": 3},
+            "OneHotIoU": {"num_classes": 3, "target_class_ids": [0]},
+            "OneHotMeanIoU": {"num_classes": 3}, "PrecisionAtRecall": {"recall": 0.5},
+            "RecallAtPrecision": {"precision": 0.5}, "SensitivityAtSpecificity": {"specificity": 0.5},
+            "SpecificityAtSensitivity": {"sensitivity": 0.5}}
 
 
 @pytest.mark.parametrize("fn", LOSS_FUNCTIONS, ids=lambda f: f.__name__)
@@ -151,5 +157,5 @@ def test_every_loss_class_names_itself_on_wrong_label_shape_and_dtype(cls):
 
 @pytest.mark.parametrize("cls", METRICS, ids=lambda c: c.__name__)
 def test_every_metric_names_itself_on_wrong_label_shape_and_dtype(cls):
-    metric = cls()
+    metric = cls(**REQUIRED.get(cls.__name__, {}))
     _names_itself_on_wrong_label_shape_and_dtype(metric.name, metric.update_state)

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .. import backend
+from ..losses.labels import check_labels
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import Metric, host
 
@@ -63,6 +64,7 @@ class FBetaScore(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        check_labels(self.name, "same", y_true, y_pred)
         y_true, y_pred = host(y_true, self.dtype), host(y_pred, self.dtype)
         if not self._built:
             self._build(y_true.shape, y_pred.shape)
@@ -158,6 +160,7 @@ class R2Score(Metric):
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        check_labels(self.name, "same", y_true, y_pred)
         y_true, y_pred = squeeze_or_expand_to_same_rank(host(y_true, self.dtype),
                                                         host(y_pred, self.dtype))
         if not self._built:

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .. import backend
+from ..losses.labels import check_labels
 from .base import Metric, host
 
 
@@ -40,6 +41,10 @@ class IoU(Metric):
         self.target_class_ids = list(target_class_ids)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.sparse_y_true == self.sparse_y_pred:    # ids and ids, or scores and one-hot rows
+            check_labels(self.name, "same", y_true, y_pred)
+        elif self.sparse_y_true:                        # ids and scores
+            check_labels(self.name, "sparse", y_true, y_pred, {"axis": self.axis})
         y_true, y_pred = host(y_true), host(y_pred)
         if not self.sparse_y_true:
             y_true = np.argmax(y_true, axis=self.axis)
@@ -96,6 +101,7 @@ class BinaryIoU(IoU):
         self.threshold = threshold
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        check_labels(self.name, "binary", y_true, y_pred)
         y_pred = (host(y_pred, "float32") >= self.threshold).astype(self.dtype)
         super().update_state(host(y_true).astype(self.dtype), y_pred, sample_weight)
 
