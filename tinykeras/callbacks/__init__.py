@@ -17,9 +17,11 @@ from .learning_rate_scheduler import LearningRateScheduler
 from .csv_logger import CSVLogger
 from .terminate_on_nan import TerminateOnNaN
 from .lambda_callback import LambdaCallback
+from .backup_and_restore import BackupAndRestore
+from .swap_ema_weights import SwapEMAWeights
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "MonitorCallback",
     "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
-    "CSVLogger", "TerminateOnNaN", "LambdaCallback",
+    "CSVLogger", "TerminateOnNaN", "LambdaCallback", "BackupAndRestore", "SwapEMAWeights",
 ]

@@ -253,6 +253,8 @@ class Trainer:
                            verbose=verbose, epochs=epochs, steps=train.num_batches)
         self.stop_training = False
         cbs.on_train_begin()
+        # BackupAndRestore sets the epoch to resume at (once).
+        initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -274,6 +276,8 @@ class Trainer:
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training or train.ran_out:
                 break
+        if self.optimizer is not None and epochs > 0:
+            self.optimizer.finalize_variable_values(self.trainable_weights)   # use_ema: the averages
         cbs.on_train_end(epoch_logs)
         return self.history
 
