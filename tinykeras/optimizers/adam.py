@@ -70,46 +70,11 @@ class AdamW(Adam):
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
 
 
-class Adamax(Optimizer):
-    """``Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **base_kwargs)``:
-    ``m += (g - m)(1 - b1)``, ``u = max(b2 * u, |g|)``,
-    ``w -= lr * m / ((1 - b1^t) * (u + epsilon))``.
-
-    >>> Adamax().get_config()["beta_2"]
-    0.999
-    """
+class MomentVelocity(Optimizer):
+    """Base of optimizers with ``beta_1``, ``beta_2``, ``epsilon`` and two
+    slots per variable, named ``_slot_names`` (Adamax, Nadam, Lamb)."""
     _hyper_names = ("beta_1", "beta_2", "epsilon")
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-
-    def build(self, var_list):
-        if self.built:
-            return
-        super().build(var_list)
-        self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
-
-    def _prepare_step(self, learning_rate):
-        self._hyper = dict(learning_rate=learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
-                           epsilon=self.epsilon,
-                           beta_1_power=self.beta_1 ** (self._step_count() + 1))
-
-    def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        optimizer_ops.adamax_update(variable, gradient, self._m[i], self._u[i], **self._hyper)
-
-
-class Nadam(Optimizer):
-    """``Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **base_kwargs)``:
-    Adam with Nesterov momentum and Keras's momentum schedule
-    ``u_t = b1 * (1 - 0.5 * 0.96^t)`` (its running product is the
-    ``u_product`` variable).
-
-    >>> Nadam().get_config()["beta_1"]
-    0.9
-    """
-    _hyper_names = ("beta_1", "beta_2", "epsilon")
+    _slot_names = ("momentum", "velocity")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -120,7 +85,44 @@ class Nadam(Optimizer):
             return
         super().build(var_list)
         self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
+            var_list, list(self._slot_names))
+
+
+class Adamax(MomentVelocity):
+    """``Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **base_kwargs)``:
+    ``m += (g - m)(1 - b1)``, ``u = max(b2 * u, |g|)``,
+    ``w -= lr * m / ((1 - b1^t) * (u + epsilon))``.
+
+    >>> Adamax().get_config()["beta_2"]
+    0.999
+    """
+    _slot_names = ("momentum", "norm")
+
+    def _prepare_step(self, learning_rate):
+        self._hyper = dict(learning_rate=learning_rate, beta_1=self.beta_1, beta_2=self.beta_2,
+                           epsilon=self.epsilon,
+                           beta_1_power=self.beta_1 ** (self._step_count() + 1))
+
+    def update_step(self, gradient, variable, learning_rate):
+        i = self._get_variable_index(variable)
+        optimizer_ops.adamax_update(variable, gradient, self._momentums[i], self._velocities[i],
+                                    **self._hyper)
+
+
+class Nadam(MomentVelocity):
+    """``Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **base_kwargs)``:
+    Adam with Nesterov momentum and Keras's momentum schedule
+    ``u_t = b1 * (1 - 0.5 * 0.96^t)`` (its running product is the
+    ``u_product`` variable).
+
+    >>> Nadam().get_config()["beta_1"]
+    0.9
+    """
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
         dtype = var_list[0].dtype if var_list else "float32"
         self._u_product = self._make_variable(1.0, "u_product", dtype)
 

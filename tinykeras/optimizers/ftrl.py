@@ -9,6 +9,7 @@ Keras 3 writes them, so they run on every backend.
 [0.381, -1.0155]
 """
 from .. import initializers, ops
+from .adam import MomentVelocity
 from .base import Optimizer
 
 
@@ -72,7 +73,7 @@ class Ftrl(Optimizer):
         self.assign(accum, new_accum)
 
 
-class Lamb(Optimizer):
+class Lamb(MomentVelocity):
     """``Lamb(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
     **base_kwargs)``: Adam's bias-corrected step ``u = m_hat / (sqrt(v_hat) + eps)``
     scaled per variable by the trust ratio ``||w|| / ||u||`` (1 when either is 0).
@@ -80,18 +81,6 @@ class Lamb(Optimizer):
     >>> Lamb().get_config()["beta_2"]
     0.999
     """
-    _hyper_names = ("beta_1", "beta_2", "epsilon")
-
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-
-    def build(self, var_list):
-        if self.built:
-            return
-        super().build(var_list)
-        self._momentums, self._velocities = self.add_optimizer_variables(
-            var_list, ["momentum", "velocity"])
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
