@@ -46,3 +46,4 @@ from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .core.masking import Masking
 from .preprocessing.text_vectorization import TextVectorization
+from .preprocessing.normalization import Normalization
