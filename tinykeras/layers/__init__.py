@@ -47,3 +47,4 @@ from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .core.masking import Masking
 from .preprocessing.text_vectorization import TextVectorization
 from .preprocessing.normalization import Normalization
+from .preprocessing.category_encoding import CategoryEncoding
