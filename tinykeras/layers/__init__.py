@@ -30,7 +30,8 @@ from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Co
                             Convolution1D, Convolution1DTranspose, Convolution2D, Convolution2DTranspose,
                             Convolution3D, Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
                             SeparableConv1D, SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D)
-from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+from .pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+                      AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
                       GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
                       GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
                       GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
