@@ -49,3 +49,25 @@ from .core.masking import Masking
 from .preprocessing.text_vectorization import TextVectorization
 from .preprocessing.normalization import Normalization
 from .preprocessing.category_encoding import CategoryEncoding
+
+
+def serialize(layer):
+    """Keras 3's config dict of ``layer`` (``module``, ``class_name``, ``config``, ...).
+
+    >>> cfg = serialize(Dense(2))
+    >>> cfg["module"], cfg["class_name"], cfg["config"]["units"]
+    ('keras.layers', 'Dense', 2)
+    """
+    from ..saving.layer_config import serialize_layer   # saving imports layers: break the cycle
+    return serialize_layer(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer a :func:`serialize` config (tinykeras's or Keras's) describes;
+    classes come from the safe registry or ``custom_objects`` only.
+
+    >>> deserialize(serialize(Dense(3))).units
+    3
+    """
+    from ..saving.layer_config import deserialize_layer   # saving imports layers: break the cycle
+    return deserialize_layer(config, custom_objects)
