@@ -24,7 +24,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PEERS = os.path.join(HERE, "..", "..", "shared", "bench", "peers_cpu.py")
+PEERS = next((p for p in (os.path.join(HERE, *[".."] * up, "shared", "bench", "peers_cpu.py") for up in (2, 3))
+              if os.path.exists(p)), os.path.join(HERE, "..", "..", "shared", "bench", "peers_cpu.py"))
 TRAINING = ("mlp", "cnn", "lstm", "transformer")
 WORKLOADS = TRAINING + ("predict1", "predict32")
 BUSY = "import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"

@@ -1,4 +1,4 @@
-"""The NumPy LSTM kernels with preallocated buffers (numpy_plugin/numpy_lstm.py)
+"""The NumPy LSTM and simple-RNN kernels with preallocated buffers (numpy_plugin/numpy_lstm.py)
 against the plain loops of ops/rnn_ops.py, values and gradients, and
 against float64 finite differences."""
 import numpy as np
@@ -50,59 +50,86 @@ def test_matches_the_composite_on_tensors(mask):
     np.testing.assert_allclose(numpy_lstm.forward(xz, h0, c0, kernel, m), ref, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("mask", ["none", "some"])
-def test_gradients_match_finite_differences(mask):
-    xz, h0, c0, kernel = case("float64", seed=5)
-    m = MASKS[mask]
-    g = np.random.default_rng(6).standard_normal((3, 5, 24))
-    flat = numpy_lstm.backward(g, numpy_lstm.forward(xz, h0, c0, kernel, m), xz, h0, c0, kernel, m)
-    inputs = [xz, h0, c0, kernel]
-    grads, start = [], 0
-    for x in inputs:
-        grads.append(flat[start:start + x.size].reshape(x.shape))
-        start += x.size
-    assert start == flat.size
-    rng, eps = np.random.default_rng(7), 1e-6
+def check_finite_differences(forward, inputs, mask, g, flat, rng, eps=1e-6):
+    """Four entries of each input: the packed gradient ``flat`` against the
+    central difference of ``sum(g * forward(*inputs, mask))``."""
+    start = 0
     for which, x in enumerate(inputs):
+        grad = flat[start:start + x.size].reshape(x.shape)
+        start += x.size
         for _ in range(4):
             idx = tuple(rng.integers(0, n) for n in x.shape)
             values = []
             for sign in (1, -1):
                 moved = [a.copy() for a in inputs]
                 moved[which][idx] += sign * eps
-                values.append((g * numpy_lstm.forward(*moved, m)).sum())
-            np.testing.assert_allclose((values[0] - values[1]) / (2 * eps), grads[which][idx],
-                                       rtol=1e-6, atol=1e-8)
+                values.append((g * forward(*moved, mask)).sum())
+            np.testing.assert_allclose((values[0] - values[1]) / (2 * eps), grad[idx], rtol=1e-6, atol=1e-8)
+    assert start == flat.size
 
 
-def test_layer_uses_the_kernels_and_trains_like_the_composite():
-    """An LSTM layer, bidirectional with masking and return_sequences, on the
-    kernels and on the composite loops: same outputs and weight gradients."""
+@pytest.mark.parametrize("mask", ["none", "some"])
+def test_gradients_match_finite_differences(mask):
+    inputs, m = list(case("float64", seed=5)), MASKS[mask]
+    g = np.random.default_rng(6).standard_normal((3, 5, 24))
+    flat = numpy_lstm.backward(g, numpy_lstm.forward(*inputs, m), *inputs, m)
+    check_finite_differences(numpy_lstm.forward, inputs, m, g, flat, np.random.default_rng(7))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn"])
+def test_layer_uses_the_kernels_and_trains_like_the_composite(kind):
+    """A recurrent layer, bidirectional with masking and return_sequences, on
+    the kernels and on the composite loops: same outputs and weight gradients."""
     from tinykeras.core import registry
     rng = np.random.default_rng(8)
     ids = rng.integers(1, 20, (4, 7)).astype("int32")
     ids[0, 5:] = 0
     ids[2, 3:] = 0
 
+    layer = {"lstm": tk.layers.LSTM, "simple_rnn": tk.layers.SimpleRNN}[kind]
+
     def run():
         tk.utils.set_random_seed(2)
         model = tk.Sequential([tk.Input((7,), dtype="int32"), tk.layers.Embedding(20, 5, mask_zero=True),
-                               tk.layers.Bidirectional(tk.layers.LSTM(3, return_sequences=True)),
-                               tk.layers.LSTM(2)])
+                               tk.layers.Bidirectional(layer(3, return_sequences=True)), layer(2)])
         out = model(ids)
         out.sum().backward()
         return out.numpy(), [np.asarray(w.grad) for w in model.trainable_weights]
 
     fast = run()
     kernels = registry.ACTIVE
-    saved = {k: kernels.get(k) for k in ("lstm_sequence", "lstm_sequence_grad")}
+    saved = {k: kernels.get(k) for k in (f"{kind}_sequence", f"{kind}_sequence_grad")}
     try:
         for k in saved:
             kernels.pop(k, None)
-        assert "lstm_sequence" not in kernels
+        assert f"{kind}_sequence" not in kernels
         slow = run()
     finally:
         kernels.update(saved)
     np.testing.assert_allclose(fast[0], slow[0], rtol=1e-5, atol=1e-6)
     for a, b in zip(fast[1], slow[1]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask", MASKS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_simple_rnn_matches_the_plain_loops(mask, dtype):
+    rng = np.random.default_rng(11)
+    xz, h0 = rng.standard_normal((3, 5, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    kernel = (rng.standard_normal((4, 4)) * 0.5).astype(dtype)
+    m, ns = MASKS[mask], numpy_rnn.NUMPY_NS
+    out = numpy_lstm.simple_rnn_forward(xz, h0, kernel, m)
+    ref = rnn_ops.simple_rnn_forward(ns, xz, h0, kernel, m)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out, ref, **tol)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    np.testing.assert_allclose(numpy_lstm.simple_rnn_backward(g, out, xz, h0, kernel, m),
+                               rnn_ops.simple_rnn_backward(ns, g, ref, xz, h0, kernel, m), **tol)
+
+
+def test_simple_rnn_gradients_match_finite_differences():
+    rng = np.random.default_rng(12)
+    inputs = [rng.standard_normal((3, 5, 4)), rng.standard_normal((3, 4)), rng.standard_normal((4, 4)) * 0.5]
+    m, g = MASKS["some"], rng.standard_normal((3, 5, 4))
+    flat = numpy_lstm.simple_rnn_backward(g, numpy_lstm.simple_rnn_forward(*inputs, m), *inputs, m)
+    check_finite_differences(numpy_lstm.simple_rnn_forward, inputs, m, g, flat, rng)

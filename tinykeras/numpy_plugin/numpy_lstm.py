@@ -1,6 +1,6 @@
-"""The LSTM over a whole sequence on NumPy, forward and BPTT, with
-preallocated buffers: the NumPy backend's ``lstm_sequence`` and
-``lstm_sequence_grad`` kernels.
+"""The LSTM and the simple RNN over a whole sequence on NumPy, forward and
+BPTT, with preallocated buffers: the NumPy backend's ``lstm_sequence``,
+``simple_rnn_sequence`` and their ``*_grad`` kernels.
 
 They compute what the loops of ``ops/rnn_ops.py`` (``lstm_forward``,
 ``lstm_backward``) compute, but each step writes in place into the one
@@ -130,10 +130,65 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
     return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), d_kernel
 
 
-def backward(*arrays):
-    """``backward_loop``, then the kernel's gradient ``sum_t h_{t-1}^T dz_t``:
-    one large product, with the BLAS threads the thread policy allows."""
+def _with_kernel_gradient(loop):
+    """``loop`` (one BLAS thread), then the recurrent kernel's gradient
+    ``sum_t h_{t-1}^T dz_t``: one large product, with the BLAS threads the
+    thread policy allows."""
+    def backward(*arrays):
+        with single_threaded_blas():
+            flat, hprev, dz, d_kernel = loop(*arrays)
+        np.matmul(hprev.T, dz, out=d_kernel)
+        return flat
+    backward.__name__ = loop.__name__.replace("_loop", "")
+    return backward
+
+
+backward = _with_kernel_gradient(backward_loop)
+
+
+def simple_rnn_forward(xz, h0, kernel, mask):
+    """``H``, ``(batch, time, units)``: ``h_t = tanh(xz_t + h_{t-1} kernel)``."""
+    b, steps, u = xz.shape
+    out = np.empty((b, steps, u), np.result_type(xz, h0, kernel))
+    h = h0
     with single_threaded_blas():
-        flat, hprev, dz, d_kernel = backward_loop(*arrays)
-    np.matmul(hprev.T, dz, out=d_kernel)
-    return flat
+        for t in range(steps):
+            hs = out[:, t]
+            np.matmul(h, kernel, out=hs)
+            hs += xz[:, t]
+            _tanh(hs, hs)
+            if mask is not None and not mask[:, t].all():
+                skip = ~mask[:, t]
+                hs[skip] = h[skip]
+            h = hs
+    return out
+
+
+def simple_rnn_backward_loop(g, out, xz, h0, kernel, mask):
+    """BPTT of ``simple_rnn_forward``, packed as ``rnn_ops.simple_rnn_backward``
+    packs it (``dxz``, ``dh0``, ``d kernel``), but for ``d kernel``."""
+    b, steps, u = xz.shape
+    sizes = [b * steps * u, b * u, u * u]
+    flat = np.empty(sum(sizes), out.dtype)
+    das = flat[:sizes[0]].reshape(b, steps, u)
+    dh = flat[sizes[0]:sizes[0] + sizes[1]].reshape(b, u)
+    a = np.multiply(out, out)
+    np.subtract(1, a, out=a)                          # tanh' = 1 - h^2
+    given = g.any(axis=(0, 2))
+    dh[...] = 0
+    for t in range(steps - 1, -1, -1):
+        if given[t]:
+            dh += g[:, t]
+        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
+        if skip is not None:
+            passed = dh[skip]
+            dh[skip] = 0
+        np.multiply(dh, a[:, t], out=das[:, t])
+        np.matmul(das[:, t], kernel.T, out=dh)
+        if skip is not None:
+            dh[skip] += passed
+    hprev = np.concatenate([h0[:, None], out[:, :-1]], 1).reshape(-1, u)
+    return flat, hprev, das.reshape(-1, u), flat[sizes[0] + sizes[1]:].reshape(u, u)
+
+
+simple_rnn_backward = _with_kernel_gradient(simple_rnn_backward_loop)

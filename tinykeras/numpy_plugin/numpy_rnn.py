@@ -76,11 +76,11 @@ def _kernel(fn):
 
 
 KERNELS = {}
-for _kind in ("gru", "simple_rnn"):
+for _kind in ("gru",):
     KERNELS[f"{_kind}_sequence"] = _kernel(rnn_ops.FORWARD[_kind])
     KERNELS[f"{_kind}_sequence_grad"] = _kernel(rnn_ops.BACKWARD[_kind])
-# the LSTM has its own kernels, with preallocated buffers (numpy_lstm.py)
-def _lstm_kernel(fn):
+# the LSTM and the simple RNN have their own kernels, with preallocated buffers (numpy_lstm.py)
+def _buffered_kernel(fn):
     def kernel(*arrays):
         *arrays, mask = arrays
         return fn(*arrays, None if mask.all() else mask)
@@ -88,5 +88,7 @@ def _lstm_kernel(fn):
     return kernel
 
 
-KERNELS["lstm_sequence"] = _lstm_kernel(numpy_lstm.forward)
-KERNELS["lstm_sequence_grad"] = _lstm_kernel(numpy_lstm.backward)
+KERNELS["lstm_sequence"] = _buffered_kernel(numpy_lstm.forward)
+KERNELS["lstm_sequence_grad"] = _buffered_kernel(numpy_lstm.backward)
+KERNELS["simple_rnn_sequence"] = _buffered_kernel(numpy_lstm.simple_rnn_forward)
+KERNELS["simple_rnn_sequence_grad"] = _buffered_kernel(numpy_lstm.simple_rnn_backward)
