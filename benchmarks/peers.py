@@ -14,6 +14,9 @@ installed).
 script starts before each pair of runs and stops after it), so both
 libraries see the same competition.  The machines are noisy: quote the
 medians of alternating pairs, with the load average the script prints.
+tinykeras runs with its built-in NumPy backend only
+(``TINYKERAS_DISABLE_PLUGIN_AUTOLOAD=1`` unless set: the example plugin,
+if installed, would replace the NumPy ``relu``).
 """
 import argparse
 import os
@@ -43,6 +46,7 @@ def run_once(which, task, peers=PEERS):
     env = dict(os.environ, PYTHONPATH=os.path.join(HERE, "..") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if which == "keras":
         env["KERAS_BACKEND"] = "torch"
+    env.setdefault("TINYKERAS_DISABLE_PLUGIN_AUTOLOAD", "1")   # tinykeras itself, not the example plugins
     out = subprocess.run(command(which, task, peers), capture_output=True, text=True, env=env, check=True).stdout
     return float(re.search(r"([0-9.]+) (?:s/epoch|ms/call)", out).group(1))
 

@@ -1,11 +1,11 @@
-"""The NumPy LSTM and simple-RNN kernels with preallocated buffers (numpy_plugin/numpy_lstm.py)
+"""The NumPy LSTM, simple-RNN and GRU kernels with preallocated buffers (numpy_plugin/numpy_lstm.py, numpy_gru.py)
 against the plain loops of ops/rnn_ops.py, values and gradients, and
 against float64 finite differences."""
 import numpy as np
 import pytest
 
 import tinykeras as tk
-from tinykeras.numpy_plugin import numpy_lstm, numpy_rnn
+from tinykeras.numpy_plugin import numpy_gru, numpy_lstm, numpy_rnn
 from tinykeras.ops import rnn_ops
 
 MASKS = {"none": None,
@@ -76,7 +76,7 @@ def test_gradients_match_finite_differences(mask):
     check_finite_differences(numpy_lstm.forward, inputs, m, g, flat, np.random.default_rng(7))
 
 
-@pytest.mark.parametrize("kind", ["lstm", "simple_rnn"])
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn", "gru"])
 def test_layer_uses_the_kernels_and_trains_like_the_composite(kind):
     """A recurrent layer, bidirectional with masking and return_sequences, on
     the kernels and on the composite loops: same outputs and weight gradients."""
@@ -86,7 +86,7 @@ def test_layer_uses_the_kernels_and_trains_like_the_composite(kind):
     ids[0, 5:] = 0
     ids[2, 3:] = 0
 
-    layer = {"lstm": tk.layers.LSTM, "simple_rnn": tk.layers.SimpleRNN}[kind]
+    layer = {"lstm": tk.layers.LSTM, "simple_rnn": tk.layers.SimpleRNN, "gru": tk.layers.GRU}[kind]
 
     def run():
         tk.utils.set_random_seed(2)
@@ -133,3 +133,29 @@ def test_simple_rnn_gradients_match_finite_differences():
     m, g = MASKS["some"], rng.standard_normal((3, 5, 4))
     flat = numpy_lstm.simple_rnn_backward(g, numpy_lstm.simple_rnn_forward(*inputs, m), *inputs, m)
     check_finite_differences(numpy_lstm.simple_rnn_forward, inputs, m, g, flat, rng)
+
+
+@pytest.mark.parametrize("mask", MASKS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gru_matches_the_plain_loops(mask, dtype):
+    rng = np.random.default_rng(13)
+    inputs = [rng.standard_normal((3, 5, 12)), rng.standard_normal((3, 4)), rng.standard_normal((4, 12)) * 0.5,
+              rng.standard_normal(12)]
+    inputs = [a.astype(dtype) for a in inputs]
+    m, ns = MASKS[mask], numpy_rnn.NUMPY_NS
+    out = numpy_gru.forward(*inputs, m)
+    ref = rnn_ops.gru_forward(ns, *inputs, m, reset_after=True)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out, ref, **tol)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    np.testing.assert_allclose(numpy_gru.backward(g, out, *inputs, m),
+                               rnn_ops.gru_backward(ns, g, ref, *inputs, m, reset_after=True), **tol)
+
+
+def test_gru_gradients_match_finite_differences():
+    rng = np.random.default_rng(14)
+    inputs = [rng.standard_normal((3, 5, 12)), rng.standard_normal((3, 4)), rng.standard_normal((4, 12)) * 0.5,
+              rng.standard_normal(12)]
+    m, g = MASKS["some"], rng.standard_normal((3, 5, 4))
+    flat = numpy_gru.backward(g, numpy_gru.forward(*inputs, m), *inputs, m)
+    check_finite_differences(numpy_gru.forward, inputs, m, g, flat, rng)

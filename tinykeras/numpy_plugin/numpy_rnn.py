@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..ops import rnn_ops
-from . import numpy_lstm
+from . import numpy_gru, numpy_lstm
 from .numpy_threads import single_threaded_blas
 
 
@@ -75,12 +75,9 @@ def _kernel(fn):
     return kernel
 
 
-KERNELS = {}
-for _kind in ("gru",):
-    KERNELS[f"{_kind}_sequence"] = _kernel(rnn_ops.FORWARD[_kind])
-    KERNELS[f"{_kind}_sequence_grad"] = _kernel(rnn_ops.BACKWARD[_kind])
-# the LSTM and the simple RNN have their own kernels, with preallocated buffers (numpy_lstm.py)
 def _buffered_kernel(fn):
+    """``fn(*arrays, mask)`` of ``numpy_lstm``/``numpy_gru`` (preallocated
+    buffers), with an all-True mask dropped."""
     def kernel(*arrays):
         *arrays, mask = arrays
         return fn(*arrays, None if mask.all() else mask)
@@ -88,7 +85,22 @@ def _buffered_kernel(fn):
     return kernel
 
 
+KERNELS = {}
 KERNELS["lstm_sequence"] = _buffered_kernel(numpy_lstm.forward)
 KERNELS["lstm_sequence_grad"] = _buffered_kernel(numpy_lstm.backward)
 KERNELS["simple_rnn_sequence"] = _buffered_kernel(numpy_lstm.simple_rnn_forward)
 KERNELS["simple_rnn_sequence_grad"] = _buffered_kernel(numpy_lstm.simple_rnn_backward)
+
+
+def _gru_kernel(buffered, generic):
+    """``numpy_gru`` for ``reset_after=True``; the generic loop on arrays otherwise."""
+    buffered, generic = _buffered_kernel(buffered), _kernel(generic)
+
+    def kernel(*arrays, reset_after):
+        return buffered(*arrays) if reset_after else generic(*arrays, reset_after=False)
+    kernel.__name__ = generic.__name__
+    return kernel
+
+
+KERNELS["gru_sequence"] = _gru_kernel(numpy_gru.forward, rnn_ops.gru_forward)
+KERNELS["gru_sequence_grad"] = _gru_kernel(numpy_gru.backward, rnn_ops.gru_backward)

@@ -1,0 +1,105 @@
+"""The GRU (``reset_after=True``, Keras 3's default) over a whole sequence on
+NumPy, forward and BPTT, with preallocated buffers: the NumPy backend's
+``gru_sequence`` and ``gru_sequence_grad`` kernels for that form (the other
+form runs the generic loops of ``ops/rnn_ops.py`` on arrays).
+
+Forward, each step writes ``h`` in place into the one output array; the
+gates live in two small buffers.  Backward follows ``rnn_ops.gru_backward``:
+the gate values of every step are recomputed at once from the saved states
+(one large product), the loop carries only ``dh``, and the gradients are
+written into the packed vector.
+
+>>> xz, h0 = np.zeros((1, 2, 3), np.float32), np.ones((1, 1), np.float32)
+>>> forward(xz, h0, np.zeros((1, 3), np.float32), np.zeros(3, np.float32), None)[0, :, 0].tolist()
+[0.5, 0.25]
+"""
+import numpy as np
+
+from .numpy_lstm import _tanh, _with_kernel_gradient
+from .numpy_threads import single_threaded_blas
+
+
+def _sigmoid(x):
+    """In place: ``x = 1 / (1 + exp(-x))``."""
+    np.negative(x, out=x)
+    with np.errstate(over="ignore"):
+        np.exp(x, out=x)
+    x += 1
+    return np.reciprocal(x, out=x)
+
+
+def forward(xz, h0, kernel, bias, mask):
+    """``H`` of shape ``(batch, time, units)``; ``bias`` is the recurrent bias."""
+    b, steps, three = xz.shape
+    u = three // 3
+    dtype = np.result_type(xz, h0, kernel)
+    out = np.empty((b, steps, u), dtype)
+    rec, zr, cand = np.empty((b, three), dtype), np.empty((b, 2 * u), dtype), np.empty((b, u), dtype)
+    h = h0
+    with single_threaded_blas():
+        for t in range(steps):
+            hs = out[:, t]
+            np.matmul(h, kernel, out=rec)
+            rec += bias
+            _sigmoid(np.add(xz[:, t, :2 * u], rec[:, :2 * u], out=zr))          # z, r
+            np.multiply(zr[:, u:], rec[:, 2 * u:], out=cand)
+            cand += xz[:, t, 2 * u:]
+            _tanh(cand, cand)                                                  # candidate
+            np.subtract(h, cand, out=hs)
+            hs *= zr[:, :u]
+            hs += cand                                                         # z h + (1 - z) cand
+            if mask is not None and not mask[:, t].all():
+                skip = ~mask[:, t]
+                hs[skip] = h[skip]
+            h = hs
+    return out
+
+
+def backward_loop(g, out, xz, h0, kernel, bias, mask):
+    """BPTT, packed as ``rnn_ops.gru_backward`` packs it (``dxz``, ``dh0``,
+    ``d kernel``, ``d bias``), but for ``d kernel``."""
+    b, steps, three = xz.shape
+    u = three // 3
+    sizes = [b * steps * three, b * u, u * three, three]
+    flat = np.empty(sum(sizes), out.dtype)
+    ends = np.cumsum(sizes)
+    dxz = flat[:ends[0]].reshape(b, steps, three)
+    dh = flat[ends[0]:ends[1]].reshape(b, u)
+    hp = np.concatenate([h0[:, None], out[:, :-1]], 1)
+    rec = hp.reshape(-1, u) @ kernel                   # every step's h U, at once
+    rec = rec.reshape(b, steps, three)
+    rec += bias
+    zr = _sigmoid(xz[..., :2 * u] + rec[..., :2 * u])
+    z, r = zr[..., :u], zr[..., u:]
+    hh = np.multiply(r, rec[..., 2 * u:])
+    hh += xz[..., 2 * u:]
+    _tanh(hh, hh)
+    # d pre-activation / d h_t for the z, r and candidate parts; k_rec for d(h U + b)
+    kz = (hp - hh) * z * (1 - z)
+    kh = (1 - z) * (1 - hh * hh)
+    kr = kh * rec[..., 2 * u:] * r * (1 - r)
+    k_rec = np.concatenate([kz, kr, kh * r], -1)
+    per_step = np.empty((b, steps, u), out.dtype)
+    given = g.any(axis=(0, 2))
+    drec_t = np.empty((b, three), out.dtype)
+    dh[...] = 0
+    for t in range(steps - 1, -1, -1):
+        if given[t]:
+            dh += g[:, t]
+        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
+        if skip is not None:
+            passed = dh[skip]
+            dh[skip] = 0
+        per_step[:, t] = dh
+        np.multiply(k_rec[:, t].reshape(b, 3, u), dh[:, None], out=drec_t.reshape(b, 3, u))
+        dh *= z[:, t]
+        dh += drec_t @ kernel.T
+        if skip is not None:
+            dh[skip] += passed
+    np.multiply(per_step[:, :, None], np.stack([kz, kr, kh], 2), out=dxz.reshape(b, steps, 3, u))
+    k_rec.reshape(b, steps, 3, u)[...] *= per_step[:, :, None]          # now d(h U + b) of every step
+    flat[ends[2]:] = k_rec.sum((0, 1))
+    return flat, hp.reshape(-1, u), k_rec.reshape(-1, three), flat[ends[1]:ends[2]].reshape(u, three)
+
+
+backward = _with_kernel_gradient(backward_loop)
