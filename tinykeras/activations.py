@@ -136,14 +136,7 @@ def selu(x):
     return ops.selu(x)
 
 
-def celu(x, alpha=1.0):
-    """``max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))``.
-
-    >>> round(celu([-1.0]).item(), 4)
-    -0.6321
-    """
-    x = _t(x)
-    return ops.maximum(x, 0.0) + ops.minimum(ops.expm1(x / alpha) * alpha, 0.0)
+celu = ops.celu  # the op, as keras.activations.celu computes keras.ops.celu
 
 
 def gelu(x, approximate=False):
@@ -218,93 +211,31 @@ def mish(x):
     return ops.mish(x)
 
 
-def hard_tanh(x):
-    """``clip(x, -1, 1)``.
-
-    >>> hard_tanh([-2.0, 0.5]).numpy().tolist()
-    [-1.0, 0.5]
-    """
-    return ops.clip(x, -1.0, 1.0)
+hard_tanh = ops.hard_tanh  # the op, as keras.activations.hard_tanh computes keras.ops.hard_tanh
 
 
-def tanh_shrink(x):
-    """``x - tanh(x)``.
-
-    >>> tanh_shrink([0.0]).item()
-    0.0
-    """
-    x = _t(x)
-    return x - ops.tanh(x)
+tanh_shrink = ops.tanh_shrink  # the op, as keras.activations.tanh_shrink computes keras.ops.tanh_shrink
 
 
-def soft_shrink(x, threshold=0.5):
-    """``x -+ threshold`` outside ``[-threshold, threshold]``, else 0.
-
-    >>> soft_shrink([-1.0, 0.2, 1.0]).numpy().tolist()
-    [-0.5, 0.0, 0.5]
-    """
-    x = _t(x)
-    return _where(x > threshold, x - threshold, _where(x < -threshold, x + threshold, 0.0))
+soft_shrink = ops.soft_shrink  # the op, as keras.activations.soft_shrink computes keras.ops.soft_shrink
 
 
-def hard_shrink(x, threshold=0.5):
-    """``x`` where ``|x| > threshold``, else 0.
-
-    >>> hard_shrink([-1.0, 0.2]).numpy().tolist()
-    [-1.0, 0.0]
-    """
-    x = _t(x)
-    return _where(ops.abs(x) > threshold, x, 0.0)
+hard_shrink = ops.hard_shrink  # the op, as keras.activations.hard_shrink computes keras.ops.hard_shrink
 
 
-def threshold(x, threshold, default_value):
-    """``x`` where ``x > threshold``, else ``default_value``.
-
-    >>> threshold([1.0, 3.0], 2.0, -1.0).numpy().tolist()
-    [-1.0, 3.0]
-    """
-    x = _t(x)
-    return _where(x > threshold, x, default_value)
+threshold = ops.threshold  # the op, as keras.activations.threshold computes keras.ops.threshold
 
 
-def squareplus(x, b=4):
-    """``(x + sqrt(x**2 + b)) / 2``.
-
-    >>> squareplus([0.0]).item()
-    1.0
-    """
-    x = _t(x)
-    return (x + ops.sqrt(x * x + float(b))) / 2.0
+squareplus = ops.squareplus  # the op, as keras.activations.squareplus computes keras.ops.squareplus
 
 
-def sparse_plus(x):
-    """0 for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` for ``x >= 1``.
-
-    >>> sparse_plus([-2.0, 0.0, 2.0]).numpy().tolist()
-    [0.0, 0.25, 2.0]
-    """
-    x = _t(x)
-    return _where(x <= -1.0, 0.0, _where(x >= 1.0, x, (x + 1.0) * (x + 1.0) / 4.0))
+sparse_plus = ops.sparse_plus  # the op, as keras.activations.sparse_plus computes keras.ops.sparse_plus
 
 
-def sparse_sigmoid(x):
-    """0 for ``x <= -1``, ``(x + 1) / 2`` on ``(-1, 1)``, 1 for ``x >= 1``.
-
-    >>> sparse_sigmoid([-2.0, 0.0, 2.0]).numpy().tolist()
-    [0.0, 0.5, 1.0]
-    """
-    x = _t(x)
-    return _where(x <= -1.0, 0.0, _where(x >= 1.0, 1.0, (x + 1.0) / 2.0))
+sparse_sigmoid = ops.sparse_sigmoid  # the op, as keras.activations.sparse_sigmoid computes keras.ops.sparse_sigmoid
 
 
-def glu(x, axis=-1):
-    """Gated linear unit: split ``x`` in two halves ``a, b`` along ``axis``, return ``a * sigmoid(b)``.
-
-    >>> glu([[1.0, 0.0]]).numpy().tolist()
-    [[0.5]]
-    """
-    a, b = ops.split(_t(x), 2, axis=axis)
-    return a * ops.sigmoid(b)
+glu = ops.glu  # the op, as keras.activations.glu computes keras.ops.glu
 
 
 ALL_OBJECTS = (relu, leaky_relu, relu6, softmax, log_softmax, elu, selu, celu, softplus, softsign,

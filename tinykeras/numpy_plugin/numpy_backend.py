@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from ..core.hookspecs import hookimpl
-from . import numpy_conv, numpy_fused, numpy_optimizers, numpy_rnn, numpy_threads
+from . import numpy_conv, numpy_fused, numpy_math, numpy_optimizers, numpy_rnn, numpy_threads
 
 try:  # SciPy's erf is faster; fall back to math.erf, vectorised
     from scipy.special import erf as _erf_any_dtype
@@ -168,7 +168,7 @@ def builtin_kernels():
     [2.0, 2.0]
     """
     return {**KERNELS, **numpy_fused.KERNELS, **numpy_optimizers.KERNELS, **numpy_conv.KERNELS,
-            **numpy_rnn.KERNELS}
+            **numpy_rnn.KERNELS, **numpy_math.KERNELS}
 
 
 @hookimpl(trylast=True)

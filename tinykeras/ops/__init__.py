@@ -17,6 +17,16 @@ from .pool_ops import *  # noqa: F401,F403
 from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
 from . import norm_ops  # noqa: F401  (declares layer_norm, used by LayerNormalization; no Keras name)
 from .rnn_ops import *  # noqa: F401,F403
+from .elementwise_ops import *  # noqa: F401,F403
+from .array_ops import *  # noqa: F401,F403
+from .product_ops import *  # noqa: F401,F403
+from .sort_ops import *  # noqa: F401,F403
+from .reduce_ops import *  # noqa: F401,F403
+from .nan_ops import *  # noqa: F401,F403
+from .core_ops import *  # noqa: F401,F403
+from .linalg_ops import *  # noqa: F401,F403
+from .nn_extra import *  # noqa: F401,F403
+from .signal_ops import *  # noqa: F401,F403
 from ..core.tensor import Tensor
 
 

@@ -6,8 +6,8 @@ As in Keras they live only here, not in ``tk.ops`` itself.
 >>> tk.ops.image.__name__
 'tinykeras.ops.image'
 """
-import sys as _sys
-
+from . import image_ops as _image_ops
+from .common import symbolic_entry as _symbolic_entry
 from .namespaces import export as _export
 
 NAMES = """
@@ -15,4 +15,6 @@ NAMES = """
     hsv_to_rgb map_coordinates pad_images perspective_transform resize rgb_to_grayscale rgb_to_hsv
     scale_and_translate sobel_edges ssim
 """
-_export(__name__, NAMES, _sys.modules["tinykeras.ops"])
+_export(__name__, NAMES, _image_ops)
+for _name in __all__:  # a symbolic tensor gets a clear error (no specs for image ops yet)
+    globals()[_name] = _symbolic_entry(_name, getattr(_image_ops, _name))

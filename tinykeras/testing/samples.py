@@ -10,8 +10,9 @@ The kinds (a string, or a ``(kind, modifier)`` tuple):
 
 * ``"unary"``, ``"binary"`` with modifiers ``"positive"``, ``"nonzero"``,
   ``"distinct"`` (no ties, away from kinks), ``"offgrid"`` (away from the
-  jumps of floor/round/mod), ``"compare"`` (small integers, so ties happen)
-  and ``"bool"``;
+  jumps of floor/round/mod), ``"compare"`` (small integers, so ties happen),
+  ``"bool"``, ``"ints"`` (int32 in [1, 16)), and domains: ``"unit"`` (in (-0.9, 0.9)), ``"halfpi"`` (in
+  (-1.2, 1.2)), ``"above1"`` (in (1.2, 3));
 * ``"reduce"`` (``axis``/``keepdims``; modifiers as above), ``"argreduce"``;
 * movement: ``"reshape"``, ``"transpose"``, ``"broadcast_to"``, ``"pad"``,
   ``"concatenate"``, ``"getitem"``, ``"index_add"``, ``"cast"``;
@@ -27,6 +28,7 @@ The kinds (a string, or a ``(kind, modifier)`` tuple):
 """
 import numpy as np
 
+_DOMAINS = {"unit": (-0.9, 0.9), "halfpi": (-1.2, 1.2), "above1": (1.2, 3.0)}
 _UNARY_SHAPES = [(), (1,), (3,), (2, 3), (0, 3), (1, 4)]
 _BINARY_SHAPES = [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2,)),
                   ((3,), ()), ((0, 3), (3,)), ((1,), (4, 1)), ((2, 1, 3), (4, 1))]
@@ -67,9 +69,13 @@ def values(rng, shape, mod=None, dtype=np.float32):
     n = int(np.prod(shape, dtype=np.int64))
     if mod == "bool":
         return rng.random(shape) < 0.5
+    if mod == "ints":
+        return rng.integers(1, 16, size=shape).astype(np.int32)
     if mod == "compare":
         return rng.integers(-1, 2, size=shape).astype(dtype)
-    if mod == "positive":
+    if mod in _DOMAINS:
+        x = rng.uniform(*_DOMAINS[mod], size=shape)
+    elif mod == "positive":
         x = rng.uniform(0.5, 2.0, size=shape)
     elif mod == "nonzero":
         x = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)

@@ -1,0 +1,110 @@
+"""Output specs of the ops of ``elementwise_ops``, ``array_ops``,
+``reduce_ops``, ``sort_ops``, ``core_ops``, ``linalg_ops``, ``nn_extra`` and
+``signal_ops`` (see ``specs.py``): by family where one fits, else by a
+probe: the op runs on zeros of the known sizes, twice with different
+stand-ins for unknown (None) sizes, and an output size that changes with
+them is unknown.  Ops whose output shape depends on the values (``unique``,
+``nonzero``, ...) have no spec: they refuse symbolic tensors.
+
+>>> class T:
+...     shape, dtype = (None, 3), "int32"
+>>> SPECS["arctan"][1](T())
+((None, 3), 'float32')
+>>> SPECS["outer"][1](T(), T())
+((None, None), 'int32')
+"""
+import numpy as np
+
+from .specs import (SPECS, _binary, _bool_unary, _divide, _float_unary, _reduce, _unary, register,
+                    shape_dtype)
+
+_F = "float32"
+
+register("arctan arcsin arccos tan sinh cosh arcsinh arccosh arctanh log2 log10 exp2 cbrt rsqrt erfc erfinv "
+         "deg2rad rad2deg sinc fabs i0 angle celu hard_tanh tanh_shrink soft_shrink hard_shrink squareplus "
+         "sparse_plus sparse_sigmoid sparsemax normalize rms_normalization layer_normalization threshold", 1,
+         _float_unary)
+register("trunc real conj conjugate copy fliplr flipud nan_to_num imag saturate_cast", 1, _unary)
+register("signbit isinf isposinf isneginf isreal", 1, _bool_unary)
+register("arctan2 hypot logaddexp logaddexp2 fmod divide_no_nan heaviside ldexp nextafter", 2, _divide)
+register("fmax fmin gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift left_shift "
+         "right_shift", 2, _binary())
+register("logical_xor", 2, _binary("bool"))
+register("isclose", 2, lambda x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False: _binary("bool")(x1, x2))
+register("bitwise_invert bitwise_not", 1, _unary)
+register("nansum nanprod nanmax nanmin ptp", 1, _reduce(lambda d: d))
+register("nanmean nanvar nanstd median", 1, _reduce(lambda d: d if np.dtype(d).kind in "fc" else _F))
+register("nanargmax nanargmin", 1, _reduce(lambda d: "int32"))
+register("argsort", 1, lambda x, axis=-1: (shape_dtype(x)[0] if axis is not None else
+                                           _flat(shape_dtype(x)[0]), "int32"))
+register("sort", 1, lambda x, axis=-1: (shape_dtype(x)[0] if axis is not None else _flat(shape_dtype(x)[0]),
+                                        shape_dtype(x)[1]))
+
+
+def _flat(shape):
+    return (None if None in shape else int(np.prod(shape, dtype=np.int64)),)
+
+
+def _scan(x, axis=None, dtype=None):
+    shape, own = shape_dtype(x)
+    out = np.dtype(dtype).name if dtype else ("int32" if own == "bool" else own)
+    return (shape if axis is not None else _flat(shape)), out
+
+
+register("cumsum cumprod nancumsum nancumprod", 1, _scan)
+
+
+def _quantile(x, q, axis=None, method="linear", keepdims=False):
+    shape, dtype = _reduce(lambda d: d if np.dtype(d).kind in "fc" else _F)(x, axis, keepdims)
+    return tuple(np.shape(q)) + shape, dtype
+
+
+register("quantile percentile", 1, _quantile)
+
+
+def _top_k(x, k, sorted=True):
+    shape, dtype = shape_dtype(x)
+    return [(shape[:-1] + (int(k),), dtype), (shape[:-1] + (int(k),), "int32")]
+
+
+register("top_k", 1, _top_k)
+register("in_top_k", 2, lambda targets, predictions, k: (shape_dtype(targets)[0], "bool"))
+
+
+def _probe(name):
+    """The spec of ``name`` found by running it on zeros (see module docstring)."""
+    def spec(*args, **params):
+        from .. import ops
+        from ..core.tensor import Tensor
+
+        def concrete(a, fill):
+            if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, (np.ndarray, Tensor)):
+                shape = tuple(fill if d is None else d for d in a.shape)
+                out = np.zeros(shape, np.dtype(shape_dtype(a)[1]))
+                if len(shape) >= 2 and shape[-1] == shape[-2]:  # square: the identity (invertible)
+                    out += np.eye(shape[-1], dtype=out.dtype)
+                return out
+            if isinstance(a, (list, tuple)):
+                return type(a)(concrete(b, fill) for b in a)
+            return a
+        outs = []
+        for fill in (2, 3):
+            out = getattr(ops, name)(*[concrete(a, fill) for a in args], **params)
+            outs.append(out if isinstance(out, (list, tuple)) else [out])
+        specs = [(tuple(d if d == e else None for d, e in zip(a.shape, b.shape)), a.dtype)
+                 for a, b in zip(*outs)]
+        return specs if len(specs) > 1 or isinstance(out, (list, tuple)) else specs[0]
+    return spec
+
+
+_PROBED = {  # op -> number of leading tensor arguments
+    1: "roll rot90 diagonal trace diag diagflat diff average vander corrcoef hstack vstack dstack array_split "
+       "hsplit vsplit dsplit unstack norm cholesky inv det logdet cholesky_inverse eigh svd qr slogdet pinv "
+       "multi_hot depth_to_space space_to_depth adaptive_average_pool adaptive_max_pool unfold fold "
+       "extract_sequences rfft glu",
+    2: "outer inner vdot kron tensordot cross append solve solve_triangular lstsq cdist correlate psnr",
+    3: "dot_product_attention",
+}
+for _n, _names in _PROBED.items():
+    for _name in _names.split():
+        SPECS[_name] = (_n, _probe(_name))
