@@ -3,7 +3,7 @@ hyperbolic functions, ``log2``/``log10``/``exp2``, ``logaddexp``, ``hypot``, ...
 
 Each op is declared once with :func:`declare_composite`: its composite is
 written with primitives (so it runs and differentiates on every backend);
-the NumPy backend has a kernel for most (``backends/numpy_math.py``), used
+the NumPy backend has a kernel for most (``numpy_plugin/numpy_math.py``), used
 with the op's backward ``rule``.  Integer inputs give floats, as in Keras.
 
 >>> import tinykeras as tk
