@@ -14,18 +14,12 @@ A training loop calls, in this order::
 ones. Every hook does nothing here; a callback overrides the ones it needs.
 """
 
-import sys
+from ..utils import io_utils
 
 
 def print_msg(message, line_break=True):
     """Prints a message for the user (what Keras's ``io_utils.print_msg`` does)."""
-    message = f"{message}\n" if line_break else str(message)
-    try:
-        sys.stdout.write(message)
-    except UnicodeEncodeError:
-        encoding = sys.stdout.encoding or "utf-8"
-        sys.stdout.write(message.encode(encoding, errors="ignore").decode(encoding))
-    sys.stdout.flush()
+    io_utils.write(f"{message}\n" if line_break else str(message))
 
 
 class Callback:

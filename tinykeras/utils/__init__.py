@@ -18,10 +18,19 @@ from tinykeras.utils.array_data import pack_x_y_sample_weight, unpack_x_y_sample
 from tinykeras.utils.progbar import Progbar
 from tinykeras.utils.py_dataset import PyDataset, Sequence
 from tinykeras.utils.sequence_utils import pad_sequences
+from tinykeras.utils.io_utils import (disable_interactive_logging, enable_interactive_logging,
+                                      is_interactive_logging_enabled)
+from tinykeras.utils.keras_objects import (Config, CustomObjectScope, custom_object_scope, deserialize_keras_object,
+                                          get_custom_objects, get_registered_name, get_registered_object,
+                                          get_source_inputs, register_keras_serializable, serialize_keras_object)
 
 
 __all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progbar", "pad_sequences",
            "plot_model", "model_to_dot", "array_to_img", "img_to_array", "load_img", "save_img",
            "clear_session", "is_keras_tensor", "standardize_dtype", "PyDataset", "Sequence",
            "pack_x_y_sample_weight", "unpack_x_y_sample_weight", "Dataset", "split_dataset",
-           "timeseries_dataset_from_array", "text_dataset_from_directory", "image_dataset_from_directory"]
+           "timeseries_dataset_from_array", "text_dataset_from_directory", "image_dataset_from_directory",
+           "disable_interactive_logging", "enable_interactive_logging", "is_interactive_logging_enabled", "Config",
+           "deserialize_keras_object", "get_source_inputs", "serialize_keras_object", "custom_object_scope",
+           "CustomObjectScope", "get_custom_objects", "get_registered_name", "get_registered_object",
+           "register_keras_serializable"]

@@ -31,6 +31,8 @@ import time
 
 import numpy as np
 
+from . import io_utils
+
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 BOLD, GREEN, GREY, RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
 
@@ -50,15 +52,8 @@ def _dynamic_display():
 
 
 def _write(message):
-    """Writes to stdout; falls back to ``=`` bars if ``━`` can't be encoded."""
-    try:
-        sys.stdout.write(message)
-    except UnicodeEncodeError:
-        encoding = sys.stdout.encoding or "utf-8"
-        message = message.replace("━", "=")
-        message = message.encode(encoding, errors="ignore").decode(encoding)
-        sys.stdout.write(message)
-    sys.stdout.flush()
+    """Writes to stdout (or the log, see ``io_utils``)."""
+    io_utils.write(message)
 
 
 def format_step_time(time_per_unit, unit_name="step"):
