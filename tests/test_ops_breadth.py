@@ -139,7 +139,10 @@ CALLS = [  # (op, args, kwargs)
     ("extract_sequences", [f(2, 10), 4, 3], {}), ("fft", [(f(2, 4), f(2, 4))], {}), ("fft2", [(f(3, 4), f(3, 4))], {}),
     ("ifft2", [(f(2, 2), f(2, 2))], {}), ("rfft", [f(2, 6)], {}), ("rfft", [f(5)], {"fft_length": 8}),
     ("irfft", [(f(4), f(4))], {}), ("stft", [f(2, 32), 8, 4, 16], {}), ("stft", [f(20), 6, 3, 8], {"center": False, "window": "hamming"}),
-    ("istft", [(f(9, 5), f(9, 5)), 8, 4, 8], {}), ("logsumexp", [f(2, 3)], {"axis": -1}),
+    ("istft", [(f(9, 5), f(9, 5)), 8, 4, 8], {}),
+    ("rearrange", [f(2, 4, 6, 3), "b (h1 h) (w1 w) c -> (b h1 w1) h w c"], {"h1": 2, "w1": 3}),
+    ("rearrange", [f(2, 4, 6, 3), "b (h h1) (w w1) c -> b h w (c h1 w1)"], {"h1": 2, "w1": 2}),
+    ("rearrange", [f(2, 3, 4), "b h w -> w (b h)"], {}), ("logsumexp", [f(2, 3)], {"axis": -1}),
 ]
 IMAGE_CALLS = [
     ("rgb_to_grayscale", [f(2, 3, 4, 3, lo=0, hi=1)], {}), ("rgb_to_hsv", [f(2, 3, 3, lo=0, hi=1)], {}),

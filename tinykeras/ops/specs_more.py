@@ -101,7 +101,7 @@ _PROBED = {  # op -> number of leading tensor arguments
     1: "roll rot90 diagonal trace diag diagflat diff average vander corrcoef hstack vstack dstack array_split "
        "hsplit vsplit dsplit unstack norm cholesky inv det logdet cholesky_inverse eigh svd qr slogdet pinv "
        "multi_hot depth_to_space space_to_depth adaptive_average_pool adaptive_max_pool unfold fold "
-       "extract_sequences rfft glu",
+       "extract_sequences rfft glu rearrange",
     2: "outer inner vdot kron tensordot cross append solve solve_triangular lstsq cdist correlate psnr",
     3: "dot_product_attention",
 }
