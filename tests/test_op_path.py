@@ -96,6 +96,58 @@ def _loss_functions():
             and list(inspect.signature(fn).parameters)[:2] == ["y_true", "y_pred"]]
 
 
+def _kernel_stacks(call):
+    """The tinykeras frames (file, function) of every kernel call ``call`` makes."""
+    stacks, saved = [], dict(registry.ACTIVE)
+    for op in [op for op in registry.ACTIVE if op not in ("asarray", "to_numpy", "full")]:
+        kernel = registry.ACTIVE[op]
+
+        def spy(*args, _kernel=kernel, **kwargs):
+            stacks.append(traceback.extract_stack()[:-1])
+            return _kernel(*args, **kwargs)
+        registry.ACTIVE[op] = spy
+    try:
+        call()
+    finally:
+        registry.ACTIVE.update(saved)
+    assert stacks
+    return [[(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name) for f in stack
+             if os.path.abspath(f.filename).startswith(ROOT + os.sep)] for stack in stacks]
+
+
+def _labels(name):
+    sparse = "sparse" in name
+    y_true = np.array([[1], [0]]) if sparse else np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32")
+    y_pred = keras.Tensor(np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], "float32"))
+    return y_true, y_pred
+
+
+@pytest.mark.parametrize("name", _loss_functions())
+def test_every_loss_reaches_its_kernels_straight(name):
+    """Through its Loss object, each loss goes ``Loss.call`` -> its one function
+    in ``losses/functions.py`` -> public ``tk.ops`` functions (or Tensor
+    methods) -> ``apply``/``_binary``: no wrapper frame (a label check, a
+    symbolic check) on the way, the loss calls public op functions, and
+    what calls ``apply`` is a public op, a composite or a Tensor method."""
+    from tinykeras.losses import functions
+    composites = {getattr(op.composite, "__name__", None) for op in registry.OPS.values()}
+    public = {n for n in dir(keras.ops) if not n.startswith("_")}
+    loss = keras.losses.LossFunctionWrapper(getattr(functions, name))
+    for frames in _kernel_stacks(lambda: loss(*_labels(name))):
+        if ("losses/loss.py", "call") not in frames:
+            continue  # the reduction after the loss function
+        path = _from(frames, ("losses/loss.py", "call"))
+        assert path[1] == ("losses/functions.py", name), path
+        wrappers = [f for f in path if f[0] in ("losses/labels.py", "ops/common.py")
+                    and f[1] not in ("convert_to_tensor", "tensors")]
+        assert wrappers == [], f"{name}: a wrapper on the way to the kernel: {path}"
+        called = [g for f, g in zip(path, path[1:]) if f[0].startswith("losses/") and g[0].startswith("ops/")]
+        assert all(g[1] in public for g in called), f"{name}: a loss calls a private op function: {path}"
+        caller = path[-2]
+        assert not caller[0].startswith("ops/") or caller[1] in public or caller[1] in composites, path
+        assert path[-1] in (("core/tensor.py", "apply"), ("core/tensor.py", "_binary")), path
+
+
 @pytest.mark.parametrize("name", _loss_functions())
 def test_every_loss_reaches_kernels_without_a_renamed_op(name):
     """Every call of ``apply``/``_binary`` under the loss function comes from

@@ -4,8 +4,11 @@ shapes, parameter counts and numbers agree; such models train and round-trip
 through safetensors exactly.  Then the specs of every op against running it,
 and what a hostile file cannot do with op nodes.
 """
+import ast
+import inspect
 import json
 import os
+import textwrap
 
 import numpy as np
 import pytest
@@ -268,16 +271,37 @@ def test_spec_matches_running_the_op(op, args, kwargs):
         assert s.dtype == r.dtype or s.dtype == "float32" and r.dtype == "float64"
 
 
+_NOT_OPS = ("apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor", "convert_to_numpy",
+            "convert_to_tensor", "declare_composite", "index_key", "symbolic", "record")
+
+
+def _public_ops():
+    return [(name, getattr(tk.ops, name)) for name in dir(tk.ops)
+            if not name.startswith("_") and inspect.isfunction(getattr(tk.ops, name)) and name not in _NOT_OPS]
+
+
 def test_every_public_op_takes_symbolic_tensors_or_says_it_does_not():
     x = tk.Input((3,))
-    for name in dir(tk.ops):
-        fn = getattr(tk.ops, name)
-        if name.startswith("_") or not callable(fn) or isinstance(fn, type) or name in (
-                "apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor", "convert_to_numpy"):
-            continue
-        if name not in SPECS and name not in ("shape", "convert_to_tensor"):
+    for name, fn in _public_ops():
+        if name not in SPECS and name != "shape":
+            params = inspect.signature(fn).parameters.values()
+            required = [p for p in params if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
             with pytest.raises(TypeError, match=f"ops.{name} does not accept symbolic"):
-                fn(x, x)
+                fn(*[x] * max(len(required), 2))
+    assert tk.ops.shape(x) == (None, 3) and tk.ops.convert_to_tensor(x) is x
+
+
+def test_every_public_op_begins_with_the_symbolic_check():
+    """The one public function of each op starts ``if symbolic(locals()):
+    return record(<its name>, locals())`` (no wrapper on the way to apply)."""
+    missing = []
+    for name, fn in _public_ops():
+        body = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
+        first = body[1] if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else body[0]
+        if "symbolic(locals())" not in ast.unparse(first.test if isinstance(first, ast.If) else first):
+            missing.append(name)
+    assert missing == [], ("these ops do not begin with `if symbolic(locals()): return record(name, "
+                           f"locals())`: {missing}")
 
 
 # -- hostile files -------------------------------------------------------------

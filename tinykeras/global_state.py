@@ -15,6 +15,7 @@ the ``path`` of the variables created inside it.
 """
 import collections
 import gc
+import re
 import threading
 
 NAME_UIDS = collections.defaultdict(int)  # prefix -> how many names were given
@@ -26,6 +27,27 @@ def uniquify(name):
     unique = f"{name}_{NAME_UIDS[name]}" if name in NAME_UIDS else name
     NAME_UIDS[name] += 1
     return unique
+
+
+def snake_case(name):
+    """``"GlorotUniform"`` -> ``"glorot_uniform"``, as Keras's ``to_snake_case``.
+
+    >>> snake_case("SparseCategoricalCrossentropy"), snake_case("AUC"), snake_case("L1L2")
+    ('sparse_categorical_crossentropy', 'auc', 'l1l2')
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name if name[:1] != "_" else "private" + name
+
+
+def auto_name(class_name):
+    """A fresh name like Keras's ``auto_name``: ``adam``, then ``adam_1``, ...
+    (layers, losses, metrics and optimizers all take theirs from here).
+
+    >>> NAME_UIDS.clear(); auto_name("MyThing"), auto_name("MyThing")
+    ('my_thing', 'my_thing_1')
+    """
+    return uniquify(snake_case(class_name))
 
 
 def get_uid(prefix=""):

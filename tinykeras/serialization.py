@@ -20,29 +20,8 @@ and functions serialize as ``{"class_name": "function", "config": "relu", ...}``
 'Zero'
 """
 import inspect
-import re
 
-from .global_state import NAME_UIDS as _NAME_COUNTS, uniquify  # shared with layer names
-
-
-def snake_case(name):
-    """``"GlorotUniform"`` -> ``"glorot_uniform"``, as Keras's ``to_snake_case``.
-
-    >>> snake_case("SparseCategoricalCrossentropy"), snake_case("AUC"), snake_case("L1L2")
-    ('sparse_categorical_crossentropy', 'auc', 'l1l2')
-    """
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-    return name if name[0] != "_" else "private" + name
-
-
-def auto_name(class_name):
-    """A fresh name like Keras's ``auto_name``: ``adam``, then ``adam_1``, ...
-
-    >>> _NAME_COUNTS.clear(); auto_name("MyThing"), auto_name("MyThing")
-    ('my_thing', 'my_thing_1')
-    """
-    return uniquify(snake_case(class_name))
+from .global_state import auto_name, snake_case  # noqa: F401  (the one naming helper)
 
 
 def build_table(objects, aliases=None):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..global_state import snake_case
 from ..saving import keras_archive, keras_h5, safe_json
 from ..saving.errors import FileFormatError
 
@@ -212,13 +213,6 @@ def _attach_config(result, config):
         if layer is not None:
             entry.class_name, entry.config = layer.get("class_name"), layer.get("config") or {}
             entry.name = entry.name or entry.config.get("name")
-
-
-def snake_case(name):
-    """Keras's ``to_snake_case``: ``"Conv2D"`` -> ``"conv2d"``, ``"PReLU"`` -> ``"p_re_lu"``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-    return "private" + name if name[:1] == "_" else name
 
 
 def keras_key(class_name, used):

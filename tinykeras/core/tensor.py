@@ -35,6 +35,7 @@ class Symbolic:
     Tensor operator with a symbolic operand defers to the symbolic tensor's.
     """
     record = None
+    record_apply = None
 
 
 class Tensor:
@@ -362,9 +363,9 @@ def apply(op, inputs, params=_NOPARAMS):
 def _not_tensors(op, inputs, params):
     """``apply`` with an input that is not a Tensor: symbolic inputs (a
     plugin's op inside a layer traced for its output shape) go to
-    ``Symbolic.record``, anything else is a clear error."""
-    if Symbolic.record is not None and any(isinstance(t, Symbolic) for t in inputs):
-        return Symbolic.record(op, None, inputs, params)
+    ``Symbolic.record_apply``, anything else is a clear error."""
+    if Symbolic.record_apply is not None and any(isinstance(t, Symbolic) for t in inputs):
+        return Symbolic.record_apply(op, inputs, params)
     bad = next(type(t).__name__ for t in inputs if not isinstance(t, Tensor))
     raise TypeError(f"{op}: expected Tensor inputs, got a {bad} (convert it with "
                     "tk.ops.convert_to_tensor)")

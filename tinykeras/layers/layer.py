@@ -24,7 +24,8 @@ from ..global_state import scoped
 from ..core.tensor import Tensor
 from ..variables import Variable
 from .input_spec import check_input_spec
-from .operation import Operation, _TRACING, snake_case, tracing, unique_name  # noqa: F401
+from .operation import Operation, _TRACING, tracing  # noqa: F401
+from ..global_state import auto_name
 from .symbolic import KerasTensor, Node, any_symbolic
 from ..tree import flatten, map_shape_structure, map_structure
 
@@ -51,7 +52,7 @@ class Layer(Operation):
         self._trainable_variables, self._non_trainable_variables = [], []
         self._losses, self._inbound_nodes = [], []
         self._batch_input_shape = tuple(shape) if shape is not None else None
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or auto_name(type(self).__name__)
         self._trainable = bool(trainable)
         self.dtype = dtype or backend_config.floatx()
         self.autocast = autocast

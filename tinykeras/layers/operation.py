@@ -18,21 +18,16 @@ comes from the op's spec (``tinykeras/ops/specs.py``): nothing runs.
 """
 import contextlib
 import inspect
-import re
 
+from .. import ops
 from ..core import registry
 from ..core.tensor import Symbolic, Tensor
-from ..global_state import uniquify as unique_name
+from ..global_state import auto_name, uniquify
 from ..ops.specs import SPECS
 from .symbolic import KerasTensor, Node, any_symbolic
 from ..tree import flatten, map_structure
 
 _TRACING = [0]  # > 0 while layers are traced for their output shapes (no nodes recorded)
-
-
-def snake_case(name):
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Operation:
@@ -50,7 +45,7 @@ class Operation:
     built = True
 
     def __init__(self, name=None):
-        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.name = name or auto_name(type(self).__name__)
         self._inbound_nodes = []
 
     @property
@@ -148,14 +143,13 @@ class OpCall(Operation):
             raise ValueError(f"unknown op {op!r}: a graph node names one of tk.ops's functions "
                              f"({', '.join(sorted(SPECS))})")
         self.op, self.params = op, dict(params or {})
-        super().__init__(name or unique_name(op))
+        super().__init__(name or uniquify(op))
 
     @property
     def class_name(self):
         return _camel(self.op)
 
     def call(self, *args):
-        from .. import ops
         return getattr(ops, self.op)(*args, **self.params)
 
     def compute_output_spec(self, *args):
@@ -177,35 +171,34 @@ def _spec(op, inputs, params, spec_fn=None):
     return KerasTensor(*spec)
 
 
-_SIGNATURES = {}
+_DEFAULTS = {}
 
 
-def record(name, fn, args, kwargs):
+def record(name, arguments):
     """What a ``tk.ops`` function does with a symbolic argument (installed as
-    ``Symbolic.record``): split the call into tensor inputs and parameters,
-    then call an :class:`OpCall` on the inputs."""
-    if fn is None:
-        return _registered_op(name, args, kwargs)
+    ``Symbolic.record``; ``arguments`` is the function's ``locals()``): split
+    the call into tensor inputs and parameters, then call an :class:`OpCall`
+    on the inputs.  Arguments left at their default are left out."""
     if name == "shape":  # as Keras: the static shape, None for unknown sizes
-        return tuple(args[0].shape)
+        return tuple(arguments["x"].shape)
     if name not in SPECS:
         raise TypeError(f"ops.{name} does not accept symbolic tensors (from keras.Input); use it "
                         "inside a layer's call(), or in a model built by subclassing")
-    sig = _SIGNATURES.get(name)
-    if sig is None:
-        sig = _SIGNATURES[name] = inspect.signature(fn)
-    try:
-        bound = sig.bind(*args, **kwargs).arguments
-    except TypeError as exc:
-        raise TypeError(f"ops.{name}: {exc}") from None
-    n_inputs = SPECS[name][0]
-    names = list(sig.parameters)
-    inputs = [bound[p] for p in names[:n_inputs] if p in bound]
-    params = {p: v for p, v in bound.items() if p not in names[:n_inputs]}
+    defaults = _DEFAULTS.get(name)
+    if defaults is None:
+        params = inspect.signature(getattr(ops, name)).parameters.values()
+        defaults = _DEFAULTS[name] = {p.name: p.default for p in params}
+    arguments = {p: arguments[p] for p in defaults}  # (a factory-made op's locals() hold more)
+    names = list(arguments)[:SPECS[name][0]]
+    while names and arguments[names[-1]] is defaults.get(names[-1]):  # optional inputs not given
+        names.pop()
+    inputs = [arguments[p] for p in names]
+    params = {p: v for p, v in arguments.items()
+              if p not in names and v is not defaults.get(p, inspect.Parameter.empty)}
     for p, v in params.items():
         if any_symbolic(v):
             raise TypeError(f"ops.{name}: argument {p!r} cannot be a symbolic tensor (only "
-                            f"{', '.join(names[:n_inputs])} can)")
+                            f"{', '.join(names)} can)")
     if name == "convert_to_tensor" and params.get("dtype") is None:
         return inputs[0]
     if _TRACING[0]:
@@ -237,3 +230,4 @@ def _registered_op(op, inputs, params):
 
 
 Symbolic.record = staticmethod(record)
+Symbolic.record_apply = staticmethod(_registered_op)

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import backend, ops
-from .labels import expects
+from .labels import check, expects
 from .loss import squeeze_or_expand_to_same_rank
 
 
@@ -45,6 +45,7 @@ def mean_squared_error(y_true, y_pred):
     >>> mean_squared_error([1.0, 0.0], [0.0, 0.0]).item()
     0.5
     """
+    check(mean_squared_error, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred)
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
@@ -56,6 +57,7 @@ def mean_absolute_error(y_true, y_pred):
     >>> mean_absolute_error([1.0, -1.0], [0.0, 0.0]).item()
     1.0
     """
+    check(mean_absolute_error, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred)
     return ops.mean(ops.abs(y_true - y_pred), axis=-1)
 
@@ -67,6 +69,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     >>> mean_absolute_percentage_error([2.0, 4.0], [1.0, 4.0]).item()
     25.0
     """
+    check(mean_absolute_percentage_error, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred)
     diff = ops.abs((y_true - y_pred) / ops.maximum(ops.abs(y_true), backend.epsilon()))
     return ops.mean(diff, axis=-1) * 100.0
@@ -79,6 +82,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     >>> round(mean_squared_logarithmic_error([math.e - 1], [0.0]).item(), 4)
     1.0
     """
+    check(mean_squared_logarithmic_error, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred)
     eps = backend.epsilon()
     diff = ops.log(ops.maximum(y_pred, eps) + 1.0) - ops.log(ops.maximum(y_true, eps) + 1.0)
@@ -92,6 +96,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     >>> round(cosine_similarity([[1.0, 1.0]], [[2.0, 2.0]]).item(), 5)
     -1.0
     """
+    check(cosine_similarity, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _pair(y_true, y_pred)
     return -ops.sum(l2_normalize(y_true, axis) * l2_normalize(y_pred, axis), axis=axis)
 
@@ -103,6 +108,7 @@ def huber(y_true, y_pred, delta=1.0):
     >>> huber([0.0, 0.0], [0.5, 3.0]).item()
     1.3125
     """
+    check(huber, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _pair(y_true, y_pred)
     error = y_pred - y_true
     abs_error = ops.abs(error)
@@ -118,6 +124,7 @@ def log_cosh(y_true, y_pred):
     >>> round(log_cosh([0.0], [1.0]).item(), 4)
     0.4338
     """
+    check(log_cosh, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred)
     x = y_pred - y_true
     return ops.mean(x + ops.softplus(x * -2.0) - math.log(2.0), axis=-1)
@@ -130,6 +137,7 @@ def kl_divergence(y_true, y_pred):
     >>> round(kl_divergence([[0.5, 0.5]], [[0.25, 0.75]]).item(), 4)
     0.1438
     """
+    check(kl_divergence, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     eps = backend.epsilon()
     y_true, y_pred = ops.clip(y_true, eps, 1.0), ops.clip(y_pred, eps, 1.0)
@@ -143,6 +151,7 @@ def poisson(y_true, y_pred):
     >>> poisson([0.0], [1.0]).item()
     1.0
     """
+    check(poisson, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     return ops.mean(y_pred - y_true * ops.log(y_pred + backend.epsilon()), axis=-1)
 
@@ -160,6 +169,7 @@ def hinge(y_true, y_pred):
     >>> hinge([1.0, 0.0], [0.5, -2.0]).item()
     0.25
     """
+    check(hinge, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     return ops.mean(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0), axis=-1)
 
@@ -171,6 +181,7 @@ def squared_hinge(y_true, y_pred):
     >>> squared_hinge([1.0, 0.0], [0.5, -2.0]).item()
     0.125
     """
+    check(squared_hinge, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     return ops.mean(ops.square(ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)), axis=-1)
 
@@ -182,6 +193,7 @@ def categorical_hinge(y_true, y_pred):
     >>> categorical_hinge([[0.0, 1.0]], [[0.25, 0.5]]).item()
     0.75
     """
+    check(categorical_hinge, y_true, y_pred)
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     pos = ops.sum(y_true * y_pred, axis=-1)
     neg = ops.max((1.0 - y_true) * y_pred, axis=-1)
@@ -208,6 +220,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> round(binary_crossentropy([[1.0, 0.0]], [[0.9, 0.1]]).item(), 4)
     0.1054
     """
+    check(binary_crossentropy, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     if label_smoothing:
         y_true = _smooth(y_true, label_smoothing, 2.0)
@@ -223,6 +236,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     >>> round(binary_focal_crossentropy([[1.0]], [[0.9]]).item(), 6)
     0.001054
     """
+    check(binary_focal_crossentropy, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _pair(y_true, y_pred, align=False)
     if label_smoothing:
         y_true = _smooth(y_true, label_smoothing, 2.0)
@@ -244,6 +258,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     >>> round(categorical_crossentropy([[0.0, 1.0]], [[0.2, 0.8]]).item(), 4)
     0.2231
     """
+    check(categorical_crossentropy, y_true, y_pred, kwargs=locals())
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_true, y_pred = _pair(y_true, y_pred, align=False)
@@ -262,6 +277,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     >>> round(categorical_focal_crossentropy([[0.0, 1.0]], [[0.2, 0.8]]).item(), 6)
     0.002231
     """
+    check(categorical_focal_crossentropy, y_true, y_pred, kwargs=locals())
     if isinstance(axis, bool):
         raise ValueError(f"`axis` must be of type `int`. Received: axis={axis} of type {type(axis)}")
     y_true, y_pred = _pair(y_true, y_pred, align=False)
@@ -286,6 +302,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     >>> round(sparse_categorical_crossentropy([1], [[0.2, 0.8]]).item(), 4)
     0.2231
     """
+    check(sparse_categorical_crossentropy, y_true, y_pred, kwargs=locals())
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend
 from ..core.tensor import Tensor
-from ..losses.labels import expects
+from ..losses.labels import check, expects
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import MeanMetricWrapper, host, wrapper_class
 
@@ -29,6 +29,7 @@ def accuracy(y_true, y_pred):
     >>> accuracy([1, 2], [1, 3]).numpy().tolist()
     [1.0, 0.0]
     """
+    check(accuracy, y_true, y_pred)
     y_pred = host(y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(host(y_true, y_pred.dtype), y_pred)
     return _matches(y_true, y_pred)
@@ -41,6 +42,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     >>> binary_accuracy([1.0, 0.0], [0.7, 0.6]).numpy().tolist()
     [1.0, 0.0]
     """
+    check(binary_accuracy, y_true, y_pred, kwargs=locals())
     y_true, y_pred = squeeze_or_expand_to_same_rank(host(y_true), host(y_pred))
     return _matches(y_true, (y_pred > threshold).astype(y_true.dtype))
 
@@ -52,6 +54,7 @@ def categorical_accuracy(y_true, y_pred):
     >>> categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]]).numpy().tolist()
     [1.0, 0.0]
     """
+    check(categorical_accuracy, y_true, y_pred)
     y_pred = host(y_pred)
     y_true = np.argmax(host(y_true), axis=-1).astype(y_pred.dtype)
     shape = y_true.shape
@@ -69,6 +72,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     >>> sparse_categorical_accuracy([[1], [0]], [[0.2, 0.8], [0.3, 0.7]]).numpy().tolist()
     [1.0, 0.0]
     """
+    check(sparse_categorical_accuracy, y_true, y_pred)
     y_pred = host(y_pred)
     y_true = host(y_true, y_pred.dtype if y_pred.dtype.kind == "f" else None)
     shape = y_true.shape
@@ -107,6 +111,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     >>> top_k_categorical_accuracy([[0, 0, 1]], [[0.5, 0.3, 0.2]], k=2).numpy().tolist()
     [0.0]
     """
+    check(top_k_categorical_accuracy, y_true, y_pred, kwargs=locals())
     y_pred = host(y_pred)
     y_true, y_pred, shape = _flatten_for_top_k(np.argmax(host(y_true), axis=-1), y_pred)
     return _matches(_in_top_k(y_true, y_pred, k), True, shape)
@@ -120,6 +125,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     >>> sparse_top_k_categorical_accuracy([2], [[0.5, 0.3, 0.2]], k=2).numpy().tolist()
     [0.0]
     """
+    check(sparse_top_k_categorical_accuracy, y_true, y_pred, kwargs=locals())
     y_pred = host(y_pred)
     y_true, y_pred, shape = _flatten_for_top_k(host(y_true, np.int32 if not from_sorted_ids
                                                     else y_pred.dtype), y_pred)

@@ -7,7 +7,7 @@
 """
 import numpy as np
 
-from .common import convert_to_tensor
+from .common import convert_to_tensor, record, symbolic
 from .math_ops import *  # noqa: F401,F403
 from .math_ops import abs, all, any, max, min, round, sum  # names that shadow builtins
 from .nn_ops import *  # noqa: F401,F403
@@ -70,16 +70,10 @@ def stop_gradient(x):
     >>> stop_gradient(convert_to_tensor([1.0])).requires_grad
     False
     """
+    if symbolic(locals()):
+        return record("stop_gradient", locals())
     return convert_to_tensor(x).detach()
 
 
-# Every public op takes symbolic tensors too (keras.Input): see layers/operation.py.
-from .common import symbolic_entry as _symbolic_entry  # noqa: E402
-_HELPERS = {"Tensor", "apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor",
-            "convert_to_numpy"}
-for _name, _fn in list(globals().items()):
-    if callable(_fn) and not isinstance(_fn, type) and not _name.startswith("_") and _name not in _HELPERS:
-        globals()[_name] = _symbolic_entry(_name, _fn)
-
-# Keras's submodules (keras.ops.numpy, .nn, .linalg, .image, and the core/math groups), on the wrapped functions
+# Keras's submodules (keras.ops.numpy, .nn, .linalg, .image, and the core/math groups)
 from . import core, image, linalg, math, nn, numpy  # noqa: E402,F401

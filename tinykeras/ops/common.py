@@ -11,8 +11,6 @@ and a gradient is needed).
 >>> tk.ops.softmax(tk.Tensor([0.0, 0.0])).numpy().tolist()
 [0.5, 0.5]
 """
-import functools
-
 import numpy as np
 
 from ..core import registry
@@ -28,6 +26,8 @@ def convert_to_tensor(x, dtype=None):
     """
     if isinstance(x, Tensor):
         return x if dtype is None else x.astype(dtype)
+    if isinstance(x, Symbolic):
+        return record("convert_to_tensor", {"x": x, "dtype": dtype})
     return Tensor(x, dtype=dtype)
 
 
@@ -73,23 +73,24 @@ def as_shape(shape):
     return tuple(int(s) for s in shape)
 
 
-def _symbolic_args(args, kwargs):
-    for a in args:
+def symbolic(arguments):
+    """True when one of an op's ``arguments`` (its ``locals()``, a list of
+    tensors counts) is a symbolic tensor from ``keras.Input``.
+
+    Every public op begins ``if symbolic(locals()): return record(name,
+    locals())``: given a KerasTensor it adds a node to the functional graph
+    (``layers/operation.py``) instead of running.
+
+    >>> symbolic({"x": Tensor([1.0]), "axis": None})
+    False
+    """
+    for a in arguments.values():
         if isinstance(a, Symbolic) or type(a) in (list, tuple) and any(isinstance(b, Symbolic) for b in a):
             return True
-    return bool(kwargs) and any(isinstance(v, Symbolic) for v in kwargs.values())
+    return False
 
 
-def symbolic_entry(name, fn):
-    """The public op ``fn``, which given a symbolic tensor (``keras.Input``)
-    records a graph node through ``Symbolic.record`` instead of running.
-
-    >>> symbolic_entry("add", lambda x1, x2: x1 + x2)(1.0, 2.0)
-    3.0
-    """
-    @functools.wraps(fn)
-    def symbolic_or_run(*args, **kwargs):
-        if _symbolic_args(args, kwargs):
-            return Symbolic.record(name, fn, args, kwargs)
-        return fn(*args, **kwargs)
-    return symbolic_or_run
+def record(name, arguments):
+    """Op ``name`` called with symbolic ``arguments``: a graph node, through
+    ``Symbolic.record`` (set by ``tinykeras.layers``, which builds on ops)."""
+    return Symbolic.record(name, arguments)

@@ -26,7 +26,7 @@ import numpy as np
 from ..core.tensor import apply, result_dtype
 from .conv_shapes import (deconv_output_length, explicit_padding, normalize_data_format, normalize_tuple,
                           output_spatial, transpose_padding)
-from .common import convert_to_tensor, declare_composite
+from .common import convert_to_tensor, declare_composite, record, symbolic
 
 __all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose"]
 
@@ -251,6 +251,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     >>> conv(tk.ops.ones((1, 4, 2)), tk.ops.ones((3, 2, 1)), padding="same").numpy()[0, :, 0].tolist()
     [4.0, 6.0, 6.0, 4.0]
     """
+    if symbolic(locals()):
+        return record("conv", locals())
     x, kernel, fmt, strides, dilation = _prepare("conv", inputs, kernel, strides, data_format, dilation_rate)
     cin, cg, cout = x.shape[-1], kernel.shape[-2], kernel.shape[-1]
     if cg <= 0 or cin % cg or cout % (cin // cg):
@@ -271,6 +273,8 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     >>> depthwise_conv(tk.ops.ones((1, 5, 5, 3)), tk.ops.ones((3, 3, 3, 2))).shape
     (1, 3, 3, 6)
     """
+    if symbolic(locals()):
+        return record("depthwise_conv", locals())
     x, kernel, fmt, strides, dilation = _prepare("depthwise_conv", inputs, kernel, strides, data_format,
                                                  dilation_rate)
     cin, mult = x.shape[-1], kernel.shape[-1]
@@ -294,6 +298,8 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     ...                tk.ops.ones((1, 1, 6, 4))).shape
     (1, 3, 3, 4)
     """
+    if symbolic(locals()):
+        return record("separable_conv", locals())
     y = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(y, pointwise_kernel, 1, "valid", data_format, 1)
 
@@ -307,6 +313,8 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     >>> conv_transpose(tk.ops.ones((1, 4, 4, 3)), tk.ops.ones((3, 3, 2, 3)), strides=2).shape
     (1, 9, 9, 2)
     """
+    if symbolic(locals()):
+        return record("conv_transpose", locals())
     x, kernel, fmt, strides, dilation = _prepare("conv_transpose", inputs, kernel, strides, data_format,
                                                  dilation_rate)
     nd = x.ndim - 2

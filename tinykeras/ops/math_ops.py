@@ -9,22 +9,30 @@ import numpy as np
 from ..core.primitives import where as _where
 from ..core.registry import ACTIVE
 from ..core.tensor import Tensor, apply, _binary, _wrap
-from .common import as_shape, convert_to_tensor, declare_composite, normalize_axis, tensors
+from .common import as_shape, convert_to_tensor, declare_composite, normalize_axis, record, symbolic, tensors
 
 
-def _unary(name, doc):
+def _unary(name, doc, kernel_op=None):
+    kernel_op = kernel_op or name
+
     def op(x):
-        return apply(name, (convert_to_tensor(x),))
+        if symbolic(locals()):
+            return record(name, locals())
+        return apply(kernel_op, (convert_to_tensor(x),))
     op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)  # stack traces name the op
     op.__doc__ = f"{doc}, elementwise.\n\n>>> {name}([1.0]).shape\n(1,)\n"
     return op
 
 
 def _binary_op(name, doc):
     def op(x1, x2):
+        if symbolic(locals()):
+            return record(name, locals())
         x1, x2 = tensors(x1, x2)
         return _binary(name, x1, x2)
     op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)  # stack traces name the op
     op.__doc__ = f"{doc}, elementwise with broadcasting.\n\n>>> {name}([1.0], [2.0]).shape\n(1,)\n"
     return op
 
@@ -35,7 +43,8 @@ log = _unary("log", "Natural logarithm")
 log1p = _unary("log1p", "log(1 + x)")
 expm1 = _unary("expm1", "e**x - 1")
 sqrt = _unary("sqrt", "Square root")
-absolute = abs = _unary("abs", "|x|")
+abs = _unary("abs", "|x|")
+absolute = _unary("absolute", "|x|", kernel_op="abs")
 sign = _unary("sign", "Sign (-1, 0, 1)")
 sin = _unary("sin", "Sine")
 cos = _unary("cos", "Cosine")
@@ -69,13 +78,23 @@ def divide(x1, x2):
     >>> divide([1], [2]).numpy().tolist()
     [0.5]
     """
+    if symbolic(locals()):
+        return record("divide", locals())
     x1, x2 = tensors(x1, x2)
     if x1.data.dtype.kind not in "fc" and x2.data.dtype.kind not in "fc":
         x1, x2 = x1.astype("float32"), x2.astype("float32")
     return _binary("divide", x1, x2)
 
 
-true_divide = divide
+def true_divide(x1, x2):
+    """x1 / x2: ``divide`` under the name Keras records for the ``/`` operator.
+
+    >>> true_divide([1], [2]).numpy().tolist()
+    [0.5]
+    """
+    if symbolic(locals()):
+        return record("true_divide", locals())
+    return divide(x1, x2)
 
 
 def round(x, decimals=0):
@@ -84,6 +103,8 @@ def round(x, decimals=0):
     >>> round([0.5, 1.26], 1).numpy()
     array([0.5, 1.3], dtype=float32)
     """
+    if symbolic(locals()):
+        return record("round", locals())
     x = convert_to_tensor(x)
     if decimals == 0:
         return apply("round", (x,))
@@ -97,6 +118,8 @@ def square(x):
     >>> square([3.0]).item()
     9.0
     """
+    if symbolic(locals()):
+        return record("square", locals())
     x = convert_to_tensor(x)
     return x * x
 
@@ -107,6 +130,8 @@ def reciprocal(x):
     >>> reciprocal([4.0]).item()
     0.25
     """
+    if symbolic(locals()):
+        return record("reciprocal", locals())
     return divide(1.0, convert_to_tensor(x))
 
 
@@ -116,6 +141,8 @@ def where(condition, x1=None, x2=None):
     >>> where([True, False], [1.0, 2.0], [3.0, 4.0]).numpy().tolist()
     [1.0, 4.0]
     """
+    if symbolic(locals()):
+        return record("where", locals())
     condition = convert_to_tensor(condition)
     if x1 is None and x2 is None:
         raise ValueError("where: the one-argument form (nonzero indices) is not supported; use nonzero()")
@@ -132,32 +159,42 @@ def clip(x, x_min, x_max):
     >>> clip([-2.0, 0.5, 3.0], 0.0, 1.0).numpy().tolist()
     [0.0, 0.5, 1.0]
     """
+    if symbolic(locals()):
+        return record("clip", locals())
     x = convert_to_tensor(x)
     return minimum(maximum(x, x_min), x_max)
 
 
-def _reduction(name):
+def _reduction(name, kernel_op=None):
+    kernel_op = kernel_op or name
+
     def op(x, axis=None, keepdims=False):
+        if symbolic(locals()):
+            return record(name, locals())
         x = convert_to_tensor(x)
-        return apply(name, (x,), {"axis": normalize_axis(axis, x.ndim), "keepdims": bool(keepdims)})
+        return apply(kernel_op, (x,), {"axis": normalize_axis(axis, x.ndim), "keepdims": bool(keepdims)})
     op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)  # stack traces name the op
     op.__doc__ = f"The {name} over ``axis`` (None: all axes).\n\n>>> {name}([1.0, 2.0]).shape\n()\n"
     return op
 
 
 sum = _reduction("sum")
-max = amax = _reduction("max")
-min = amin = _reduction("min")
+max, amax = _reduction("max"), _reduction("amax", kernel_op="max")
+min, amin = _reduction("min"), _reduction("amin", kernel_op="min")
 prod = _reduction("prod")
 
 
 def _argreduction(name):
     def op(x, axis=None, keepdims=False):
+        if symbolic(locals()):
+            return record(name, locals())
         x = convert_to_tensor(x)
         if axis is not None:
             axis = normalize_axis(axis, x.ndim)[0]
         return apply(name, (x,), {"axis": axis, "keepdims": bool(keepdims)})
     op.__name__ = op.__qualname__ = name
+    op.__code__ = op.__code__.replace(co_name=name, co_qualname=name)  # stack traces name the op
     op.__doc__ = (f"Index of the {name[3:]} along ``axis`` (int32).\n\n>>> {name}([1.0, 3.0]).item()\n"
                   f"{1 if name == 'argmax' else 0}\n")
     return op
@@ -173,6 +210,8 @@ def mean(x, axis=None, keepdims=False):
     >>> mean([[1.0, 3.0]], axis=1).numpy().tolist()
     [2.0]
     """
+    if symbolic(locals()):
+        return record("mean", locals())
     x = convert_to_tensor(x)
     if x.data.dtype.kind not in "fc":
         x = x.astype("float32")
@@ -185,6 +224,8 @@ def var(x, axis=None, keepdims=False):
     >>> var([1.0, 3.0]).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("var", locals())
     x = convert_to_tensor(x)
     centered = x - x.mean(axis, keepdims=True)
     return (centered * centered).mean(axis, keepdims)
@@ -196,6 +237,8 @@ def std(x, axis=None, keepdims=False):
     >>> std([1.0, 3.0]).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("std", locals())
     return sqrt(var(x, axis, keepdims))
 
 
@@ -205,6 +248,8 @@ def all(x, axis=None, keepdims=False):
     >>> all([True, False]).item()
     False
     """
+    if symbolic(locals()):
+        return record("all", locals())
     x = convert_to_tensor(x)
     return min(x.astype("bool").astype("int32"), axis, keepdims).astype("bool")
 
@@ -215,6 +260,8 @@ def any(x, axis=None, keepdims=False):
     >>> any([True, False]).item()
     True
     """
+    if symbolic(locals()):
+        return record("any", locals())
     x = convert_to_tensor(x)
     return max(x.astype("bool").astype("int32"), axis, keepdims).astype("bool")
 
@@ -225,6 +272,8 @@ def count_nonzero(x, axis=None):
     >>> count_nonzero([0, 1, 2]).item()
     2
     """
+    if symbolic(locals()):
+        return record("count_nonzero", locals())
     return sum(not_equal(x, 0).astype("int32"), axis)
 
 
@@ -234,6 +283,8 @@ def isnan(x):
     >>> isnan([float("nan"), 1.0]).numpy().tolist()
     [True, False]
     """
+    if symbolic(locals()):
+        return record("isnan", locals())
     x = convert_to_tensor(x)
     return not_equal(x, x)
 
@@ -244,6 +295,8 @@ def isfinite(x):
     >>> isfinite([float("inf"), 1.0]).numpy().tolist()
     [False, True]
     """
+    if symbolic(locals()):
+        return record("isfinite", locals())
     x = convert_to_tensor(x)
     return logical_and(equal(x, x), less(abs(x), float("inf")))
 
@@ -263,6 +316,8 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> print(f"{logsumexp([0.0, 0.0]).item():.4f}")
     0.6931
     """
+    if symbolic(locals()):
+        return record("logsumexp", locals())
     x = convert_to_tensor(x)
     return apply("logsumexp", (x,), {"axis": normalize_axis(axis, x.ndim), "keepdims": bool(keepdims)})
 
@@ -283,6 +338,8 @@ def dot(x1, x2):
     >>> dot([1.0, 2.0], [3.0, 4.0]).item()
     11.0
     """
+    if symbolic(locals()):
+        return record("dot", locals())
     x1, x2 = tensors(x1, x2)
     if x1.ndim == 0 or x2.ndim == 0:
         return x1 * x2
@@ -295,6 +352,8 @@ def matmul(x1, x2):
     >>> matmul([[1.0, 2.0]], [[3.0], [4.0]]).numpy().tolist()
     [[11.0]]
     """
+    if symbolic(locals()):
+        return record("matmul", locals())
     x1, x2 = tensors(x1, x2)
     return x1 @ x2
 
@@ -305,6 +364,8 @@ def arange(start, stop=None, step=1, dtype=None):
     >>> arange(3).numpy().tolist()
     [0, 1, 2]
     """
+    if symbolic(locals()):
+        return record("arange", locals())
     values = np.arange(start, stop, step)
     if dtype is None:
         dtype = "float32" if values.dtype.kind == "f" else "int32"
@@ -317,6 +378,8 @@ def full(shape, fill_value, dtype=None):
     >>> full((2,), 7.0).numpy().tolist()
     [7.0, 7.0]
     """
+    if symbolic(locals()):
+        return record("full", locals())
     dtype = np.dtype(dtype or ("float32" if isinstance(fill_value, float) else
                                "bool" if isinstance(fill_value, bool) else "int32")).name
     return _wrap(ACTIVE["full"](as_shape(shape), fill_value, dtype))
@@ -328,6 +391,8 @@ def zeros(shape, dtype="float32"):
     >>> zeros((2, 3)).shape
     (2, 3)
     """
+    if symbolic(locals()):
+        return record("zeros", locals())
     return full(shape, 0, dtype)
 
 
@@ -337,6 +402,8 @@ def ones(shape, dtype="float32"):
     >>> ones(2).numpy().tolist()
     [1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("ones", locals())
     return full(shape, 1, dtype)
 
 
@@ -346,6 +413,8 @@ def zeros_like(x, dtype=None):
     >>> zeros_like([1.0, 2.0]).numpy().tolist()
     [0.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("zeros_like", locals())
     x = convert_to_tensor(x)
     return full(x.shape, 0, dtype or x.dtype)
 
@@ -356,6 +425,8 @@ def ones_like(x, dtype=None):
     >>> ones_like([1, 2]).numpy().tolist()
     [1, 1]
     """
+    if symbolic(locals()):
+        return record("ones_like", locals())
     x = convert_to_tensor(x)
     return full(x.shape, 1, dtype or x.dtype)
 
@@ -366,6 +437,8 @@ def full_like(x, fill_value, dtype=None):
     >>> full_like([1.0], 3).numpy().tolist()
     [3.0]
     """
+    if symbolic(locals()):
+        return record("full_like", locals())
     x = convert_to_tensor(x)
     return full(x.shape, fill_value, dtype or x.dtype)
 
@@ -376,6 +449,8 @@ def eye(N, M=None, k=0, dtype="float32"):
     >>> eye(2).numpy().tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("eye", locals())
     return Tensor(np.eye(N, M, k, dtype=dtype))
 
 
@@ -385,4 +460,6 @@ def cast(x, dtype):
     >>> cast([1.7], "int32").numpy().tolist()
     [1]
     """
+    if symbolic(locals()):
+        return record("cast", locals())
     return convert_to_tensor(x).astype(dtype)

@@ -17,7 +17,7 @@ import math
 from .. import backend as backend_config
 from ..core.primitives import where as _where
 from ..core.tensor import apply
-from .common import convert_to_tensor, declare_composite, normalize_axis
+from .common import convert_to_tensor, declare_composite, normalize_axis, record, symbolic
 from .math_ops import arange, clip, log, log1p, maximum, minimum
 
 
@@ -66,6 +66,8 @@ def relu(x):
     >>> relu([-1.0, 1.0]).numpy().tolist()
     [0.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("relu", locals())
     return apply("relu", (convert_to_tensor(x),))
 
 
@@ -75,6 +77,8 @@ def relu6(x):
     >>> relu6([7.0]).item()
     6.0
     """
+    if symbolic(locals()):
+        return record("relu6", locals())
     return minimum(relu(x), 6.0)
 
 
@@ -84,6 +88,8 @@ def sigmoid(x):
     >>> sigmoid([0.0]).item()
     0.5
     """
+    if symbolic(locals()):
+        return record("sigmoid", locals())
     return apply("sigmoid", (convert_to_tensor(x),))
 
 
@@ -93,6 +99,8 @@ def softmax(x, axis=-1):
     >>> softmax([1.0, 1.0]).numpy().tolist()
     [0.5, 0.5]
     """
+    if symbolic(locals()):
+        return record("softmax", locals())
     x = convert_to_tensor(x)
     return apply("softmax", (x,), {"axis": _axis1(x, axis)})
 
@@ -103,6 +111,8 @@ def log_softmax(x, axis=-1):
     >>> log_softmax([0.0, 0.0]).numpy().round(4)
     array([-0.6931, -0.6931], dtype=float32)
     """
+    if symbolic(locals()):
+        return record("log_softmax", locals())
     x = convert_to_tensor(x)
     return apply("log_softmax", (x,), {"axis": _axis1(x, axis)})
 
@@ -113,6 +123,8 @@ def softplus(x):
     >>> round(softplus([0.0]).item(), 4)
     0.6931
     """
+    if symbolic(locals()):
+        return record("softplus", locals())
     x = convert_to_tensor(x)
     return maximum(x, 0) + log1p((-abs(x)).exp())
 
@@ -123,6 +135,8 @@ def softsign(x):
     >>> softsign([1.0]).item()
     0.5
     """
+    if symbolic(locals()):
+        return record("softsign", locals())
     x = convert_to_tensor(x)
     return x / (1 + abs(x))
 
@@ -133,6 +147,8 @@ def silu(x):
     >>> silu([0.0]).item()
     0.0
     """
+    if symbolic(locals()):
+        return record("silu", locals())
     x = convert_to_tensor(x)
     return x * sigmoid(x)
 
@@ -146,6 +162,8 @@ def gelu(x, approximate=True):
     >>> round(gelu([1.0], approximate=False).item(), 4)
     0.8413
     """
+    if symbolic(locals()):
+        return record("gelu", locals())
     x = convert_to_tensor(x)
     if approximate:
         inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
@@ -160,6 +178,8 @@ def elu(x, alpha=1.0):
     >>> round(elu([-1.0]).item(), 4)
     -0.6321
     """
+    if symbolic(locals()):
+        return record("elu", locals())
     from .math_ops import expm1
     x = convert_to_tensor(x)
     return _where(x > 0, x, alpha * expm1(minimum(x, 0)))
@@ -171,6 +191,8 @@ def selu(x):
     >>> round(selu([1.0]).item(), 4)
     1.0507
     """
+    if symbolic(locals()):
+        return record("selu", locals())
     return 1.0507009873554805 * elu(x, 1.6732632423543772)
 
 
@@ -180,6 +202,8 @@ def leaky_relu(x, negative_slope=0.2):
     >>> leaky_relu([-1.0, 2.0]).numpy()
     array([-0.2,  2. ], dtype=float32)
     """
+    if symbolic(locals()):
+        return record("leaky_relu", locals())
     x = convert_to_tensor(x)
     return _where(x > 0, x, x * negative_slope)
 
@@ -190,6 +214,8 @@ def hard_sigmoid(x):
     >>> hard_sigmoid([0.0]).item()
     0.5
     """
+    if symbolic(locals()):
+        return record("hard_sigmoid", locals())
     return relu6(convert_to_tensor(x) + 3.0) / 6.0
 
 
@@ -199,6 +225,8 @@ def hard_silu(x):
     >>> hard_silu([3.0]).item()
     3.0
     """
+    if symbolic(locals()):
+        return record("hard_silu", locals())
     x = convert_to_tensor(x)
     return x * hard_sigmoid(x)
 
@@ -212,6 +240,8 @@ def log_sigmoid(x):
     >>> round(log_sigmoid([0.0]).item(), 4)
     -0.6931
     """
+    if symbolic(locals()):
+        return record("log_sigmoid", locals())
     return -softplus(-convert_to_tensor(x))
 
 
@@ -221,6 +251,8 @@ def mish(x):
     >>> mish([0.0]).item()
     0.0
     """
+    if symbolic(locals()):
+        return record("mish", locals())
     x = convert_to_tensor(x)
     return x * softplus(x).tanh()
 
@@ -231,6 +263,8 @@ def one_hot(x, num_classes, axis=-1, dtype="float32"):
     >>> one_hot([0, 2], 3).numpy().tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("one_hot", locals())
     from .shape_ops import expand_dims, moveaxis
     x = convert_to_tensor(x)
     hot = (expand_dims(x, -1) == arange(num_classes, dtype=x.dtype)).astype(dtype)
@@ -243,6 +277,8 @@ def moments(x, axes, keepdims=False):
     >>> [t.item() for t in moments([1.0, 3.0], axes=0)]
     [2.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("moments", locals())
     x = convert_to_tensor(x)
     mean = x.mean(axes, keepdims=True)
     centered = x - mean
@@ -258,6 +294,8 @@ def binary_crossentropy(target, output, from_logits=False):
     >>> round(binary_crossentropy([1.0], [0.5]).item(), 4)
     0.6931
     """
+    if symbolic(locals()):
+        return record("binary_crossentropy", locals())
     target, output = convert_to_tensor(target), convert_to_tensor(output)
     target = target.astype(output.dtype)
     if from_logits:
@@ -273,6 +311,8 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     >>> round(categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]]).item(), 4)
     0.6931
     """
+    if symbolic(locals()):
+        return record("categorical_crossentropy", locals())
     target, output = convert_to_tensor(target), convert_to_tensor(output)
     if target.shape != output.shape:
         raise ValueError(f"categorical_crossentropy: target shape {target.shape} and output shape "
@@ -303,6 +343,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     >>> round(sparse_categorical_crossentropy([1], [[0.5, 0.5]]).item(), 4)
     0.6931
     """
+    if symbolic(locals()):
+        return record("sparse_categorical_crossentropy", locals())
     from .shape_ops import moveaxis, take_along_axis
     target, output = convert_to_tensor(target), convert_to_tensor(output)
     if target.ndim == output.ndim and target.shape[-1] == 1:

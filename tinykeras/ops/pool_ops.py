@@ -25,7 +25,7 @@ from ..core.primitives import where
 from ..core.tensor import Tensor, apply
 from .conv_ops import _crop, _padded_shape, from_channels_last, scatter_windows, to_channels_last, windows
 from .conv_shapes import explicit_padding, normalize_data_format, normalize_tuple, output_spatial
-from .common import convert_to_tensor, declare_composite
+from .common import convert_to_tensor, declare_composite, record, symbolic
 
 __all__ = ["max_pool", "average_pool"]
 
@@ -188,6 +188,8 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     >>> max_pool(tk.ops.ones((2, 5, 5, 3)), 2, padding="same").shape
     (2, 3, 3, 3)
     """
+    if symbolic(locals()):
+        return record("max_pool", locals())
     return _pool("max_pool", max_pool_general, inputs, pool_size, strides, padding, data_format)
 
 
@@ -198,4 +200,6 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     >>> average_pool(tk.ops.ones((1, 4, 2)), 2).numpy().tolist()
     [[[1.0, 1.0], [1.0, 1.0]]]
     """
+    if symbolic(locals()):
+        return record("average_pool", locals())
     return _pool("average_pool", avg_pool_general, inputs, pool_size, strides, padding, data_format)

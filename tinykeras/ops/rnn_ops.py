@@ -37,7 +37,7 @@ import numpy as np
 from ..core import autograd
 from ..core.tensor import Tensor, apply
 from ..core.primitives import where as _where
-from .common import declare_composite
+from .common import declare_composite, record, symbolic
 from .nn_ops import sigmoid as _sigmoid
 from .shape_ops import concatenate as _concatenate, stack as _stack
 
@@ -68,6 +68,8 @@ def lstm_step(z, c, activation, recurrent_activation):
     >>> round(c.item(), 3), round(h.item(), 3)      # c = 0.5 * 1 + 0.5 * tanh(0)
     (0.5, 0.231)
     """
+    if symbolic(locals()):
+        return record("lstm_step", locals())
     u = c.shape[-1]
     return _lstm_update(recurrent_activation(z), activation(z[..., 2 * u:3 * u]), c, activation)
 
@@ -92,6 +94,8 @@ def gru_step(xz, h, recurrent_kernel, recurrent_bias, activation, recurrent_acti
     ...          tk.ops.tanh, tk.ops.sigmoid, True).item()   # h = 0.5 * 1 + 0.5 * tanh(0)
     0.5
     """
+    if symbolic(locals()):
+        return record("gru_step", locals())
     u, h_in = h.shape[-1], h if h_in is None else h_in
     if reset_after:
         rec = h_in @ recurrent_kernel
@@ -113,6 +117,8 @@ def simple_rnn_step(xz, h, recurrent_kernel, activation):
     >>> simple_rnn_step(tk.ops.zeros((1, 1)), tk.ops.ones((1, 1)), tk.ops.ones((1, 1)), None).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("simple_rnn_step", locals())
     out = xz + h @ recurrent_kernel
     return activation(out) if activation is not None else out
 
@@ -335,14 +341,20 @@ _declare("simple_rnn", 4)
 
 def lstm_sequence(*inputs, **params):
     """Op ``lstm_sequence``: the LSTM over a whole sequence (a kernel, or the loop above)."""
+    if symbolic(locals()):
+        return record("lstm_sequence", locals())
     return apply("lstm_sequence", inputs, params)
 
 
 def gru_sequence(*inputs, **params):
     """Op ``gru_sequence``: the GRU over a whole sequence (a kernel, or the loop above)."""
+    if symbolic(locals()):
+        return record("gru_sequence", locals())
     return apply("gru_sequence", inputs, params)
 
 
 def simple_rnn_sequence(*inputs, **params):
     """Op ``simple_rnn_sequence``: the simple RNN over a sequence (a kernel, or the loop above)."""
+    if symbolic(locals()):
+        return record("simple_rnn_sequence", locals())
     return apply("simple_rnn_sequence", inputs, params)

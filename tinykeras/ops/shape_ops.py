@@ -10,7 +10,7 @@ pad, concatenate, getitem and index_add, so their gradients come for free.
 import numpy as np
 
 from ..core.tensor import apply
-from .common import as_shape, convert_to_tensor, normalize_axis, tensors
+from .common import as_shape, convert_to_tensor, normalize_axis, record, symbolic, tensors
 from .specs import index_key
 
 
@@ -20,6 +20,8 @@ def reshape(x, newshape):
     >>> reshape([1, 2, 3, 4], (2, -1)).shape
     (2, 2)
     """
+    if symbolic(locals()):
+        return record("reshape", locals())
     return convert_to_tensor(x).reshape(as_shape(newshape))
 
 
@@ -29,6 +31,8 @@ def transpose(x, axes=None):
     >>> transpose([[1, 2, 3]]).shape
     (3, 1)
     """
+    if symbolic(locals()):
+        return record("transpose", locals())
     x = convert_to_tensor(x)
     return x.transpose(axes) if axes is not None else x.transpose()
 
@@ -39,6 +43,8 @@ def swapaxes(x, axis1, axis2):
     >>> swapaxes(np.zeros((2, 3, 4)), 0, 2).shape
     (4, 3, 2)
     """
+    if symbolic(locals()):
+        return record("swapaxes", locals())
     x = convert_to_tensor(x)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -51,6 +57,8 @@ def moveaxis(x, source, destination):
     >>> moveaxis(np.zeros((2, 3, 4)), 0, -1).shape
     (3, 4, 2)
     """
+    if symbolic(locals()):
+        return record("moveaxis", locals())
     x = convert_to_tensor(x)
     source = [a % x.ndim for a in ((source,) if isinstance(source, int) else source)]
     destination = [a % x.ndim for a in ((destination,) if isinstance(destination, int) else destination)]
@@ -68,6 +76,8 @@ def expand_dims(x, axis):
     >>> expand_dims([1, 2], 0).shape
     (1, 2)
     """
+    if symbolic(locals()):
+        return record("expand_dims", locals())
     x = convert_to_tensor(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = x.ndim + len(axes)
@@ -84,6 +94,8 @@ def squeeze(x, axis=None):
     >>> squeeze(np.zeros((1, 2, 1))).shape
     (2,)
     """
+    if symbolic(locals()):
+        return record("squeeze", locals())
     x = convert_to_tensor(x)
     axes = normalize_axis(axis, x.ndim) if axis is not None else tuple(
         i for i, s in enumerate(x.shape) if s == 1)
@@ -99,6 +111,8 @@ def broadcast_to(x, shape):
     >>> broadcast_to([1, 2], (3, 2)).shape
     (3, 2)
     """
+    if symbolic(locals()):
+        return record("broadcast_to", locals())
     return convert_to_tensor(x).broadcast_to(as_shape(shape))
 
 
@@ -108,6 +122,8 @@ def concatenate(xs, axis=0):
     >>> concatenate([[1, 2], [3]]).numpy().tolist()
     [1, 2, 3]
     """
+    if symbolic(locals()):
+        return record("concatenate", locals())
     xs = tensors(*xs)
     dtype = xs[0].dtype
     xs = [x.astype(dtype) for x in xs]
@@ -127,6 +143,8 @@ def stack(x, axis=0):
     >>> stack([[1, 2], [3, 4]], axis=1).numpy().tolist()
     [[1, 3], [2, 4]]
     """
+    if symbolic(locals()):
+        return record("stack", locals())
     xs = tensors(*x)
     return concatenate([expand_dims(t, axis) for t in xs], axis=axis)
 
@@ -137,6 +155,8 @@ def split(x, indices_or_sections, axis=0):
     >>> [t.shape for t in split(np.zeros((4, 2)), 2)]
     [(2, 2), (2, 2)]
     """
+    if symbolic(locals()):
+        return record("split", locals())
     x = convert_to_tensor(x)
     axis = normalize_axis(axis, x.ndim)[0]
     n = x.shape[axis]
@@ -157,6 +177,8 @@ def take(x, indices, axis=None):
     >>> take([10, 20, 30], [2, 0]).numpy().tolist()
     [30, 10]
     """
+    if symbolic(locals()):
+        return record("take", locals())
     x = convert_to_tensor(x)
     idx = np.asarray(indices.numpy() if hasattr(indices, "numpy") else indices).astype(np.int64)
     if axis is None:
@@ -172,6 +194,8 @@ def take_along_axis(x, indices, axis=None):
     >>> take_along_axis([[1, 2], [3, 4]], [[1], [0]], axis=1).numpy().tolist()
     [[2], [3]]
     """
+    if symbolic(locals()):
+        return record("take_along_axis", locals())
     x = convert_to_tensor(x)
     idx = np.asarray(indices.numpy() if hasattr(indices, "numpy") else indices).astype(np.int64)
     if axis is None:
@@ -196,6 +220,8 @@ def scatter_add(shape, indices, updates):
     >>> scatter_add((3,), [[0], [0], [2]], [1.0, 1.0, 5.0]).numpy().tolist()
     [2.0, 0.0, 5.0]
     """
+    if symbolic(locals()):
+        return record("scatter_add", locals())
     updates = convert_to_tensor(updates)
     idx = np.asarray(indices.numpy() if hasattr(indices, "numpy") else indices).astype(np.int64)
     key = tuple(idx[..., i] for i in range(idx.shape[-1]))
@@ -208,6 +234,8 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     >>> pad([1, 2], [(1, 0)]).numpy().tolist()
     [0, 1, 2]
     """
+    if symbolic(locals()):
+        return record("pad", locals())
     x = convert_to_tensor(x)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
@@ -224,6 +252,8 @@ def flip(x, axis=None):
     >>> flip([1, 2, 3]).numpy().tolist()
     [3, 2, 1]
     """
+    if symbolic(locals()):
+        return record("flip", locals())
     x = convert_to_tensor(x)
     axes = tuple(range(x.ndim)) if axis is None else normalize_axis(axis, x.ndim)
     return x[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(x.ndim))]
@@ -235,6 +265,8 @@ def repeat(x, repeats, axis=None):
     >>> repeat([1, 2], 2).numpy().tolist()
     [1, 1, 2, 2]
     """
+    if symbolic(locals()):
+        return record("repeat", locals())
     x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
@@ -249,6 +281,8 @@ def tile(x, repeats):
     >>> tile([1, 2], 2).numpy().tolist()
     [1, 2, 1, 2]
     """
+    if symbolic(locals()):
+        return record("tile", locals())
     x = convert_to_tensor(x)
     reps = as_shape(repeats)
     reps = (1,) * (x.ndim - len(reps)) + reps
@@ -265,6 +299,8 @@ def ravel(x):
     >>> ravel([[1, 2], [3, 4]]).shape
     (4,)
     """
+    if symbolic(locals()):
+        return record("ravel", locals())
     return convert_to_tensor(x).reshape(-1)
 
 
@@ -274,6 +310,8 @@ def tril(x, k=0):
     >>> tril([[1, 2], [3, 4]]).numpy().tolist()
     [[1, 0], [3, 4]]
     """
+    if symbolic(locals()):
+        return record("tril", locals())
     from .math_ops import where
     x = convert_to_tensor(x)
     mask = np.tril(np.ones(x.shape[-2:], dtype=bool), k)
@@ -286,6 +324,8 @@ def triu(x, k=0):
     >>> triu([[1, 2], [3, 4]]).numpy().tolist()
     [[1, 2], [0, 4]]
     """
+    if symbolic(locals()):
+        return record("triu", locals())
     from .math_ops import where
     x = convert_to_tensor(x)
     mask = np.triu(np.ones(x.shape[-2:], dtype=bool), k)
@@ -299,6 +339,8 @@ def get_item(x, key):
     >>> get_item([[1, 2, 3]], [slice(None), slice(1, None)]).numpy().tolist()
     [[2, 3]]
     """
+    if symbolic(locals()):
+        return record("get_item", locals())
     return convert_to_tensor(x)[index_key(key)]
 
 
@@ -308,5 +350,7 @@ def shape(x):
     >>> shape([[1, 2, 3]])
     (1, 3)
     """
+    if symbolic(locals()):
+        return record("shape", locals())
     return convert_to_tensor(x).shape
 

@@ -19,7 +19,7 @@ cell's: ``kernel``, ``recurrent_kernel``, ``bias`` (see ``cells.py``), so
 import inspect
 
 from ..input_spec import InputSpec
-from ..layer import snake_case
+from ...global_state import snake_case
 from .cells import GRUCell, LSTMCell, RNNCell, SimpleRNNCell
 from .rnn import RNN
 
