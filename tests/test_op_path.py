@@ -5,9 +5,11 @@ Each test runs a real call with one kernel of ``registry.ACTIVE`` wrapped
 by a spy that records the Python stack, and compares the frames (file
 under ``tinykeras/``, function name) with the hop lists of the document.
 """
+import ast
 import inspect
 import os
 import re
+import textwrap
 import traceback
 
 import numpy as np
@@ -90,10 +92,14 @@ def test_the_loss_reaches_its_fused_kernel_through_one_ops_function():
 
 
 def _loss_functions():
-    from tinykeras.losses import functions
-    return [name for name, fn in vars(functions).items() if inspect.isfunction(fn)
-            and fn.__module__ == functions.__name__ and not name.startswith("_")
-            and list(inspect.signature(fn).parameters)[:2] == ["y_true", "y_pred"]]
+    """{name: function} of every built-in loss function (those declaring their labels)."""
+    from tinykeras.losses import functions, overlap
+    return {name: fn for module in (functions, overlap) for name, fn in vars(module).items()
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__ and hasattr(fn, "label_kind")}
+
+
+LOSSES = _loss_functions()
+_EXTRA = {"categorical_generalized_cross_entropy": {"q": 0.5}}
 
 
 def _kernel_stacks(call):
@@ -116,28 +122,39 @@ def _kernel_stacks(call):
 
 
 def _labels(name):
-    sparse = "sparse" in name
-    y_true = np.array([[1], [0]]) if sparse else np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32")
+    kind = LOSSES[name].label_kind
+    y_true = {"sparse": np.array([[1], [0]]), "ids": np.array([0, 1])}.get(
+        kind, np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32"))
     y_pred = keras.Tensor(np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], "float32"))
     return y_true, y_pred
 
 
-@pytest.mark.parametrize("name", _loss_functions())
+def test_every_loss_function_checks_its_labels_in_its_first_line():
+    """``@expects`` adds no wrapper: the function's first statement is the check."""
+    for name, fn in LOSSES.items():
+        body = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
+        first = body[1] if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else body[0]
+        assert ast.unparse(first).startswith(f"check({name}, y_true, y_pred"), name
+    with pytest.raises(ValueError, match="mean_squared_error: labels of shape"):
+        LOSSES["mean_squared_error"]([1.0, 2.0], [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
 def test_every_loss_reaches_its_kernels_straight(name):
     """Through its Loss object, each loss goes ``Loss.call`` -> its one function
     in ``losses/functions.py`` -> public ``tk.ops`` functions (or Tensor
     methods) -> ``apply``/``_binary``: no wrapper frame (a label check, a
     symbolic check) on the way, the loss calls public op functions, and
     what calls ``apply`` is a public op, a composite or a Tensor method."""
-    from tinykeras.losses import functions
     composites = {getattr(op.composite, "__name__", None) for op in registry.OPS.values()}
     public = {n for n in dir(keras.ops) if not n.startswith("_")}
-    loss = keras.losses.LossFunctionWrapper(getattr(functions, name))
-    for frames in _kernel_stacks(lambda: loss(*_labels(name))):
-        if ("losses/loss.py", "call") not in frames:
-            continue  # the reduction after the loss function
+    fn = LOSSES[name]
+    loss = keras.losses.LossFunctionWrapper(fn, **_EXTRA.get(name, {}))
+    stacks = [f for f in _kernel_stacks(lambda: loss(*_labels(name))) if ("losses/loss.py", "call") in f]
+    assert stacks, f"{name} ran no kernel"  # (the stacks left out: the reduction after it)
+    for frames in stacks:
         path = _from(frames, ("losses/loss.py", "call"))
-        assert path[1] == ("losses/functions.py", name), path
+        assert path[1] == (f"losses/{fn.__module__.rsplit('.', 1)[1]}.py", name), path
         wrappers = [f for f in path if f[0] in ("losses/labels.py", "ops/common.py")
                     and f[1] not in ("convert_to_tensor", "tensors")]
         assert wrappers == [], f"{name}: a wrapper on the way to the kernel: {path}"
@@ -148,7 +165,7 @@ def test_every_loss_reaches_its_kernels_straight(name):
         assert path[-1] in (("core/tensor.py", "apply"), ("core/tensor.py", "_binary")), path
 
 
-@pytest.mark.parametrize("name", _loss_functions())
+@pytest.mark.parametrize("name", sorted(n for n in LOSSES if LOSSES[n].__module__.endswith(".functions")))
 def test_every_loss_reaches_kernels_without_a_renamed_op(name):
     """Every call of ``apply``/``_binary`` under the loss function comes from
     a public op function, a Tensor method or an op's declared composite: no

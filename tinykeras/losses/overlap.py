@@ -9,7 +9,7 @@ as functions and as ``LossFunctionWrapper`` classes.
 import numpy as np
 
 from .. import backend, ops
-from .labels import expects
+from .labels import check, expects
 from .loss import LossFunctionWrapper
 
 _SB = "sum_over_batch_size"
@@ -33,6 +33,7 @@ def dice(y_true, y_pred, axis=None):
     >>> round(dice([[1.0, 1.0], [0.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]).item(), 5)
     0.5
     """
+    check(dice, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _float_pair(y_true, y_pred)
     intersection = ops.sum(y_true * y_pred, axis=axis)
     total = ops.sum(y_true, axis=axis) + ops.sum(y_pred, axis=axis) + backend.epsilon()
@@ -47,6 +48,7 @@ def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
     >>> round(tversky([[1.0, 0.0]], [[1.0, 1.0]], alpha=0.0, beta=1.0).item(), 5)
     0.5
     """
+    check(tversky, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _float_pair(y_true, y_pred)
     intersection = ops.sum(y_true * y_pred, axis=axis)
     fp = ops.sum((1.0 - y_pred) * y_true, axis=axis)
@@ -85,6 +87,7 @@ def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal
     >>> circle([0, 0, 1], emb, gamma=1.0).numpy().round(4).tolist()
     [0.5458999872207642, 0.5458999872207642, 0.0]
     """
+    check(circle, y_true, y_pred, kwargs=locals())
     y_pred = ops.convert_to_tensor(y_pred)
     ref_embeddings = y_pred if ref_embeddings is None else ops.convert_to_tensor(ref_embeddings)
     ref_labels = y_true if ref_labels is None else ref_labels
@@ -110,6 +113,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q):
     >>> round(categorical_generalized_cross_entropy([1], [[0.75, 0.25]], q=0.5).item(), 5)
     1.0
     """
+    check(categorical_generalized_cross_entropy, y_true, y_pred, kwargs=locals())
     y_pred = ops.convert_to_tensor(y_pred)
     ids = _label_vector(y_true).reshape(np.shape(y_true)[:1] or (-1,))
     one_hot = ops.one_hot(ids, y_pred.shape[-1], dtype=y_pred.dtype)
