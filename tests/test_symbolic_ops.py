@@ -163,7 +163,7 @@ def test_ops_keras_lacks_keep_tinykeras_form_and_both_forms_load():
 def _native(entry):
     """A Keras Operation entry in tinykeras's own ``{"op", "params"}`` form."""
     params = {k: v for k, v in entry["config"].items() if k != "name"}
-    op = operation.snake_case(entry["class_name"])
+    op = tk.global_state.snake_case(entry["class_name"])
     return {"op": op, "name": entry["name"], "params": params, "inbound_nodes": entry["inbound_nodes"]}
 
 

@@ -23,13 +23,16 @@ class MAP_TO_NONE:
     """Special value for use with :func:`traverse`: replace a sub-tree by ``None``."""
 
 
+_NODES = (list, tuple, dict, collections.deque)
+
+
 def is_nested(structure):
     """True for a list, tuple, namedtuple, deque or dict.
 
     >>> is_nested(42), is_nested({"foo": 42})
     (False, True)
     """
-    return isinstance(structure, (list, tuple, dict, collections.deque))
+    return isinstance(structure, _NODES)
 
 
 def _keys(node):
@@ -81,9 +84,10 @@ def flatten(structure):
     >>> flatten(None), flatten({100: "world!", 6: "Hello"})
     ([None], ['Hello', 'world!'])
     """
-    if not is_nested(structure):
+    if not isinstance(structure, _NODES):
         return [structure]
-    return [leaf for child in _children(structure) for leaf in flatten(child)]
+    children = structure if type(structure) in (list, tuple) else _children(structure)
+    return [leaf for child in children for leaf in flatten(child)]
 
 
 def flatten_with_path(structure):

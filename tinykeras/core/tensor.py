@@ -29,9 +29,9 @@ _PYTHON_DTYPES = {bool: np.bool_, int: np.int32, float: np.float32}
 class Symbolic:
     """The protocol for symbolic tensors (``keras.Input``'s KerasTensor
     subclasses it): a shape and a dtype, no data.  The core only knows that
-    an op given one must not run: ``Symbolic.record(op, fn, args, kwargs)``,
-    set by ``tinykeras.layers``, adds a node to the functional graph instead
-    (``fn`` is the op's public function, None for a plain ``apply``), and a
+    an op given one must not run: ``Symbolic.record(op, arguments)`` (the
+    op's public function passes its ``locals()``), set by
+    ``tinykeras.layers``, adds a node to the functional graph instead, and a
     Tensor operator with a symbolic operand defers to the symbolic tensor's.
     """
     record = None
