@@ -31,8 +31,10 @@ class Symbolic:
     subclasses it): a shape and a dtype, no data.  The core only knows that
     an op given one must not run: ``Symbolic.record(op, arguments)`` (the
     op's public function passes its ``locals()``), set by
-    ``tinykeras.layers``, adds a node to the functional graph instead, and a
-    Tensor operator with a symbolic operand defers to the symbolic tensor's.
+    ``tinykeras.layers``, adds a node to the functional graph instead
+    (``Symbolic.record_apply(op, inputs, params)`` for a plain ``apply``,
+    a plugin's op in a traced layer), and a Tensor operator with a symbolic
+    operand defers to the symbolic tensor's.
     """
     record = None
     record_apply = None
