@@ -10,7 +10,7 @@ PrecisionAtRecall, RecallAtPrecision), on the confusion counts of
 import numpy as np
 
 from .. import backend, ops
-from ..losses.labels import expects
+from ..losses.labels import check, expects
 from ..losses.loss import squeeze_or_expand_to_same_rank
 from .base import Metric, MeanMetricWrapper, divide_no_nan
 from .confusion import FN, FP, TN, TP, update_confusion_matrix_variables
@@ -30,6 +30,7 @@ def pearson_correlation(y_true, y_pred, axis=-1):
     >>> pearson_correlation([[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]]).numpy().round(4).tolist()
     [-1.0]
     """
+    check(pearson_correlation, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _aligned(y_true, y_pred)
     t = y_true - ops.mean(y_true, axis=axis, keepdims=True)
     p = y_pred - ops.mean(y_pred, axis=axis, keepdims=True)
@@ -46,6 +47,7 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     >>> concordance_correlation([[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0]]).numpy().round(4).tolist()
     [1.0]
     """
+    check(concordance_correlation, y_true, y_pred, kwargs=locals())
     y_true, y_pred = _aligned(y_true, y_pred)
     t_mean = ops.mean(y_true, axis=axis, keepdims=True)
     p_mean = ops.mean(y_pred, axis=axis, keepdims=True)
