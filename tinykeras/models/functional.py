@@ -40,22 +40,28 @@ def _keras_layer_order(inputs, outputs):
     flat_inputs = flatten(inputs)
     post_order, first_seen, finished = [], {}, set()
 
-    def visit(tensor):
+    def enter(tensor):  # a frame [node, its parents] to walk, or None
         layer, node_index, _ = tensor._keras_history
         node = layer._inbound_nodes[node_index]
         if id(node) in finished:
-            return
+            return None
         if not isinstance(layer, InputLayer) and any(tensor is t for t in flat_inputs):
             finished.add(id(node))
-            return
+            return None
         first_seen.setdefault(id(layer), len(first_seen))
-        for parent in node.input_tensors:
-            visit(parent)
-        finished.add(id(node))
-        post_order.append(node)
+        return node, iter(node.input_tensors)
 
-    for t in flatten(outputs):
-        visit(t)
+    for t in flatten(outputs):  # depth first, with a stack: a deep graph needs no recursion
+        stack = [frame for frame in [enter(t)] if frame]
+        while stack:
+            node, parents = stack[-1]
+            parent = next(parents, None)
+            if parent is None:
+                stack.pop()
+                finished.add(id(node))
+                post_order.append(node)
+            elif (frame := enter(parent)) is not None:
+                stack.append(frame)
     in_graph = {id(n) for n in post_order}
     node_depth, layer_depth, layers = {}, {}, {}
     for node in reversed(post_order):

@@ -136,6 +136,5 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.layer_config import deserialize_layer
-        layers = [deserialize_layer(c, custom_objects) for c in config["layers"]]
-        return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
+        from ..saving.layer_config import sequential_from_config
+        return sequential_from_config(cls, config, custom_objects)

@@ -51,7 +51,7 @@ from . import keras_ops, layer_config, object_registration
 from .errors import FileFormatError, excerpt
 from .keras_config import from_keras, is_operation
 
-MAX_LAYERS = 10_000
+MAX_LAYERS = layer_config.MAX_LAYERS
 MAX_NODES = 50_000
 TENSOR = "__keras_tensor__"
 SLICE, ELLIPSIS, CONSTANT = "__slice__", "__ellipsis__", "__tensor__"
@@ -161,6 +161,11 @@ def functional_from_config(cls, config, custom_objects=None):
     specs = config["layers"]
     if not isinstance(specs, list) or not 0 < len(specs) <= MAX_LAYERS:
         raise FileFormatError(f"{where}: 'layers' must be a list of 1 to {MAX_LAYERS} layers")
+    with layer_config.structure_scope():
+        return _functional(cls, config, specs, custom_objects, where)
+
+
+def _functional(cls, config, specs, custom_objects, where):
     layers, calls = {}, []
     for i, spec in enumerate(specs):
         nodes = spec.get("inbound_nodes", []) if isinstance(spec, dict) else []
@@ -169,6 +174,7 @@ def functional_from_config(cls, config, custom_objects=None):
         decoded = [_decode_node(node, f"{where}: call {k} of layer {i} ({excerpt(spec.get('name'))})")
                    for k, node in enumerate(nodes)]
         if isinstance(spec, dict) and "op" in spec:
+            layer_config.count_layers(1, f"{where} op {i}")
             layer = _deserialize_op(spec, f"{where} op {i}")
         elif isinstance(spec, dict) and is_operation(spec):  # a call of keras.ops, in Keras's form
             layer, decoded = keras_ops.from_keras_entry(spec, decoded, f"{where} layer {i}")

@@ -46,7 +46,7 @@ _WIDTHS = (30, 28, 12)
 
 def describe(path):
     """The lines that :func:`main` prints for the file or directory ``path``."""
-    shown = os.path.join(path, model_file.MODEL_FILE) if os.path.isdir(path) else path
+    shown = model_file._member(path, model_file.MODEL_FILE) if os.path.isdir(path) else path
     header = safetensors_io.read_header(shown)
     meta = header.metadata
     lines = [f"file: {shown} ({header.file_size} bytes)"]
@@ -183,7 +183,26 @@ def main(argv=None):
     try:
         lines = describe(args.path)
     except (FileFormatError, OSError) as exc:
-        print(f"tinykeras inspect: {exc}", file=sys.stderr)
+        _write(sys.stderr, [f"tinykeras inspect: {exc}"])
         return 1
-    print("\n".join(lines))
+    _write(sys.stdout, lines)
     return 0
+
+
+def printable(text):
+    r"""``text`` safe for any terminal and encoding: characters that are not
+    printable (controls, escapes, lone surrogates) are shown as ``\x..``
+    / ``\u....`` escapes, so a file cannot move the cursor or crash the print.
+
+    >>> print(printable("dense\x1b[2J\ud800"))
+    dense\x1b[2J\ud800
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _write(stream, lines):
+    text = "\n".join(printable(str(line)) for line in lines) + "\n"
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(text.encode(encoding, "backslashreplace").decode(encoding))

@@ -46,11 +46,14 @@ MAX_TENSOR_ELEMENTS = 2 ** 24   # elements of one sample of any input or interme
 MAX_INT = 2 ** 53               # any integer in a config
 MAX_STRING = 2 ** 16            # characters of any string in a config
 MAX_DEPTH = 64
+MAX_LAYERS = 10_000             # layers (and op nodes) in one model, nested models and wrappers included
+MAX_NESTING = 16                # layers inside layers: nested models, wrappers, RNN cells
 LAYER_KEYS = {"class_name", "config", "registered_name", "module", "build_config", "name",
               "inbound_nodes", "compile_config"}
 DTYPES = {"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
           "uint16", "uint32", "uint64", "bool"}
-SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape"}
+SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "build_input_shape"}
+SEQUENTIAL_KEYS = {"name", "trainable", "layers", "dtype", "build_input_shape"}
 # A string under one of these keys would name something to read at load time
 # (Keras's CVE-2025-12058: a vocabulary file path; CVE-2026-1462: a SavedModel).
 PATH_KEYS = {"vocabulary", "filepath", "path", "file", "filename", "url", "uri", "saved_model",
@@ -94,6 +97,52 @@ def parameter_budget(limit, from_file=False):
         yield ALLOCATION_BUDGET.get()
     finally:
         ALLOCATION_BUDGET.reset(token)
+
+
+# How many layers the config being loaded has asked for so far, and how deep
+# the current one is nested (one count for the whole load, every container).
+_STRUCTURE = contextvars.ContextVar("tinykeras_load_structure", default=None)
+
+
+@contextlib.contextmanager
+def structure_scope():
+    """One layer count and nesting depth for everything deserialized inside
+    (an outer scope, if one is active, stays in charge)."""
+    if _STRUCTURE.get() is not None:
+        yield _STRUCTURE.get()
+        return
+    token = _STRUCTURE.set({"layers": 0, "depth": 0})
+    try:
+        yield _STRUCTURE.get()
+    finally:
+        _STRUCTURE.reset(token)
+
+
+def count_layers(n, where):
+    """Charge ``n`` layers (or op nodes) to the active :func:`structure_scope`
+    before they are built; past :data:`MAX_LAYERS` in all, refuse."""
+    state = _STRUCTURE.get()
+    if state is None:
+        if n > MAX_LAYERS:
+            raise FileFormatError(f"{where}: {n} layers is more than the limit of {MAX_LAYERS} per model")
+        return
+    state["layers"] += n
+    if state["layers"] > MAX_LAYERS:
+        raise FileFormatError(f"{where}: the model has more than {MAX_LAYERS} layers (nested models, "
+                              "wrapped layers and op nodes included); refused before building them")
+
+
+@contextlib.contextmanager
+def _nested_layer(where):
+    state = _STRUCTURE.get()
+    if state["depth"] >= MAX_NESTING:
+        raise FileFormatError(f"{where}: layers nested more than {MAX_NESTING} levels deep (models in "
+                              "models, wrappers, RNN cells); refused before building them")
+    state["depth"] += 1
+    try:
+        yield
+    finally:
+        state["depth"] -= 1
 
 
 # -- writing ---------------------------------------------------------------
@@ -158,7 +207,7 @@ def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=
     config = config if nested else from_keras(config)
     token = _NESTED.set(True)
     try:
-        with object_registration.custom_object_scope(custom_objects), \
+        with object_registration.custom_object_scope(custom_objects), structure_scope(), \
                 parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
             layer = _deserialize(config, custom_objects, "layer", use_build_config=not nested)
             if build_shape is not None and not layer.built:
@@ -175,6 +224,13 @@ _NESTED = contextvars.ContextVar("tinykeras_deserializing", default=False)
 
 
 def _deserialize(config, custom_objects, where, use_build_config=False):
+    with structure_scope():
+        count_layers(1, where)
+        with _nested_layer(where):
+            return _deserialize_checked(config, custom_objects, where, use_build_config)
+
+
+def _deserialize_checked(config, custom_objects, where, use_build_config):
     from ..layers.layer import Layer
     from ..models import Sequential
     check_object(config, where, LAYER_KEYS)
@@ -192,8 +248,8 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
     check_values(inner, where, top=True)
     inner = drop_unused(inner)
     try:
-        if cls is Sequential:
-            layer = _sequential(inner, custom_objects, where)
+        if issubclass(cls, Sequential) and cls.from_config.__func__ is Sequential.from_config.__func__:
+            layer = _sequential(cls, inner, custom_objects, where)
         elif "custom_objects" in inspect.signature(cls.from_config).parameters:
             layer = cls.from_config(dict(inner), custom_objects=custom_objects)
         else:
@@ -217,21 +273,45 @@ def _deserialize(config, custom_objects, where, use_build_config=False):
     return layer
 
 
-def _sequential(config, custom_objects, where):
+def sequential_from_config(cls, config, custom_objects=None):
+    """``Sequential.from_config``: the checks, limits and budget of
+    :func:`deserialize_layer` for the whole model at once."""
+    config = config if _NESTED.get() else from_keras(config)
+    token = _NESTED.set(True)
+    try:
+        with object_registration.custom_object_scope(custom_objects), structure_scope(), \
+                parameter_budget(MAX_PARAMS, False):
+            return _sequential(cls, config, custom_objects, "Sequential.from_config")
+    finally:
+        _NESTED.reset(token)
+
+
+def _sequential(cls, config, custom_objects, where):
     """Sequential.from_config, but each layer's output shape is checked
-    before the next layer runs (shape inference may allocate)."""
+    before the next layer runs."""
     from ..layers.core.input_layer import InputLayer
-    from ..models import Sequential
-    specs = config.get("layers")
+    specs = config.get("layers") if isinstance(config, dict) else None
     if not isinstance(specs, list):
         raise FileFormatError(f"{where}: a Sequential config needs a list of layers")
+    if len(specs) > MAX_LAYERS:
+        raise FileFormatError(f"{where}: {len(specs)} layers is more than the limit of {MAX_LAYERS} "
+                              "per model; refused before building them")
+    extra = set(config) - SEQUENTIAL_KEYS
+    if extra:
+        raise FileFormatError(f"{where}: unexpected keys {sorted(extra)} in a Sequential config "
+                              f"(it holds {sorted(SEQUENTIAL_KEYS)})")
+    check_values({k: v for k, v in config.items() if k != "layers"}, where, top=True)
     layers = [_deserialize(spec, custom_objects, f"{where} layer {i}") for i, spec in enumerate(specs)]
     if layers and isinstance(layers[0], InputLayer):
         x = layers[0].output
         for layer in layers[1:]:
             x = layer(x)
             check_tensor_shape(x.shape, f"{where}: the output of layer {layer.name!r}")
-    return Sequential(layers, name=config.get("name"), trainable=config.get("trainable", True))
+    model = cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
+    shape = config.get("build_input_shape")  # Keras 3 writes it; used when there is no Input
+    if shape is not None and not model.built:
+        _build(model, shape, where)
+    return model
 
 
 def _build(layer, shape, where):

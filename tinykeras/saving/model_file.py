@@ -165,9 +165,10 @@ def read_model_metadata(filepath):
     if "architecture" not in meta:
         hint = "; it is a weights file: use model.load_weights()" if meta.get("content") == "weights" else ""
         raise FileFormatError(f"{path}: missing architecture (no 'architecture' metadata){hint}")
-    architecture = safe_json.loads(meta["architecture"], max_bytes=MAX_ARCHITECTURE_BYTES)
+    architecture = safe_json.loads(meta["architecture"], f"{path}: architecture JSON",
+                                   max_bytes=MAX_ARCHITECTURE_BYTES)
     compile_cfg = meta.get("compile_config")
-    compile_cfg = None if compile_cfg is None else safe_json.loads(compile_cfg, "compile_config JSON")
+    compile_cfg = None if compile_cfg is None else safe_json.loads(compile_cfg, f"{path}: compile_config JSON")
     if not isinstance(architecture, dict) or not isinstance(compile_cfg, (dict, type(None))):
         raise FileFormatError(f"{path}: the architecture and compile_config must be JSON objects")
     return path, header, architecture, compile_cfg
@@ -179,8 +180,9 @@ def _member(folder, name):
     real, root = os.path.realpath(path), os.path.realpath(folder)
     if os.path.commonpath([real, root]) != root:
         raise UnsafeContentError(f"{path}: is a link to {real}, outside the model directory")
-    if not os.path.isfile(real):
+    if not os.path.lexists(path):
         raise FileFormatError(f"{folder}: a model directory needs {name}")
+    safetensors_io.check_regular(real, f"the {name} of a model directory")
     return path
 
 
@@ -188,7 +190,7 @@ def _read_config_json(path):
     if not os.path.exists(path):
         return None
     path = _member(os.path.dirname(path), os.path.basename(path))
-    with open(path, "rb") as f:
+    with safetensors_io.open_regular(path, "a JSON file") as f:
         data = f.read(MAX_ARCHITECTURE_BYTES + 1)
     config = safe_json.loads(data, f"{path}", max_bytes=MAX_ARCHITECTURE_BYTES)
     if not isinstance(config, dict):

@@ -83,12 +83,45 @@ def loads(data, what="architecture JSON", max_bytes=MAX_JSON_BYTES, max_depth=MA
     if nesting_depth(data) > max_depth:
         raise FileFormatError(f"{what}: nesting is deeper than {max_depth} levels")
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_finite,
-                          parse_constant=_no_constant)
+        value = json.loads(data, object_pairs_hook=_no_duplicates, parse_float=_finite,
+                           parse_constant=_no_constant)
     except FileFormatError as exc:
         raise FileFormatError(f"{what}: {exc}") from None
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge integers
         raise FileFormatError(f"{what}: not valid JSON ({str(exc)[:200]})") from None
+    _check_text(value, what)
+    return value
+
+
+def _check_text(value, what):
+    """Every string (keys included) must be valid Unicode text: a JSON escape
+    such as ``"\\ud800"`` (a lone surrogate) parses, but could never be
+    written back as UTF-8 nor printed, so it is refused where it is."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # fast path, in C
+        return
+    except UnicodeEncodeError:
+        pass
+    stack = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}[{k!r}]") for k, v in item.items())
+            strings = list(item)
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+            strings = []
+        else:
+            strings = [item] if isinstance(item, str) else []
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+                raise FileFormatError(f"{what}: {'key' if text is not item else 'string'} "
+                                      f"{shown[:80]!r} at {where or 'the top'} is not valid Unicode "
+                                      f"text (a lone surrogate at character {exc.start}); names "
+                                      "and strings must be UTF-8") from None
 
 
 def dumps(value):

@@ -19,8 +19,10 @@ bytes), with ``end - begin`` equal to the shape's byte size.
 >>> read_tensors(path, header)["w"].tolist()
 [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
 """
+import errno
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass
 
@@ -81,26 +83,59 @@ def _fail(path, message):
     raise FileFormatError(f"{os.fspath(path)}: {message}")
 
 
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def check_regular(path, what="a safetensors file", mode=None):
+    """Raise a :class:`FileFormatError` unless ``path`` (or ``mode``, an
+    ``st_mode``) is a regular file: a FIFO, device, socket or directory is
+    refused by its type, before it is opened (opening a FIFO would block).
+
+    >>> check_regular("/dev/null")
+    Traceback (most recent call last):
+    ...
+    tinykeras.saving.errors.FileFormatError: /dev/null: is a character device, not a safetensors file; only regular files are read
+    """
+    if mode is None:
+        mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+        raise FileFormatError(f"{os.fspath(path)}: is {kind}, not {what}; only regular files are read")
+
+
+def open_regular(path, what="a safetensors file"):
+    """``open(path, "rb")`` for a regular file only (see :func:`check_regular`);
+    the type is checked before opening and again on the open descriptor."""
+    check_regular(path, what)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        check_regular(path, what, os.fstat(fd).st_mode)  # replaced since the check above
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def read_header(path, max_header_bytes=MAX_HEADER_BYTES):
     """Parse and validate the header of the safetensors file at ``path``."""
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            prefix = f.read(8)
-            if len(prefix) < 8:
-                _fail(path, f"truncated file: {len(prefix)} bytes, too short for the 8-byte "
-                            "header length of a safetensors file")
-            n = int.from_bytes(prefix, "little")
-            if n > max_header_bytes:
-                _fail(path, f"absurd header length {n} bytes (the limit is {max_header_bytes})")
-            if n < 2:
-                _fail(path, f"header length {n} is too small for a JSON object")
-            if 8 + n > size:
-                _fail(path, f"truncated file: the header length says {n} bytes but only "
-                            f"{size - 8} bytes follow")
-            raw = f.read(n)
-    except IsADirectoryError:
-        raise FileFormatError(f"{os.fspath(path)}: is a directory, not a safetensors file") from None
+    with open_regular(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        prefix = f.read(8)
+        if len(prefix) < 8:
+            _fail(path, f"truncated file: {len(prefix)} bytes, too short for the 8-byte "
+                        "header length of a safetensors file")
+        n = int.from_bytes(prefix, "little")
+        if n > max_header_bytes:
+            _fail(path, f"absurd header length {n} bytes (the limit is {max_header_bytes})")
+        if n < 2:
+            _fail(path, f"header length {n} is too small for a JSON object")
+        if 8 + n > size:
+            _fail(path, f"truncated file: the header length says {n} bytes but only "
+                        f"{size - 8} bytes follow")
+        raw = f.read(n)
     if len(raw) != n:
         _fail(path, "truncated file: the header ends early")
     text = raw.strip(b" \t\r\n")
@@ -175,7 +210,7 @@ def read_tensors(path, header, names=None):
     """Arrays for ``names`` (default: all) from a file whose ``header`` was
     read by :func:`read_header`; BF16 tensors come back as float32."""
     out = {}
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         if os.fstat(f.fileno()).st_size != header.file_size:
             _fail(path, "the file changed while it was being read")
         for name in header.tensors if names is None else names:
@@ -234,6 +269,9 @@ def atomic_write(path, write, overwrite=True):
     folder, base = os.path.split(path)
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, f"cannot save {path}: the folder {folder} does not exist "
+                                "(create it first, or save to an existing folder)", path)
     clean_stale_temporaries(folder)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix="-" + base[-100:], dir=folder)
