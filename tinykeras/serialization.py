@@ -92,8 +92,63 @@ def serialize(obj, module=None):
             "registered_name": type(obj).__dict__.get("_registered_name")}  # not a parent's
 
 
+# The keys of an object config, as Keras 3 writes it (``shared_object_id``
+# marks objects Keras shares between layers).
+OBJECT_KEYS = {"module", "class_name", "config", "registered_name", "shared_object_id"}
+# Modules Keras 3 writes for its public objects (``module`` is checked, never imported).
+KERAS_MODULES = {"keras", "keras.layers", "keras.initializers", "keras.regularizers", "keras.constraints",
+                 "keras.activations", "keras.losses", "keras.metrics", "keras.optimizers",
+                 "keras.optimizers.schedules", "keras.src.models.functional",
+                 "keras.src.models.sequential", "keras.src.models.model", "keras.models"}
+
+
+def keras_module(obj):
+    """The ``module`` that :func:`serialize` writes for ``obj`` (a class or function).
+
+    >>> keras_module(build_table)
+    'keras.serialization'
+    """
+    where = obj.__module__.split(".")
+    return "keras." + where[1] if where[0] == "tinykeras" and len(where) > 1 else ".".join(where)
+
+
+def check_module(module, obj, what):
+    """A built-in object's ``module`` must be the one Keras writes for it (or
+    absent, or one of Keras's internal ``keras.src.*`` modules, which Keras
+    writes for backend-specific classes): a mistyped module is an error.
+
+    >>> check_module("keras.serializatiom", build_table, "util 'build_table'")
+    Traceback (most recent call last):
+    ...
+    ValueError: util 'build_table': module 'keras.serializatiom' is not where Keras keeps it ('keras.serialization')
+    """
+    if module is None:
+        return
+    expected = keras_module(obj)
+    if not isinstance(module, str) or not (module == expected or module.startswith(expected + ".")
+                                           or module in KERAS_MODULES or module.startswith("keras.src.")):
+        raise ValueError(f"{what}: module {module!r:.80} is not where Keras keeps it ({expected!r})")
+
+
+def check_object_keys(config, what):
+    """``config`` has only :data:`OBJECT_KEYS` and a ``config``: a misspelt key
+    is an error, never a silent default."""
+    extra = sorted(map(str, set(config) - OBJECT_KEYS))
+    if extra or "config" not in config:
+        problem = f"unexpected keys {extra}" if extra else "no 'config'"
+        raise ValueError(f"{what}: {problem}; an object config has the keys 'class_name', 'config' "
+                         "and optionally 'module', 'registered_name'")
+    shared = config.get("shared_object_id")
+    if shared is not None and (not isinstance(shared, int) or isinstance(shared, bool)):
+        raise ValueError(f"{what}: shared_object_id must be an integer")
+
+
 def deserialize(config, table, kind, custom_objects=None, case_insensitive=False):
     """Rebuild an object from a string name or a Keras-style config dict.
+
+    Every key of the dict is used or refused: ``config`` is required, an
+    unknown key, a ``registered_name`` that names nothing registered or
+    disagrees with ``class_name``, or a wrong ``module`` is a ValueError.
 
     >>> deserialize({"class_name": "function", "config": "snake_case"},
     ...             {"snake_case": snake_case}, "util") is snake_case
@@ -104,15 +159,39 @@ def deserialize(config, table, kind, custom_objects=None, case_insensitive=False
     if isinstance(config, str):
         return lookup(config, table, kind, custom_objects, case_insensitive)
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Could not interpret {kind} config: {config!r} (expected a name or "
+        raise ValueError(f"Could not interpret {kind} config: {config!r:.200} (expected a name or "
                          "a dict with 'class_name' and 'config')")
-    class_name, inner = config["class_name"], config.get("config") or {}
+    class_name, inner, registered = config["class_name"], config.get("config"), config.get("registered_name")
+    what = f"{kind} {class_name!r:.80}"
+    check_object_keys(config, what)
     if class_name in ("function", "__function__"):
-        name = inner if isinstance(inner, str) else config.get("registered_name")
-        return lookup(name, table, kind, custom_objects)
-    name = config.get("registered_name") or class_name
-    obj = _registered(name, custom_objects) if name != class_name else None
-    cls = obj or lookup(class_name, table, kind, custom_objects, case_insensitive)
+        if not isinstance(inner, str) or registered not in (None, inner):
+            raise ValueError(f"{what}: 'config' must be the function's name and 'registered_name' "
+                             f"null or the same name, got {inner!r:.80} and {registered!r:.80}")
+        fn = lookup(inner, table, kind, custom_objects)
+        if _registered(inner, custom_objects) is None:
+            check_module(config.get("module"), fn, what)
+        return fn
+    if inner is not None and not isinstance(inner, dict):
+        raise ValueError(f"{what}: 'config' must be an object, got {type(inner).__name__}")
+    if registered is not None and registered != class_name:
+        cls = _registered(registered, custom_objects)
+        if cls is None:
+            raise ValueError(f"{what}: registered_name {registered!r:.80} is not registered (register "
+                             "it with tk.saving.register_serializable, or pass custom_objects)")
+        if getattr(cls, "__name__", None) != class_name:
+            raise ValueError(f"{what}: registered_name {registered!r:.80} is a "
+                             f"{getattr(cls, '__name__', type(cls).__name__)}, not a {class_name}")
+    else:
+        cls = lookup(class_name, table, kind, custom_objects, case_insensitive)
+        if _registered(class_name, custom_objects) is None:
+            check_module(config.get("module"), cls, what)
+            if getattr(cls, "__name__", class_name) != class_name and not case_insensitive:
+                # "glorot_uniform" names GlorotUniform as a string only (optimizers accept
+                # any case, as Keras's optimizers.deserialize does)
+                raise ValueError(f"{what}: the class is called {cls.__name__!r} (a config names "
+                                 "its class exactly)")
+    inner = inner or {}
     if hasattr(cls, "from_config"):
         return cls.from_config(dict(inner))
     return cls(**inner)

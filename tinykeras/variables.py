@@ -18,9 +18,9 @@ from .core.registry import ACTIVE
 from .core.tensor import Tensor
 from .global_state import scoped
 
-# While a model file loads, an object whose ``charge(shape, name)`` raises
-# before a Variable larger than the file's weights is allocated
-# (see ``tinykeras.saving.layer_config.ParameterBudget``).
+# While a model file loads, an object whose ``charge(shape, name, dtype)``
+# raises before an allocation the file does not pay for
+# (see ``tinykeras.saving.budget``).
 ALLOCATION_BUDGET = contextvars.ContextVar("tinykeras_allocation_budget", default=None)
 
 
@@ -41,7 +41,7 @@ class Variable(Tensor):
                 raise ValueError(f"Variable {name!r}: a callable initializer needs a shape")
             budget = ALLOCATION_BUDGET.get()
             if budget is not None:
-                budget.charge(tuple(shape), name)
+                budget.charge(tuple(shape), name, dtype or "float32")
             value = initializer(tuple(shape), dtype or "float32")
         else:
             value = initializer

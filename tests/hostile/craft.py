@@ -81,7 +81,7 @@ def set_tensor(src, dst, name, array):
     else:
         array = np.ascontiguousarray(array)
         codes = {"float32": "F32", "float16": "F16", "int32": "I32", "int64": "I64", "float64": "F64",
-                 "uint16": "BF16"}
+                 "uint16": "BF16", "uint8": "U8", "int8": "I8", "int16": "I16", "bool": "BOOL"}
         arrays[name] = array.tobytes()
         entries[name] = {"dtype": codes[array.dtype.name], "shape": list(array.shape)}
     out, position = {}, 0

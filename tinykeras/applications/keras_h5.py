@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..global_state import snake_case
-from ..saving import keras_archive, keras_h5, safe_json
+from ..saving import keras_archive, keras_h5, safe_json, safetensors_io
 from ..saving.errors import FileFormatError
 
 MAX_DATASET_BYTES = 4 << 30
@@ -70,7 +70,7 @@ require_h5py = keras_h5.require_h5py
 def read(path):
     """Read every weight of a Keras ``.h5``, ``.weights.h5`` or ``.keras`` file."""
     path = os.fspath(path)
-    with open(path, "rb") as f:
+    with safetensors_io.open_regular(path, "a Keras file") as f:  # never blocks on a FIFO
         zipped = f.read(4) == b"PK\x03\x04"
     if zipped:
         with keras_archive._archive(path) as zf:

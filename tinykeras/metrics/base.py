@@ -83,6 +83,8 @@ class Metric:
             raise RuntimeError("You forgot to call `super().__init__()` in the `__init__()` method. "
                                "Go add it!")
         dtype = np.dtype(dtype or self.dtype).name
+        from ..saving.budget import charge  # here: saving imports metrics
+        charge(shape, dtype, f"{self.name}/{name or 'variable'}")
         value = initializers.get(initializer or "zeros")(tuple(shape), dtype)
         var = Variable(value, dtype=dtype, trainable=False, name=name or "variable")
         var.path = f"{self.name.replace('/', '>')}/{var.name}"

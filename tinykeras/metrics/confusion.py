@@ -272,6 +272,8 @@ class AUC(Metric):
                 raise ValueError("Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds}")
             self.num_thresholds = num_thresholds
+            from ..saving.budget import charge  # a file's compile_config chooses the size
+            charge((num_thresholds,), "float64", f"{name or 'auc'} thresholds")
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
         eps = backend.epsilon()

@@ -54,6 +54,8 @@ class Trainer:
                               "weighted_metrics": weighted_metrics}
         self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None,
                                 "loss": loss, "loss_weights": loss_weights, "metrics": metrics}
+        self._compile_speed = {"run_eagerly": run_eagerly, "steps_per_execution": steps_per_execution,
+                               "jit_compile": jit_compile}  # kept for saving; results never depend on them
         self._compiled_loss = self._compiled_metrics = None
         self._loss_tracker, self._output_loss_trackers = metrics_module.Mean(name="loss"), {}
         if self._names(default=None):

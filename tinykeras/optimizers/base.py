@@ -106,6 +106,8 @@ class Optimizer:
                      name=None):
         """A new non-trainable optimizer Variable, tracked in ``variables``."""
         init = initializers.get(initializer)
+        from ..saving.budget import charge  # here: saving imports optimizers
+        charge(shape, dtype or backend.floatx(), f"{self.name}/{name or 'variable'}")
         return self._make_variable(init(tuple(shape), dtype or backend.floatx()), name or "variable",
                                    dtype or backend.floatx())
 

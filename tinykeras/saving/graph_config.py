@@ -153,7 +153,7 @@ def _deserialize_op(spec, where):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model of class ``cls`` from ``functional_config``'s output."""
-    config = from_keras(config)
+    config = config if layer_config._NESTED.get() else from_keras(config)
     where = f"model {excerpt(config.get('name')) if isinstance(config, dict) else ''}".rstrip()
     if not isinstance(config, dict) or not {"layers", "input_layers", "output_layers"} <= set(config) \
             or set(config) - _KEYS:
@@ -161,7 +161,7 @@ def functional_from_config(cls, config, custom_objects=None):
     specs = config["layers"]
     if not isinstance(specs, list) or not 0 < len(specs) <= MAX_LAYERS:
         raise FileFormatError(f"{where}: 'layers' must be a list of 1 to {MAX_LAYERS} layers")
-    with layer_config.structure_scope():
+    with layer_config.structure_scope(config, where):
         return _functional(cls, config, specs, custom_objects, where)
 
 
@@ -261,9 +261,14 @@ def _decode(value, refs, where, depth):
         raise FileFormatError(f"{where}: arguments nested too deeply")
     if isinstance(value, dict) and value.get("class_name") == TENSOR:
         config = value.get("config")
-        history = config.get("keras_history") if isinstance(config, dict) else None
-        refs.append(_history(history, where))
-        return _Ref(refs[-1])
+        if set(value) != {"class_name", "config"} or not isinstance(config, dict) or \
+                set(config) != {"shape", "dtype", "keras_history"}:
+            raise FileFormatError(f"{where}: a tensor reference is {{'class_name': '{TENSOR}', 'config': "
+                                  "{'shape', 'dtype', 'keras_history'}}, got " + excerpt(value))
+        refs.append(_history(config["keras_history"], where))
+        ref = _Ref(refs[-1])
+        ref.declared = (config["shape"], config["dtype"], where)
+        return ref
     if isinstance(value, dict) and value.get("class_name") in (SLICE, ELLIPSIS, CONSTANT, NUMPY):
         return _decode_value(value, where)
     if isinstance(value, dict):
@@ -312,7 +317,13 @@ def _history(value, where):
 
 def _fill(value, tensors):
     if isinstance(value, _Ref):
-        return tensors[tuple(value)]
+        tensor = tensors[tuple(value)]
+        shape, dtype, where = value.declared
+        if shape != list(tensor.shape) or dtype != tensor.dtype:  # what the file says must be so
+            raise FileFormatError(f"{where}: the tensor {list(value)} is declared with shape {excerpt(shape)} "
+                                  f"and dtype {excerpt(dtype)}, but the graph makes shape "
+                                  f"{list(tensor.shape)} and dtype {tensor.dtype!r}")
+        return tensor
     if isinstance(value, dict):
         return {k: _fill(v, tensors) for k, v in value.items()}
     if isinstance(value, list):

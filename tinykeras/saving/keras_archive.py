@@ -102,6 +102,7 @@ def load_weights_keras(model, filepath, skip_mismatch=False):
     Keras, a warning).  Returns a :class:`LoadReport`."""
     path = os.fspath(filepath)
     source, label = path, path
+    safetensors_io.check_regular(path, "a Keras weights file")
     if path.lower().endswith(".keras"):
         with _archive(path) as zf:
             source, label = io.BytesIO(_member(zf, path, WEIGHTS, MAX_WEIGHTS_BYTES)), f"{path}: {WEIGHTS}"
@@ -141,6 +142,7 @@ class _archive:
         self.path = path
 
     def __enter__(self):
+        safetensors_io.check_regular(self.path, "a .keras archive")  # a FIFO would block the open
         try:
             self.zf = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:

@@ -17,9 +17,11 @@ ever written and checked to be a string, never imported.
 'float32'
 """
 from . import object_registration
-from .errors import FileFormatError
+from .errors import FileFormatError, excerpt
+from .safe_json import MAX_DEPTH
 
 POLICIES = ("DTypePolicy", "FloatDTypePolicy")
+POLICY_MODULES = (None, "keras", "keras.dtype_policies")
 # Config keys Keras 3 writes for features tinykeras does not have, at the
 # values that mean "not used": dropped on reading (any other value is kept,
 # and the layer refuses it with a clear error).
@@ -72,7 +74,6 @@ def drop_unused(config):
 def from_keras(value, depth=0):
     """Keras's JSON back to plain configs: a ``DTypePolicy`` object becomes
     its dtype name and ``shared_object_id`` keys go (bounded by depth)."""
-    from .layer_config import MAX_DEPTH
     if depth > MAX_DEPTH:
         raise FileFormatError(f"the config is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, list):
@@ -81,7 +82,13 @@ def from_keras(value, depth=0):
         return value
     if value.get("class_name") in POLICIES and isinstance(value.get("config"), dict):
         name = value["config"].get("name")
-        if not isinstance(name, str):
-            raise FileFormatError(f"a {value['class_name']} needs a string name, got {name!r:.80}")
+        if not isinstance(name, str) or set(value["config"]) != {"name"}:
+            raise FileFormatError(f"a {value['class_name']} needs exactly a string 'name' in its config, "
+                                  f"got {sorted(map(str, value['config']))}")
+        extra = sorted(map(str, set(value) - {"module", "class_name", "config", "registered_name",
+                                              "shared_object_id"}))
+        if extra or value.get("module") not in POLICY_MODULES or value.get("registered_name") is not None:
+            raise FileFormatError(f"a {value['class_name']} has the keys module ({' or '.join(map(repr, POLICY_MODULES))}), "
+                                  f"class_name, config and registered_name (null); got {excerpt(value)}")
         return name
     return {k: from_keras(v, depth + 1) for k, v in value.items() if k != "shared_object_id"}

@@ -65,7 +65,7 @@ def to_keras_entry(op):
         return {"op": op.op, "params": params}, []
     module, class_name = KERAS_CLASSES[op.op]
     in_call = CALL_PARAMS.get(op.op, ())
-    config = {"name": op.name}
+    config = {"name": getattr(op, "config_name", op.name)}
     for p in list(inspect.signature(getattr(ops, op.op)).parameters.values())[specs.SPECS[op.op][0]:]:
         if p.name not in in_call and (p.name in params or p.default is not p.empty):  # as Keras: defaults too
             config[p.name] = params[p.name] if p.name in params else p.default
@@ -97,6 +97,11 @@ def from_keras_entry(spec, nodes, where):
     op = op_name(spec["class_name"], spec.get("module"), where)
     name = spec.get("name", config.get("name"))
     layer_config._check_top_key("name", name, where)
+    if spec.get("registered_name") not in (None, spec["class_name"]):
+        raise FileFormatError(f"{where}: registered_name {excerpt(spec.get('registered_name'))} disagrees "
+                              f"with class_name {excerpt(spec['class_name'])}")
+    if "name" in config:
+        layer_config._check_top_key("name", config["name"], where)
     where = f"{where} ({spec['class_name']} {name!r})"
     layer_config.check_values(config, where)
     signature = inspect.signature(getattr(ops, op))
@@ -121,7 +126,9 @@ def from_keras_entry(spec, nodes, where):
             raise FileFormatError(f"{where}: its calls differ in parameters ({params} and {mine})")
         params = mine
         calls.append(([bound[k] for k in inputs_names if k in bound], {}, refs))
-    return OpCall(op, params or {}, name), calls
+    call = OpCall(op, params or {}, name)
+    call.config_name = config.get("name", name)  # Keras's may differ from the entry's; written back as read
+    return call, calls
 
 
 def _has_ref(value, ref_type):

@@ -12,7 +12,7 @@ runs, the config is checked: class names are looked up only in
 :mod:`tinykeras.saving.object_registration` (never imported), names that look like
 module paths or code are refused, ``Lambda`` is refused, strings that would
 name a file or URL are refused, shapes and integers are bounded.  While
-layers build, every Variable is charged to a :class:`ParameterBudget`
+layers build, every Variable is charged to a :class:`~.budget.LoadBudget`
 *before* it is allocated, so a ``Dense(10**12)`` fails without using memory.
 Any other error a constructor raises becomes a :class:`FileFormatError`.
 
@@ -37,8 +37,10 @@ import re
 import numpy as np
 
 from . import object_registration
+from .budget import LoadBudget, active
 from .errors import FileFormatError, UnsafeContentError, excerpt
-from .keras_config import drop_unused, from_keras, is_operation, to_keras
+from ..serialization import KERAS_MODULES
+from .keras_config import _module, drop_unused, from_keras, is_operation, to_keras
 
 MAX_PARAMS = 2 ** 28            # parameters a config alone may allocate (no file to bound it)
 MAX_DIM = 2 ** 31 - 1           # any dimension
@@ -61,61 +63,62 @@ PATH_KEYS = {"vocabulary", "filepath", "path", "file", "filename", "url", "uri",
 _BAD_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
 
-class ParameterBudget:
-    """Counts elements of the Variables created while it is active and
-    refuses, before allocation, one that would pass ``limit`` (the weights a
-    file stores when ``from_file``, else a cap for configs)."""
-
-    def __init__(self, limit, from_file):
-        self.limit, self.left, self.from_file = limit, limit, from_file
-
-    def charge(self, shape, name):
-        dims = [int(d) for d in shape]
-        size = math.prod(dims)
-        if size <= self.left and min(dims, default=0) >= 0:
-            self.left -= size
-            return
-        if self.from_file:
-            raise FileFormatError(f"the architecture needs more than the {self.limit} parameters stored "
-                                  f"in the file (weight {name!r} of shape {dims} does not fit); "
-                                  "refused before allocating it")
-        raise FileFormatError(f"weight {name!r} of shape {dims} would bring the model past {self.limit} "
-                              "parameters (the limit for a config; pass max_params= to raise it); "
-                              "refused before allocating it")
-
-
-@contextlib.contextmanager
-def parameter_budget(limit, from_file=False):
-    """Charge every Variable made inside the block to one budget (an outer
-    budget, if one is already active, stays in charge)."""
-    from ..variables import ALLOCATION_BUDGET
-    if ALLOCATION_BUDGET.get() is not None:
-        yield ALLOCATION_BUDGET.get()
-        return
-    token = ALLOCATION_BUDGET.set(ParameterBudget(limit, from_file))
-    try:
-        yield ALLOCATION_BUDGET.get()
-    finally:
-        ALLOCATION_BUDGET.reset(token)
-
-
 # How many layers the config being loaded has asked for so far, and how deep
 # the current one is nested (one count for the whole load, every container).
 _STRUCTURE = contextvars.ContextVar("tinykeras_load_structure", default=None)
 
 
 @contextlib.contextmanager
-def structure_scope():
+def structure_scope(config=None, where="the config"):
     """One layer count and nesting depth for everything deserialized inside
-    (an outer scope, if one is active, stays in charge)."""
+    (an outer scope, if one is active, stays in charge); a new scope first
+    checks ``config`` with :func:`check_structure`."""
     if _STRUCTURE.get() is not None:
         yield _STRUCTURE.get()
         return
-    token = _STRUCTURE.set({"layers": 0, "depth": 0})
+    check_structure(config, where)
+    token = _STRUCTURE.set({"layers": 0, "depth": 0, "build_configs": []})
     try:
         yield _STRUCTURE.get()
+        _check_build_configs(_STRUCTURE.get()["build_configs"])
     finally:
         _STRUCTURE.reset(token)
+
+
+def check_structure(config, where):
+    """Count the layers (and op nodes) ``config`` holds and how deeply they
+    nest, with a linear walk and *before* building any: more than
+    :data:`MAX_LAYERS` in all, or deeper than :data:`MAX_NESTING`, is refused.
+    A layer is an object with a ``class_name`` and a ``config`` that has a
+    ``name``.
+
+    >>> check_structure({"class_name": "Sequential", "config": {"name": "s", "layers": [
+    ...     {"class_name": "Identity", "config": {"name": f"i{k}"}} for k in range(MAX_LAYERS)]}}, "m")
+    Traceback (most recent call last):
+    ...
+    tinykeras.saving.errors.FileFormatError: m: more than the limit of 10000 layers per model (nested models, wrapped layers and op nodes included); refused before building any
+    """
+    count, stack = 0, [(config, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            inner = value.get("config")
+            layer = ("op" in value and "inbound_nodes" in value) or (
+                isinstance(value.get("class_name"), str) and isinstance(inner, dict) and "name" in inner)
+            if layer:
+                count += 1
+                depth += 1
+                if count > MAX_LAYERS:
+                    raise FileFormatError(f"{where}: more than the limit of {MAX_LAYERS} layers per model "
+                                          "(nested models, wrapped layers and op nodes included); "
+                                          "refused before building any")
+                if depth > MAX_NESTING:
+                    raise FileFormatError(f"{where}: layers nested more than {MAX_NESTING} levels deep "
+                                          "(models in models, wrappers, RNN cells); refused before "
+                                          "building any")
+            stack.extend((v, depth) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth) for v in value)
 
 
 def count_layers(n, where):
@@ -183,32 +186,64 @@ def serialize_layer(layer):
     out = {"class_name": cls.__name__,
            "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
            "registered_name": object_registration._NAMES.get(cls)}
-    shape = getattr(layer, "_build_input_shape", None)
-    if layer.built and shape is not None and not isinstance(layer, (Functional, Sequential)):
-        shape = to_json(shape, f"{layer.name!r} build shape")
-        if isinstance(shape, dict) and len(shape) == 1:  # as Keras: one argument's shape
-            shape = next(iter(shape.values()))
-        out["build_config"] = {"shapes_dict": {f"{k}_shape": v for k, v in shape.items()}} \
-            if isinstance(shape, dict) else {"input_shape": shape}
+    build = build_config(layer)
+    if build is not None and not isinstance(layer, (Functional, Sequential)):
+        out["build_config"] = build
     return to_keras(out)
 
 
+def build_config(layer):
+    """Keras's ``build_config`` of a built layer: ``{"input_shape": [...]}``,
+    or ``{"shapes_dict": {"query_shape": ..., ...}}`` for several arguments."""
+    shape = getattr(layer, "_build_input_shape", None)
+    if not layer.built or shape is None:
+        return None
+    shape = to_json(shape, f"{layer.name!r} build shape")
+    if isinstance(shape, dict) and len(shape) == 1:  # as Keras: one argument's shape
+        shape = next(iter(shape.values()))
+    return {"shapes_dict": {f"{k}_shape": v for k, v in shape.items()}} \
+        if isinstance(shape, dict) else {"input_shape": shape}
+
+
+def _unbatched(value):
+    """A build_config with the batch dimension of every shape left open."""
+    if isinstance(value, list) and value and all(d is None or _is_int(d) for d in value):
+        return [None] + value[1:]
+    if isinstance(value, dict):
+        return {k: _unbatched(v) for k, v in value.items()}
+    return [_unbatched(v) for v in value] if isinstance(value, list) else value
+
+
+def _check_build_configs(pending):
+    """The ``build_config`` of a layer built by its parent (inside a model, a
+    wrapper, an RNN) must say what the parent built it for: it is checked,
+    never ignored."""
+    from ..models import Functional, Sequential
+    for layer, given, where in pending:
+        if isinstance(layer, (Functional, Sequential)):
+            continue  # Keras writes one for models; they rebuild from their inputs
+        actual = build_config(layer)  # None: its parent built it directly (Bidirectional)
+        if actual is not None and _unbatched(actual) != _unbatched(given):  # adapt() may fix a batch size
+            raise FileFormatError(f"{where}: build_config {excerpt(given)} disagrees with the input the "
+                                  f"layer is built for in this model ({excerpt(actual)})")
+
+
 # -- reading ---------------------------------------------------------------
-def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=None,
-                      from_file=False):
+def deserialize_layer(config, custom_objects=None, max_params=None, build_shape=None, budget=None):
     """Rebuild a layer (or model) from ``serialize_layer``'s output.
 
     ``custom_objects`` maps names to classes the caller trusts;
     ``max_params`` bounds the parameters the config may create (default
-    :data:`MAX_PARAMS`; ``from_file``: it is the number a file stores);
-    ``build_shape`` builds an unbuilt layer.
+    :data:`MAX_PARAMS`), unless ``budget`` (a :class:`LoadBudget`, e.g.
+    what a file stores) is given; ``build_shape`` builds an unbuilt layer.
     """
     nested = _NESTED.get()
     config = config if nested else from_keras(config)
     token = _NESTED.set(True)
     try:
-        with object_registration.custom_object_scope(custom_objects), structure_scope(), \
-                parameter_budget(MAX_PARAMS if max_params is None else max_params, from_file):
+        budget = budget or LoadBudget.for_config(MAX_PARAMS if max_params is None else max_params)
+        with object_registration.custom_object_scope(custom_objects), structure_scope(config, "the architecture"), \
+                active(budget):
             layer = _deserialize(config, custom_objects, "layer", use_build_config=not nested)
             if build_shape is not None and not layer.built:
                 _build(layer, build_shape, f"layer {layer.name!r}")
@@ -245,6 +280,10 @@ def _deserialize_checked(config, custom_objects, where, use_build_config):
                               "belongs in a functional model's 'layers', not here")
     cls = object_registration.resolve(config["class_name"], "layers", config.get("registered_name"),
                            custom_objects, base=Layer)
+    if config.get("registered_name") is None and config.get("module") not in (
+            None, _module(config["class_name"], None)) and config.get("module") not in KERAS_MODULES:
+        raise FileFormatError(f"{where}: module {excerpt(config.get('module'))} is not where Keras keeps "
+                              f"{config['class_name']} ({_module(config['class_name'], None)!r})")
     check_values(inner, where, top=True)
     inner = drop_unused(inner)
     try:
@@ -270,6 +309,8 @@ def _deserialize_checked(config, custom_objects, where, use_build_config):
         shape = decode_shape(shape, f"{where}: build_config")
         if use_build_config and not layer.built:
             _build(layer, shape, where)
+        else:  # and then compared with what the parent built it for
+            _STRUCTURE.get()["build_configs"].append((layer, build, where))
     return layer
 
 
@@ -279,8 +320,8 @@ def sequential_from_config(cls, config, custom_objects=None):
     config = config if _NESTED.get() else from_keras(config)
     token = _NESTED.set(True)
     try:
-        with object_registration.custom_object_scope(custom_objects), structure_scope(), \
-                parameter_budget(MAX_PARAMS, False):
+        with object_registration.custom_object_scope(custom_objects), \
+                structure_scope(config, "Sequential.from_config"), active(LoadBudget.for_config(MAX_PARAMS)):
             return _sequential(cls, config, custom_objects, "Sequential.from_config")
     finally:
         _NESTED.reset(token)

@@ -25,9 +25,11 @@ needs, then (``compile=True``) compiles and restores the optimizer state.
 True
 """
 import os
+import re
 import warnings
 
-from . import safe_json, safetensors_io
+from . import budget as budgets, safe_json, safetensors_io
+from .budget import LoadBudget
 from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
 from .layer_config import check_values, deserialize_layer, serialize_layer, to_json
 from .object_registration import custom_object_scope
@@ -41,8 +43,12 @@ NEVER_READ = (".keras", ".h5", ".hdf5", ".pt", ".pth", ".bin", ".ckpt", ".pkl", 
               ".npy", ".joblib", ".pb")
 MAX_ARCHITECTURE_BYTES = 16 * 2 ** 20
 # compile() arguments Keras 3 writes in compile_config that change speed, not results
-# (ignored)
+# (checked, kept and written back)
 KERAS_SPEED_KEYS = {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"}
+# every metadata key a model file may hold (section 3 of docs/file-format.md); any other is refused
+METADATA_KEYS = {"format", "format_version", "tinykeras_version", "content", "architecture",
+                 "compile_config", "optimizer_iterations"}
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*([a-z]+[0-9]*)?(\.(post|dev)[0-9]+)?(\+[A-Za-z0-9.]+)?")
 
 
 # -- saving ----------------------------------------------------------------
@@ -117,8 +123,12 @@ def compile_config(model):
               "loss": tree(args.get("loss"), losses.serialize),
               "loss_weights": args.get("loss_weights"),
               "metrics": tree(args.get("metrics"), metrics.serialize)}
+    speed = getattr(model, "_compile_speed", {})
+    jit = speed.get("jit_compile", False)
     config.update(weighted_metrics=tree(args.get("weighted_metrics"), metrics.serialize),
-                  run_eagerly=False, steps_per_execution=1, jit_compile=False)
+                  run_eagerly=speed.get("run_eagerly", False),
+                  steps_per_execution=speed.get("steps_per_execution", 1),
+                  jit_compile=jit if isinstance(jit, bool) else False)
     return to_json(config, "compile config")  # as Keras 3 writes it
 
 
@@ -165,6 +175,7 @@ def read_model_metadata(filepath):
     if "architecture" not in meta:
         hint = "; it is a weights file: use model.load_weights()" if meta.get("content") == "weights" else ""
         raise FileFormatError(f"{path}: missing architecture (no 'architecture' metadata){hint}")
+    _check_metadata(path, meta, config)
     architecture = safe_json.loads(meta["architecture"], f"{path}: architecture JSON",
                                    max_bytes=MAX_ARCHITECTURE_BYTES)
     compile_cfg = meta.get("compile_config")
@@ -172,6 +183,27 @@ def read_model_metadata(filepath):
     if not isinstance(architecture, dict) or not isinstance(compile_cfg, (dict, type(None))):
         raise FileFormatError(f"{path}: the architecture and compile_config must be JSON objects")
     return path, header, architecture, compile_cfg
+
+
+def _check_metadata(path, meta, config):
+    """Every metadata key is one :data:`METADATA_KEYS` names, and each value
+    is read: none is ignored (``tinykeras_version`` is shown by ``inspect``)."""
+    for source, keys in ((f"{path}: __metadata__", meta), (f"{path}: {CONFIG_FILE}", config or {})):
+        unknown = sorted(map(str, set(keys) - METADATA_KEYS))
+        if unknown:
+            raise FileFormatError(f"{source}: unknown key(s) {excerpt(unknown)}; a model file holds "
+                                  f"only {sorted(METADATA_KEYS)}")
+    if meta.get("content", "model") != "model":
+        raise FileFormatError(f"{path}: content is {excerpt(meta['content'])}, but the file has an "
+                              "architecture ('model' expected)")
+    version = meta.get("tinykeras_version")
+    if version is not None and (not isinstance(version, str) or len(version) > 64 or
+                                not _VERSION.fullmatch(version)):
+        raise FileFormatError(f"{path}: tinykeras_version {excerpt(version)} is not a version number")
+    steps = meta.get("optimizer_iterations")
+    if steps is not None and (not isinstance(steps, str) or not steps.isdigit() or len(steps) > 19
+                              or not steps.isascii()):
+        raise FileFormatError(f"{path}: optimizer_iterations {excerpt(steps)} is not a step count")
 
 
 def _member(folder, name):
@@ -213,24 +245,29 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, max_
         from .keras_archive import load_keras
         return load_keras(filepath, custom_objects, compile, max_params)
     path, header, architecture, compile_cfg = read_model_metadata(filepath)
+    steps = header.metadata.get("optimizer_iterations")
     return build_model(path, architecture, compile_cfg, header.tensors,
                        lambda names: safetensors_io.read_tensors(path, header, names),
-                       custom_objects, compile, max_params, header.metadata.get("format_version") == "1")
+                       custom_objects, compile, max_params, header.metadata.get("format_version") == "1",
+                       iterations=None if steps is None else int(steps))
 
 
 def build_model(path, architecture, compile_cfg, stored, read, custom_objects=None, compile=True,
-                max_params=None, by_name=False):
+                max_params=None, by_name=False, iterations=None):
     """The model ``architecture`` describes, with the weights (and, with
     ``compile``, the compile configuration and optimizer state) of
     ``stored`` (name -> info with ``shape``/``dtype``/``size``), which
-    ``read(names)`` returns as arrays; ``by_name``: format-1 paths."""
+    ``read(names)`` returns as arrays; ``by_name``: format-1 paths;
+    ``iterations``: the step count the metadata states, if any."""
     from ..models import Model
     weights = {n: i for n, i in stored.items() if not n.startswith(OPTIMIZER_PREFIX)}
-    budget = sum(info.size for info in weights.values())
-    if max_params is not None and budget > max_params:
-        raise FileFormatError(f"{path}: {budget} parameters is more than max_params={max_params}")
+    optimizer = {n: i for n, i in stored.items() if n.startswith(OPTIMIZER_PREFIX)}
+    _check_optimizer_tensors(path, optimizer, compile_cfg, iterations, by_name)
+    budget = LoadBudget.for_file(weights.values())
+    if max_params is not None and budget.max_elements > max_params:
+        raise FileFormatError(f"{path}: {budget.max_elements} parameters is more than max_params={max_params}")
     try:
-        model = deserialize_layer(architecture, custom_objects, max_params=budget, from_file=True)
+        model = deserialize_layer(architecture, custom_objects, budget=budget)
     except FileFormatError as exc:
         if str(exc).startswith(str(path)):
             raise
@@ -243,21 +280,53 @@ def build_model(path, architecture, compile_cfg, stored, read, custom_objects=No
         raise WeightsMismatchError(f"{path}: the tensors contradict the architecture: {report}")
     assign_arrays(expected, read(report.loaded))
     if compile and compile_cfg is not None:
-        with custom_object_scope(custom_objects):
+        with custom_object_scope(custom_objects), budgets.active(LoadBudget.for_compile(optimizer.values())):
             _compile(model, compile_cfg, path)
-            optimizer = {n: i for n, i in stored.items() if n.startswith(OPTIMIZER_PREFIX)}
             if optimizer:
                 _restore_optimizer(model, optimizer, read, path, by_name)
+                steps = int(model.optimizer.iterations.numpy())
+                if iterations is not None and steps != iterations:
+                    raise FileFormatError(f"{path}: optimizer_iterations says {iterations} steps, the "
+                                          f"optimizer state says {steps}")
     return model
+
+
+_OPTIMIZER_NAME = {False: re.compile(re.escape(OPTIMIZER_PREFIX) + r"vars/(0|[1-9][0-9]{0,8})"),
+                   True: re.compile(re.escape(OPTIMIZER_PREFIX) + r"(0|[1-9][0-9]{0,8})/[^/]+")}
+
+
+def _check_optimizer_tensors(path, optimizer, compile_cfg, iterations, by_name):
+    """Optimizer tensors are used (``compile=True``) or at least well formed,
+    and only ever come with a ``compile_config`` to rebuild the optimizer from."""
+    if optimizer and compile_cfg is None:
+        raise WeightsMismatchError(f"{path}: {len(optimizer)} optimizer tensor(s) (e.g. "
+                                   f"{excerpt(sorted(optimizer)[0])}) but no compile_config to rebuild "
+                                   "the optimizer from; unexpected tensors are refused")
+    if iterations is not None and not optimizer:
+        raise FileFormatError(f"{path}: optimizer_iterations without any optimizer state")
+    for name in optimizer:  # with compile=False they are skipped, as the caller asked, but never unknown
+        if _OPTIMIZER_NAME[by_name].fullmatch(name) is None:
+            raise WeightsMismatchError(f"{path}: tensor {excerpt(name)} is not an optimizer variable "
+                                       f"(they are named {OPTIMIZER_PREFIX}{'<i>/<name>' if by_name else 'vars/<i>'})")
 
 
 def _compile(model, config, path):
     from .. import losses, metrics, optimizers
     keys = {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}
+    speed = {k: v for k, v in config.items() if k in KERAS_SPEED_KEYS}
     config = {k: v for k, v in config.items() if k not in KERAS_SPEED_KEYS}
-    if set(config) - keys:
-        raise FileFormatError(f"{path}: compile_config must be an object with keys {sorted(keys)}")
+    if not config and all(v is None or v is False or v == 1 or v == "auto" for v in speed.values()):
+        return  # Keras writes this for a model that was never compiled
+    if set(config) - keys or ("optimizer" in config and config["optimizer"] is None):
+        raise FileFormatError(f"{path}: compile_config must be an object with a non-null optimizer and keys "
+                              f"{sorted(keys | KERAS_SPEED_KEYS)}, got {excerpt(sorted(config))}")
     check_values(config, f"{path}: compile_config")
+    for key, value in speed.items():
+        ok = (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2 ** 31
+              if key == "steps_per_execution" else isinstance(value, bool) or
+              (key == "jit_compile" and value == "auto"))
+        if not ok:
+            raise FileFormatError(f"{path}: compile_config: {key} is {excerpt(value)}, not a valid value")
 
     def tree(value, deserialize):
         if isinstance(value, dict) and "class_name" in value:
@@ -268,13 +337,16 @@ def _compile(model, config, path):
             return [tree(v, deserialize) for v in value]
         return value
     try:
-        model.compile(optimizer=optimizers.deserialize(config.get("optimizer") or "rmsprop"),
+        model.compile(optimizer=optimizers.deserialize(config.get("optimizer", "rmsprop")),  # Keras's default
                       loss=tree(config.get("loss"), losses.deserialize),
                       loss_weights=config.get("loss_weights"),
                       metrics=tree(config.get("metrics"), metrics.deserialize),
-                      weighted_metrics=tree(config.get("weighted_metrics"), metrics.deserialize))
-    except FileFormatError:
-        raise
+                      weighted_metrics=tree(config.get("weighted_metrics"), metrics.deserialize),
+                      **speed)
+    except FileFormatError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise type(exc)(f"{path}: compile_config: {exc}") from None
     except Exception as exc:
         raise FileFormatError(f"{path}: compile_config is not usable: {type(exc).__name__}: "
                               f"{str(exc)[:300]}") from None

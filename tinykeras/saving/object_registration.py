@@ -202,4 +202,11 @@ def resolve(class_name, kind, registered_name=None, custom_objects=None, base=No
     if base is not None and not (inspect.isclass(obj) and issubclass(obj, base)):
         raise UnknownObjectError(f"{excerpt(registered_name or class_name)} is not a {kind[:-1]} "
                                  f"class (it is {excerpt(obj)})")
+    aliased = bool(custom_objects) and class_name in custom_objects
+    if registered_name is not None and not custom and registered_name != class_name:
+        raise UnknownObjectError(f"registered_name {excerpt(registered_name)} disagrees with class_name "
+                                 f"{excerpt(class_name)} (a built-in has registered_name null)")
+    if inspect.isclass(obj) and obj.__name__ != class_name and not aliased:
+        raise UnknownObjectError(f"class_name {excerpt(class_name)} names the class {obj.__name__!r}; "
+                                 "a config names its class exactly")
     return obj
