@@ -276,8 +276,9 @@ _NOT_OPS = ("apply", "composite", "tensors", "as_shape", "normalize_axis", "is_t
 
 
 def _public_ops():
-    return [(name, getattr(tk.ops, name)) for name in dir(tk.ops)
-            if not name.startswith("_") and inspect.isfunction(getattr(tk.ops, name)) and name not in _NOT_OPS]
+    """(name, function) of every public op: ``tk.ops`` and ``tk.ops.image`` (whose ops live only there)."""
+    return [(name, getattr(module, name)) for module in (tk.ops, tk.ops.image) for name in dir(module)
+            if not name.startswith("_") and inspect.isfunction(getattr(module, name)) and name not in _NOT_OPS]
 
 
 def test_every_public_op_takes_symbolic_tensors_or_says_it_does_not():
@@ -287,23 +288,56 @@ def test_every_public_op_takes_symbolic_tensors_or_says_it_does_not():
             params = inspect.signature(fn).parameters.values()
             required = [p for p in params if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
             with pytest.raises(TypeError, match=f"ops.{name} does not accept symbolic"):
-                fn(*[x] * max(len(required), 2))
+                fn(*[x] * max(len(required), 1))
     assert tk.ops.shape(x) == (None, 3) and tk.ops.convert_to_tensor(x) is x
+
+
+def _recorded_name(fn, call):
+    """The op name ``call`` (an ast ``record(name, ...)``) gives: a literal,
+    or the ``name`` a factory-made op's function closes over."""
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant):
+        return arg.value
+    free = fn.__code__.co_freevars
+    return fn.__closure__[free.index(arg.id)].cell_contents if arg.id in free else None
 
 
 def test_every_public_op_begins_with_the_symbolic_check():
     """The one public function of each op starts ``if symbolic(locals()):
-    return record(<its name>, locals())`` (no wrapper on the way to apply)."""
-    missing = []
-    for name, fn in _public_ops():
-        if hasattr(fn, "__wrapped__"):
-            continue  # not yet given its first line: ops/__init__.py wraps it
+    return record(<its public name>, locals())``: no wrapper on the way to
+    ``apply``, and the node takes the name the op is called by (and spec'd under)."""
+    ops, wrong = _public_ops(), []
+    assert len(ops) > 300
+    for name, fn in ops:  # (Keras exports silu also as swish: one function, nodes named silu)
+        alias_of = fn.__name__ if dict(ops).get(fn.__name__) is fn else name
         body = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
         first = body[1] if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else body[0]
-        if "symbolic(locals())" not in ast.unparse(first.test if isinstance(first, ast.If) else first):
-            missing.append(name)
-    assert missing == [], ("these ops do not begin with `if symbolic(locals()): return record(name, "
-                           f"locals())`: {missing}")
+        ok = (not hasattr(fn, "__wrapped__") and isinstance(first, ast.If)
+              and "symbolic(locals())" in ast.unparse(first.test) and isinstance(first.body[0], ast.Return))
+        call = first.body[0].value if ok else None
+        if not (ok and isinstance(call, ast.Call) and ast.unparse(call.func) == "record"
+                and ast.unparse(call.args[1]) == "locals()" and _recorded_name(fn, call) in (name, alias_of)):
+            wrong.append(name)
+    assert wrong == [], ("these ops do not begin with `if symbolic(locals()): return record(<their name>, "
+                         f"locals())`: {wrong}")
+
+
+def test_symbolic_check_sees_aliases_var_args_and_kwargs():
+    """An op's other Keras name records a node of that name; a symbolic tensor
+    inside ``*args`` (even in a list) or ``**kwargs`` is seen."""
+    x, i = tk.Input((3,)), tk.Input((3,), dtype="int32")
+    model = tk.Model([x, i], [tk.ops.conjugate(x), tk.ops.bitwise_not(i), tk.ops.left_shift(i, 1)])
+    assert [e["name"] for e in _op_entries(model.get_config())] == ["conjugate", "bitwise_not", "left_shift"]
+    v, n = np.array([[1.0, -2.0, 0.5]], "float32"), np.array([[1, 2, 3]], "int32")
+    got = model.predict([v, n], verbose=0)
+    np.testing.assert_array_equal(got[0], v) and np.testing.assert_array_equal(got[1], ~n)
+    np.testing.assert_array_equal(got[2], n << 1)
+    for call, message in [(lambda: tk.ops.switch(0, [lambda a: a], [x]), "ops.switch does not accept symbolic"),
+                          (lambda: tk.ops.meshgrid([x, x]), "ops.meshgrid does not accept symbolic"),
+                          (lambda: tk.ops.rearrange(np.ones((2, 3)), "a b -> b a", a=x),
+                           "ops.rearrange: argument 'axes_lengths' cannot be a symbolic")]:
+        with pytest.raises(TypeError, match=message):
+            call()
 
 
 # -- hostile files -------------------------------------------------------------

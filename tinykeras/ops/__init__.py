@@ -75,15 +75,5 @@ def stop_gradient(x):
     return convert_to_tensor(x).detach()
 
 
-# Ops written without their first-line symbolic check get the wrapper (one hop more).
-import inspect as _inspect  # noqa: E402
-from .common import symbolic_entry as _symbolic_entry  # noqa: E402
-_HELPERS = {"Tensor", "apply", "composite", "tensors", "as_shape", "normalize_axis", "is_tensor",
-            "convert_to_numpy", "convert_to_tensor", "declare_composite", "index_key", "symbolic", "record"}
-for _name, _fn in list(globals().items()):
-    if _inspect.isfunction(_fn) and not _name.startswith("_") and _name not in _HELPERS \
-            and "symbolic" not in _fn.__code__.co_names:
-        globals()[_name] = _symbolic_entry(_name, _fn)
-
 # Keras's submodules (keras.ops.numpy, .nn, .linalg, .image, and the core/math groups)
 from . import core, image, linalg, math, nn, numpy  # noqa: E402,F401

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import backend as _backend
 from ..core.tensor import Tensor
-from .common import as_shape, convert_to_tensor, normalize_axis, tensors
+from .common import as_shape, convert_to_tensor, normalize_axis, record, symbolic, tensors
 from .math_ops import sum, zeros
 from .shape_ops import concatenate, flip, moveaxis, scatter_add, split, swapaxes
 
@@ -40,6 +40,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     >>> linspace(0.0, 1.0, 5).numpy().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
+    if symbolic(locals()):
+        return record("linspace", locals())
     values, step = np.linspace(_indices(start), _indices(stop), num, endpoint=endpoint, retstep=True, axis=axis)
     out = Tensor(values.astype(_float_dtype(dtype)))
     return (out, step) if retstep else out
@@ -51,6 +53,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
     >>> logspace(0, 2, 3).numpy().tolist()
     [1.0, 10.0, 100.0]
     """
+    if symbolic(locals()):
+        return record("logspace", locals())
     values = np.logspace(_indices(start), _indices(stop), num, endpoint=endpoint, base=base, axis=axis)
     return Tensor(values.astype(_float_dtype(dtype)))
 
@@ -61,6 +65,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     >>> geomspace(1, 8, 4).numpy().tolist()
     [1.0, 2.0, 4.0, 8.0]
     """
+    if symbolic(locals()):
+        return record("geomspace", locals())
     values = np.geomspace(_indices(start), _indices(stop), num, endpoint=endpoint, axis=axis)
     return Tensor(values.astype(_float_dtype(dtype)))
 
@@ -71,6 +77,8 @@ def meshgrid(*x, indexing="xy"):
     >>> [t.shape for t in meshgrid([1, 2, 3], [4, 5])]
     [(2, 3), (2, 3)]
     """
+    if symbolic(locals()) or symbolic(dict(enumerate(x))):  # (a list among the x)
+        return record("meshgrid", locals())
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     xs = [convert_to_tensor(t).reshape(-1) for t in x]
@@ -90,6 +98,8 @@ def tri(N, M=None, k=0, dtype=None):
     >>> tri(2).numpy().tolist()
     [[1.0, 0.0], [1.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("tri", locals())
     return Tensor(np.tri(N, M, k, dtype=_float_dtype(dtype)))
 
 
@@ -100,6 +110,8 @@ def diagonal(x, offset=0, axis1=0, axis2=1):
     >>> diagonal([[1, 2], [3, 4]]).numpy().tolist()
     [1, 4]
     """
+    if symbolic(locals()):
+        return record("diagonal", locals())
     x = convert_to_tensor(x)
     a1, a2 = normalize_axis(axis1, x.ndim)[0], normalize_axis(axis2, x.ndim)[0]
     if a1 == a2:
@@ -116,6 +128,8 @@ def diag(x, k=0):
     >>> diag([1, 2]).numpy().tolist(), diag([[1, 2], [3, 4]], 1).numpy().tolist()
     ([[1, 0], [0, 2]], [2])
     """
+    if symbolic(locals()):
+        return record("diag", locals())
     x = convert_to_tensor(x)
     if x.ndim == 2:
         return diagonal(x, k)
@@ -132,6 +146,8 @@ def diagflat(x, k=0):
     >>> diagflat([[1, 2]]).shape
     (2, 2)
     """
+    if symbolic(locals()):
+        return record("diagflat", locals())
     return diag(convert_to_tensor(x).reshape(-1), k)
 
 
@@ -141,6 +157,8 @@ def trace(x, offset=0, axis1=0, axis2=1):
     >>> trace([[1, 2], [3, 4]]).item()
     5
     """
+    if symbolic(locals()):
+        return record("trace", locals())
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
@@ -150,6 +168,8 @@ def roll(x, shift, axis=None):
     >>> roll([[1, 2], [3, 4]], 1, axis=1).numpy().tolist()
     [[2, 1], [4, 3]]
     """
+    if symbolic(locals()):
+        return record("roll", locals())
     x = convert_to_tensor(x)
     if axis is None:
         return roll(x.reshape(-1), shift, 0).reshape(x.shape)
@@ -166,6 +186,8 @@ def rot90(array, k=1, axes=(0, 1)):
     >>> rot90([[1, 2], [3, 4]]).numpy().tolist()
     [[2, 4], [1, 3]]
     """
+    if symbolic(locals()):
+        return record("rot90", locals())
     x = convert_to_tensor(array)
     if len(axes) != 2 or axes[0] % x.ndim == axes[1] % x.ndim:
         raise ValueError(f"rot90: axes must be two different axes, got {axes}")
@@ -185,6 +207,8 @@ def fliplr(x):
     >>> fliplr([[1, 2]]).numpy().tolist()
     [[2, 1]]
     """
+    if symbolic(locals()):
+        return record("fliplr", locals())
     return flip(x, 1)
 
 
@@ -194,6 +218,8 @@ def flipud(x):
     >>> flipud([[1], [2]]).numpy().tolist()
     [[2], [1]]
     """
+    if symbolic(locals()):
+        return record("flipud", locals())
     return flip(x, 0)
 
 
@@ -213,6 +239,8 @@ def hstack(xs):
     >>> hstack([[1, 2], [3]]).numpy().tolist()
     [1, 2, 3]
     """
+    if symbolic(locals()):
+        return record("hstack", locals())
     xs = tensors(*xs)
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
 
@@ -223,6 +251,8 @@ def vstack(xs):
     >>> vstack([[1, 2], [3, 4]]).shape
     (2, 2)
     """
+    if symbolic(locals()):
+        return record("vstack", locals())
     return concatenate([_atleast(x, 2) for x in xs], axis=0)
 
 
@@ -232,6 +262,8 @@ def dstack(xs):
     >>> dstack([[1, 2], [3, 4]]).shape
     (1, 2, 2)
     """
+    if symbolic(locals()):
+        return record("dstack", locals())
     return concatenate([_atleast(x, 3) for x in xs], axis=2)
 
 
@@ -241,6 +273,8 @@ def append(x1, x2, axis=None):
     >>> append([1, 2], [[3]]).numpy().tolist()
     [1, 2, 3]
     """
+    if symbolic(locals()):
+        return record("append", locals())
     x1, x2 = tensors(x1, x2)
     if axis is None:
         return concatenate([x1.reshape(-1), x2.reshape(-1)])
@@ -253,6 +287,8 @@ def array_split(x, indices_or_sections, axis=0):
     >>> [t.shape for t in array_split(np.zeros(5), 2)]
     [(3,), (2,)]
     """
+    if symbolic(locals()):
+        return record("array_split", locals())
     x = convert_to_tensor(x)
     if not isinstance(indices_or_sections, (int, np.integer)):
         return split(x, indices_or_sections, axis)
@@ -265,6 +301,8 @@ def array_split(x, indices_or_sections, axis=0):
 
 def _split_along(axis, name):
     def op(x, indices_or_sections):
+        if symbolic(locals()):
+            return record(name, locals())
         x = convert_to_tensor(x)
         return split(x, indices_or_sections, 0 if axis == 1 and x.ndim == 1 else axis)
     op.__name__ = op.__qualname__ = name
@@ -281,6 +319,8 @@ def copy(x):
     >>> copy([1, 2]).numpy().tolist()
     [1, 2]
     """
+    if symbolic(locals()):
+        return record("copy", locals())
     return convert_to_tensor(x) * 1
 
 
@@ -290,6 +330,8 @@ def array(x, dtype=None):
     >>> array([1, 2], dtype="float32").numpy().tolist()
     [1.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("array", locals())
     return convert_to_tensor(x, dtype)
 
 
@@ -299,6 +341,8 @@ def empty(shape, dtype=None):
     >>> empty((2,)).shape
     (2,)
     """
+    if symbolic(locals()):
+        return record("empty", locals())
     return zeros(as_shape(shape), _float_dtype(dtype))
 
 
@@ -308,6 +352,8 @@ def empty_like(x, dtype=None):
     >>> empty_like([1, 2]).dtype
     'int32'
     """
+    if symbolic(locals()):
+        return record("empty_like", locals())
     x = convert_to_tensor(x)
     return zeros(x.shape, dtype or x.dtype)
 
@@ -318,6 +364,8 @@ def identity(n, dtype=None):
     >>> identity(2).numpy().tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("identity", locals())
     return Tensor(np.identity(n, dtype=_float_dtype(dtype)))
 
 
@@ -327,6 +375,8 @@ def ndim(x):
     >>> ndim([[1, 2]])
     2
     """
+    if symbolic(locals()):
+        return record("ndim", locals())
     return convert_to_tensor(x).ndim
 
 
@@ -336,6 +386,8 @@ def size(x):
     >>> size([[1, 2, 3]])
     3
     """
+    if symbolic(locals()):
+        return record("size", locals())
     return int(np.prod(convert_to_tensor(x).shape, dtype=np.int64))
 
 
@@ -345,6 +397,8 @@ def vander(x, N=None, increasing=False):
     >>> vander([2, 3], 3).numpy().tolist()
     [[4, 2, 1], [9, 3, 1]]
     """
+    if symbolic(locals()):
+        return record("vander", locals())
     x = convert_to_tensor(x)
     n = x.shape[0] if N is None else N
     powers = np.arange(n) if increasing else np.arange(n)[::-1]
@@ -353,6 +407,8 @@ def vander(x, N=None, increasing=False):
 
 def _window(np_fn, name):
     def window(x):
+        if symbolic(locals()):
+            return record(name, locals())
         return Tensor(np_fn(int(x)).astype(_backend.floatx()))
     window.__name__ = window.__qualname__ = name
     window.__doc__ = f"The {name} window of ``x`` points (NumPy's ``{name}``).\n\n>>> {name}(4).shape\n(4,)\n"
@@ -369,5 +425,7 @@ def kaiser(x, beta):
     >>> kaiser(4, 0.0).numpy().tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("kaiser", locals())
     return Tensor(np.kaiser(int(x), float(beta)).astype(_backend.floatx()))
 

@@ -11,9 +11,6 @@ and a gradient is needed).
 >>> tk.ops.softmax(tk.Tensor([0.0, 0.0])).numpy().tolist()
 [0.5, 0.5]
 """
-import functools
-import inspect
-
 import numpy as np
 
 from ..core import registry
@@ -97,29 +94,3 @@ def record(name, arguments):
     """Op ``name`` called with symbolic ``arguments``: a graph node, through
     ``Symbolic.record`` (set by ``tinykeras.layers``, which builds on ops)."""
     return Symbolic.record(name, arguments)
-
-
-def symbolic_entry(name, fn):
-    """``fn`` (an op function written without the symbolic check) wrapped so
-    a symbolic argument records a node: for ops not yet given their first
-    line ``if symbolic(locals()): ...`` (the wrapper adds a hop).
-
-    >>> symbolic_entry("add", lambda x1, x2: x1 + x2)(1.0, 2.0)
-    3.0
-    """
-    from .specs import SPECS  # here: the specs load after the ops modules that use this
-    signature = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def symbolic_or_run(*args, **kwargs):
-        if symbolic(dict(enumerate(args), **kwargs)):
-            try:
-                bound = signature.bind(*args, **kwargs)
-            except TypeError:
-                if name in SPECS:
-                    raise
-                return record(name, {})  # the op takes no symbolic tensors: say so
-            bound.apply_defaults()
-            return record(name, dict(bound.arguments))
-        return fn(*args, **kwargs)
-    return symbolic_or_run

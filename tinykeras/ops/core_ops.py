@@ -24,7 +24,7 @@ from ..core import registry
 from ..core.autograd import GRAD, no_grad
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, _wrap, apply
-from .common import as_shape, convert_to_tensor, normalize_axis
+from .common import as_shape, convert_to_tensor, normalize_axis, record, symbolic
 from .math_ops import clip, where
 from .shape_ops import pad, scatter_add, stack
 
@@ -62,6 +62,8 @@ def cond(pred, true_fn, false_fn):
     >>> cond(convert_to_tensor(True), lambda: 1, lambda: 2)
     1
     """
+    if symbolic(locals()):
+        return record("cond", locals())
     return true_fn() if bool(convert_to_tensor(pred).numpy()) else false_fn()
 
 
@@ -71,6 +73,8 @@ def switch(index, branches, *operands):
     >>> switch(5, [lambda x: x + 1, lambda x: x * 10], 2)
     20
     """
+    if symbolic(locals()) or symbolic(dict(enumerate(operands))):  # (a list among the operands)
+        return record("switch", locals())
     i = int(np.clip(int(convert_to_tensor(index).numpy()), 0, len(branches) - 1))
     return branches[i](*operands)
 
@@ -81,6 +85,8 @@ def fori_loop(lower, upper, body_fun, init_val):
     >>> fori_loop(0, 3, lambda i, v: v * 2, 1)
     8
     """
+    if symbolic(locals()):
+        return record("fori_loop", locals())
     val = init_val
     for i in range(int(lower), int(upper)):
         val = body_fun(i, val)
@@ -94,6 +100,8 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
     >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)
     16
     """
+    if symbolic(locals()):
+        return record("while_loop", locals())
     single = not isinstance(loop_vars, (list, tuple))
     state = (loop_vars,) if single else tuple(loop_vars)
     n = 0
@@ -113,6 +121,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     >>> carry.item(), ys.numpy().tolist()
     (6, [0, 1, 3])
     """
+    if symbolic(locals()):
+        return record("scan", locals())
     leaves = [convert_to_tensor(x) for x in _flatten(xs)] if xs is not None else []
     n = leaves[0].shape[0] if leaves else length
     if n is None:
@@ -137,6 +147,8 @@ def associative_scan(f, elems, reverse=False, axis=0):
     >>> associative_scan(lambda a, b: a + b, convert_to_tensor([1, 2, 3])).numpy().tolist()
     [1, 3, 6]
     """
+    if symbolic(locals()):
+        return record("associative_scan", locals())
     leaves = [convert_to_tensor(e) for e in _flatten(elems)]
     axis = normalize_axis(axis, leaves[0].ndim)[0]
     n = leaves[0].shape[axis]
@@ -158,6 +170,8 @@ def map(f, xs):
     >>> map(lambda x: x * 2, convert_to_tensor([1, 2])).numpy().tolist()
     [2, 4]
     """
+    if symbolic(locals()):
+        return record("map", locals())
     leaves = [convert_to_tensor(x) for x in _flatten(xs)]
     ys = [f(_pack(xs, iter([t[i] for t in leaves]))) for i in range(leaves[0].shape[0])]
     return _stack_structures(ys, ys[0])
@@ -169,6 +183,8 @@ def vectorized_map(function, elements):
     >>> vectorized_map(lambda x: x.sum(), convert_to_tensor([[1, 2], [3, 4]])).numpy().tolist()
     [3, 7]
     """
+    if symbolic(locals()):
+        return record("vectorized_map", locals())
     return map(function, elements)
 
 
@@ -179,6 +195,8 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
     >>> vectorize(lambda a, b: a + b)([1, 2], 10).numpy().tolist()
     [11, 12]
     """
+    if symbolic(locals()):
+        return record("vectorize", locals())
     if signature is not None:
         raise ValueError("vectorize: signature= is not supported by tinykeras")
     excluded = set(excluded or ())
@@ -235,6 +253,8 @@ def custom_gradient(f):
     >>> double_grad(x).sum().backward(); x.grad.numpy().tolist()
     [2.0]
     """
+    if symbolic(locals()):
+        return record("custom_gradient", locals())
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
         inputs = tuple(a for a in args if isinstance(a, Tensor))
@@ -255,6 +275,8 @@ def scatter(indices, values, shape):
     >>> scatter([[0], [2]], [1.0, 5.0], (3,)).numpy().tolist()
     [1.0, 0.0, 5.0]
     """
+    if symbolic(locals()):
+        return record("scatter", locals())
     return scatter_add(shape, indices, values)
 
 
@@ -265,6 +287,8 @@ def scatter_update(inputs, indices, updates, reduction=None):
     >>> scatter_update([0.0, 0.0, 0.0], [[1]], [7.0]).numpy().tolist()
     [0.0, 7.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("scatter_update", locals())
     inputs, updates = convert_to_tensor(inputs), convert_to_tensor(updates)
     updates = updates.astype(inputs.dtype)
     added = scatter_add(inputs.shape, indices, updates)
@@ -284,6 +308,8 @@ def slice(inputs, start_indices, shape):
     >>> slice([[1, 2, 3], [4, 5, 6]], (0, 1), (2, 2)).numpy().tolist()
     [[2, 3], [5, 6]]
     """
+    if symbolic(locals()):
+        return record("slice", locals())
     x = convert_to_tensor(inputs)
     start = [int(s) for s in np.asarray(start_indices.numpy() if hasattr(start_indices, "numpy") else start_indices)]
     size = [x.shape[i] - start[i] if s == -1 else s for i, s in enumerate(as_shape(shape))]
@@ -296,6 +322,8 @@ def slice_update(inputs, start_indices, updates):
     >>> slice_update([0, 0, 0, 0], (1,), [7, 8]).numpy().tolist()
     [0, 7, 8, 0]
     """
+    if symbolic(locals()):
+        return record("slice_update", locals())
     x, u = convert_to_tensor(inputs), convert_to_tensor(updates)
     start = [int(s) for s in np.asarray(start_indices.numpy() if hasattr(start_indices, "numpy") else start_indices)]
     widths = [(a, d - a - n) for a, d, n in zip(start, x.shape, u.shape)]
@@ -312,6 +340,8 @@ def unstack(x, num=None, axis=0):
     >>> [t.numpy().tolist() for t in unstack([[1, 2], [3, 4]])]
     [[1, 2], [3, 4]]
     """
+    if symbolic(locals()):
+        return record("unstack", locals())
     x = convert_to_tensor(x)
     axis = normalize_axis(axis, x.ndim)[0]
     if num is not None and num != x.shape[axis]:
@@ -325,6 +355,8 @@ def saturate_cast(x, dtype):
     >>> saturate_cast([300.0, -5.0], "uint8").numpy().tolist()
     [255, 0]
     """
+    if symbolic(locals()):
+        return record("saturate_cast", locals())
     x = convert_to_tensor(x)
     dtype = dtypes.standardize_dtype(dtype)
     target = np.dtype(dtype)
@@ -341,5 +373,7 @@ def dtype(x):
     >>> dtype([1.0])
     'float32'
     """
+    if symbolic(locals()):
+        return record("dtype", locals())
     return dtypes.standardize_dtype(convert_to_tensor(x).dtype)
 

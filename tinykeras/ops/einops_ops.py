@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from .common import convert_to_tensor
+from .common import convert_to_tensor, record, symbolic
 
 __all__ = ["rearrange"]
 
@@ -26,6 +26,8 @@ def rearrange(tensor, pattern, **axes_lengths):
     >>> rearrange(np.zeros((2, 3, 4)), "b h w -> b (w h)").shape
     (2, 12)
     """
+    if symbolic(locals()) or symbolic(axes_lengths):
+        return record("rearrange", locals())
     x = convert_to_tensor(tensor)
     if "->" not in pattern:
         raise ValueError(f"rearrange: the pattern needs '->', got {pattern!r}")

@@ -1,5 +1,6 @@
 """More elementwise math with Keras 3 names: inverse trigonometric and
-hyperbolic functions, ``log2``/``log10``/``exp2``, ``logaddexp``, ``hypot``, ...
+hyperbolic functions, ``log2``/``log10``/``exp2``, ``logaddexp``, ``hypot``, ...,
+and the complex-number ops (``real``, ``imag``, ``conj``, ``angle``: no complex dtypes here).
 
 Each op is declared once with :func:`declare_composite`: its composite is
 written with primitives (so it runs and differentiates on every backend);
@@ -16,13 +17,14 @@ import numpy as np
 
 from .. import backend as _backend
 from ..core.primitives import where
-from ..core.tensor import _lift, apply
-from .common import convert_to_tensor, declare_composite, tensors
+from ..core.tensor import Tensor, _lift, apply
+from .common import convert_to_tensor, declare_composite, record, symbolic, tensors
 from .math_ops import erf, expm1, floor, maximum
 
 __all__ = ["arctan", "arcsin", "arccos", "tan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2",
            "log10", "exp2", "cbrt", "rsqrt", "erfc", "erfinv", "arctan2", "hypot", "logaddexp", "logaddexp2",
-           "fmod", "deg2rad", "rad2deg", "sinc", "trunc", "fabs", "ldexp", "heaviside", "signbit"]
+           "fmod", "deg2rad", "rad2deg", "sinc", "trunc", "fabs", "ldexp", "heaviside", "signbit",
+           "isreal", "real", "imag", "conj", "conjugate", "angle"]
 U = "unary"
 _PI = math.pi
 _TAN_PI_12 = 2.0 - math.sqrt(3.0)
@@ -57,6 +59,8 @@ def _unary_op(name, composite, rule, sample="unary"):
     declare_composite(name, rule=rule, sample=sample)(composite)
 
     def op(x):
+        if symbolic(locals()):
+            return record(name, locals())
         return apply(name, (floating(x),))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"NumPy's ``{name}``, elementwise (ints give floats).\n\n>>> {name}([0.5]).shape\n(1,)\n"
@@ -120,6 +124,8 @@ def _binary_float(name, composite, rule, sample="binary"):
     declare_composite(name, 2, rule=rule, sample=sample)(composite)
 
     def op(x1, x2):
+        if symbolic(locals()):
+            return record(name, locals())
         x1, x2 = tensors(x1, x2)
         x1, x2 = floating(x1), floating(x2)
         if x1.dtype != x2.dtype:
@@ -169,6 +175,8 @@ def deg2rad(x):
     >>> round(deg2rad([180.0]).item(), 5)
     3.14159
     """
+    if symbolic(locals()):
+        return record("deg2rad", locals())
     return floating(x) * (_PI / 180)
 
 
@@ -178,6 +186,8 @@ def rad2deg(x):
     >>> round(rad2deg([math.pi]).item(), 3)
     180.0
     """
+    if symbolic(locals()):
+        return record("rad2deg", locals())
     return floating(x) * (180 / _PI)
 
 
@@ -187,6 +197,8 @@ def sinc(x):
     >>> sinc([0.0, 1.0]).numpy().round(6).tolist()
     [1.0, -0.0]
     """
+    if symbolic(locals()):
+        return record("sinc", locals())
     x = floating(x)
     safe = where(x == 0, 1.0, x) * _PI
     return where(x == 0, 1.0, safe.sin() / safe)
@@ -198,6 +210,8 @@ def trunc(x):
     >>> trunc([-1.7, 1.7]).numpy().tolist()
     [-1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("trunc", locals())
     x = convert_to_tensor(x)
     if x.data.dtype.kind not in "fc":
         return x
@@ -210,6 +224,8 @@ def fabs(x):
     >>> fabs([-2]).numpy().tolist()
     [2.0]
     """
+    if symbolic(locals()):
+        return record("fabs", locals())
     return abs(floating(x))
 
 
@@ -219,6 +235,8 @@ def ldexp(x1, x2):
     >>> ldexp([1.5], [3]).numpy().tolist()
     [12.0]
     """
+    if symbolic(locals()):
+        return record("ldexp", locals())
     x1 = floating(x1)
     return x1 * (convert_to_tensor(x2).astype(x1.dtype) * math.log(2)).exp()
 
@@ -229,6 +247,8 @@ def heaviside(x1, x2):
     >>> heaviside([-1.0, 0.0, 2.0], 0.5).numpy().tolist()
     [0.0, 0.5, 1.0]
     """
+    if symbolic(locals()):
+        return record("heaviside", locals())
     x1, x2 = tensors(x1, x2)
     x1 = floating(x1)
     return where(x1 > 0, 1.0, where(x1 < 0, 0.0, x2.astype(x1.dtype)))
@@ -240,7 +260,77 @@ def signbit(x):
     >>> signbit([-1.0, 0.0, 2.0]).numpy().tolist()
     [True, False, False]
     """
+    if symbolic(locals()):
+        return record("signbit", locals())
     x = convert_to_tensor(x)
     if x.data.dtype.kind not in "fc":
         return x < 0
     return (x < 0) | ((x == 0) & ((1 / where(x == 0, x, 1.0)) < 0))
+
+
+def isreal(x):
+    """True everywhere (tinykeras has no complex dtypes).
+
+    >>> isreal([1.0]).numpy().tolist()
+    [True]
+    """
+    if symbolic(locals()):
+        return record("isreal", locals())
+    return Tensor(np.ones(convert_to_tensor(x).shape, bool))
+
+
+def real(x):
+    """The real part: ``x`` itself (no complex dtypes here).
+
+    >>> real([1.5]).numpy().tolist()
+    [1.5]
+    """
+    if symbolic(locals()):
+        return record("real", locals())
+    return convert_to_tensor(x)
+
+
+def imag(x):
+    """The imaginary part: zeros (no complex dtypes here).
+
+    >>> imag([1.5]).numpy().tolist()
+    [0.0]
+    """
+    if symbolic(locals()):
+        return record("imag", locals())
+    x = convert_to_tensor(x)
+    return x * 0
+
+
+def conj(x):
+    """The complex conjugate: ``x`` itself (no complex dtypes here).
+
+    >>> conj([1.5]).numpy().tolist()
+    [1.5]
+    """
+    if symbolic(locals()):
+        return record("conj", locals())
+    return convert_to_tensor(x)
+
+
+def conjugate(x):
+    """``conj`` under its other Keras name (a node of this name).
+
+    >>> conjugate([1.5]).numpy().tolist()
+    [1.5]
+    """
+    if symbolic(locals()):
+        return record("conjugate", locals())
+    return conj(x)
+
+
+def angle(x):
+    """The argument of each value: pi for negative values, else 0.
+
+    >>> [round(v, 4) for v in angle([-1.0, 2.0]).numpy().tolist()]
+    [3.1416, 0.0]
+    """
+    if symbolic(locals()):
+        return record("angle", locals())
+    x = floating(x)
+    return where(x < 0, _lift(math.pi, x), 0.0)

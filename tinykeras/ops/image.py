@@ -7,7 +7,6 @@ As in Keras they live only here, not in ``tk.ops`` itself.
 'tinykeras.ops.image'
 """
 from . import image_ops as _image_ops
-from .common import symbolic_entry as _symbolic_entry
 from .namespaces import export as _export
 
 NAMES = """
@@ -16,5 +15,3 @@ NAMES = """
     scale_and_translate sobel_edges ssim
 """
 _export(__name__, NAMES, _image_ops)
-for _name in __all__:  # a symbolic tensor gets a clear error (no specs for image ops yet)
-    globals()[_name] = _symbolic_entry(_name, getattr(_image_ops, _name))

@@ -18,7 +18,7 @@ import numpy as np
 from .. import backend as backend_config
 from ..core.primitives import where
 from ..core.tensor import Tensor
-from .common import convert_to_tensor
+from .common import convert_to_tensor, record, symbolic
 from .conv_ops import depthwise_conv
 from .elementwise_ops import floating
 from .math_ops import floor, maximum, mean, minimum, sum
@@ -50,6 +50,8 @@ def rgb_to_grayscale(images, data_format=None):
     >>> rgb_to_grayscale(np.ones((2, 2, 3))).shape
     (2, 2, 1)
     """
+    if symbolic(locals()):
+        return record("rgb_to_grayscale", locals())
     x, undo = _nhwc(floating(images), data_format)
     w = Tensor(np.array([0.2989, 0.5870, 0.1140], x.data.dtype))
     return undo(sum(x * w, -1, keepdims=True))
@@ -61,6 +63,8 @@ def rgb_to_hsv(images, data_format=None):
     >>> rgb_to_hsv(np.array([[[1.0, 0.0, 0.0]]])).numpy().ravel().tolist()
     [0.0, 1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("rgb_to_hsv", locals())
     x, undo = _nhwc(floating(images), data_format)
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
     v = maximum(maximum(r, g), b)
@@ -78,6 +82,8 @@ def hsv_to_rgb(images, data_format=None):
     >>> hsv_to_rgb(np.array([[[0.0, 1.0, 1.0]]])).numpy().ravel().tolist()
     [1.0, 0.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("hsv_to_rgb", locals())
     x, undo = _nhwc(floating(images), data_format)
     h, s, v = x[..., 0], x[..., 1], x[..., 2]
     channels = []
@@ -110,6 +116,8 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
     >>> resize(np.arange(4.0).reshape(1, 2, 2, 1), (4, 4))[0, :, :, 0].numpy()[0].tolist()
     [0.0, 0.25, 0.75, 1.0]
     """
+    if symbolic(locals()):
+        return record("resize", locals())
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError(f"resize: interpolation must be 'bilinear' or 'nearest' in tinykeras, got "
                          f"{interpolation!r}")
@@ -152,6 +160,8 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     >>> crop_images(np.zeros((4, 5, 1)), top_cropping=1, bottom_cropping=1, left_cropping=2, target_width=2).shape
     (2, 2, 1)
     """
+    if symbolic(locals()):
+        return record("crop_images", locals())
     x, undo = _nhwc(images, data_format)
     top, left, h, w = _box(x.shape[1], x.shape[2], top_cropping, left_cropping, bottom_cropping,
                            right_cropping, target_height, target_width, "crop_images")
@@ -167,6 +177,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     >>> pad_images(np.ones((2, 2, 1)), 1, 1, target_height=4, target_width=5).shape
     (4, 5, 1)
     """
+    if symbolic(locals()):
+        return record("pad_images", locals())
     x, undo = _nhwc(images, data_format)
     h, w = x.shape[1], x.shape[2]
     if top_padding is None and target_height is not None and bottom_padding is not None:
@@ -206,6 +218,8 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     >>> map_coordinates(np.arange(4.0), [[0.5, 2.0, 5.0]], 1).numpy().tolist()
     [0.5, 2.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("map_coordinates", locals())
     if order not in (0, 1):
         raise ValueError(f"map_coordinates: order must be 0 or 1, got {order}")
     x = floating(inputs)
@@ -241,6 +255,8 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     >>> affine_transform(np.arange(4.0).reshape(1, 2, 2, 1), [1, 0, 1, 0, 1, 0, 0, 0]).numpy().ravel().tolist()
     [1.0, 0.0, 3.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("affine_transform", locals())
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError(f"affine_transform: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     x, undo = _nhwc(floating(images), data_format)
@@ -266,6 +282,8 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     >>> extract_patches(np.zeros((1, 4, 4, 3)), 2).shape
     (1, 2, 2, 12)
     """
+    if symbolic(locals()):
+        return record("extract_patches", locals())
     x, undo = _nhwc(images, data_format)
     sh, sw = (size, size) if isinstance(size, int) else size
     st = (sh, sw) if strides is None else ((strides, strides) if isinstance(strides, int) else strides)
@@ -296,6 +314,8 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     >>> gaussian_blur(np.ones((1, 5, 5, 2))).numpy()[0, 2, 2].round(5).tolist()
     [1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("gaussian_blur", locals())
     x, undo = _nhwc(floating(images), data_format)
     kx, ky = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     sx, sy = (sigma, sigma) if isinstance(sigma, (int, float)) else sigma
@@ -312,6 +332,8 @@ def sobel_edges(images, data_format=None):
     >>> sobel_edges(np.ones((1, 4, 4, 1))).shape
     (1, 4, 4, 1, 2)
     """
+    if symbolic(locals()):
+        return record("sobel_edges", locals())
     x, _ = _nhwc(floating(images), None)
     fmt_first = (data_format or backend_config.image_data_format()) == "channels_first"
     if fmt_first:
@@ -330,6 +352,8 @@ def ssim(image1, image2, max_val=1.0, filter_size=11, filter_sigma=1.5, k1=0.01,
     >>> round(ssim(np.ones((1, 11, 11, 1)) * 0.5, np.ones((1, 11, 11, 1)) * 0.5).item(), 4)
     1.0
     """
+    if symbolic(locals()):
+        return record("ssim", locals())
     a, _ = _nhwc(floating(image1), data_format)
     b, _ = _nhwc(floating(image2), data_format)
     c = a.shape[-1]

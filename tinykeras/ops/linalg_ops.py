@@ -19,7 +19,7 @@ from ..core import registry
 from ..core.autograd import GRAD
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
-from .common import normalize_axis, tensors
+from .common import normalize_axis, record, symbolic, tensors
 from .elementwise_ops import floating
 from .math_ops import abs, max, min, sqrt, sum
 
@@ -126,6 +126,8 @@ def inv(x):
     >>> inv([[1.0, 1.0], [0.0, 1.0]]).numpy().tolist()
     [[1.0, -1.0], [0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("inv", locals())
     return apply("inv", (_square(x, "inv"),))
 
 
@@ -135,6 +137,8 @@ def det(x):
     >>> round(det([[2.0, 1.0], [1.0, 3.0]]).item(), 5)
     5.0
     """
+    if symbolic(locals()):
+        return record("det", locals())
     return apply("det", (_square(x, "det"),))
 
 
@@ -144,6 +148,8 @@ def slogdet(x):
     >>> [round(t.item(), 4) for t in slogdet([[-2.0, 0.0], [0.0, 1.0]])]
     [-1.0, 0.6931]
     """
+    if symbolic(locals()):
+        return record("slogdet", locals())
     x = _square(x, "slogdet")
     sign = Tensor(np.linalg.slogdet(x.numpy())[0].astype(x.data.dtype))
     return sign, apply("logabsdet", (x,))
@@ -155,6 +161,8 @@ def logdet(x):
     >>> round(logdet([[2.0, 0.0], [0.0, 2.0]]).item(), 4)
     1.3863
     """
+    if symbolic(locals()):
+        return record("logdet", locals())
     return apply("logabsdet", (_square(x, "logdet"),))
 
 
@@ -164,6 +172,8 @@ def solve(a, b):
     >>> solve([[2.0, 0.0], [0.0, 4.0]], [2.0, 2.0]).numpy().tolist()
     [1.0, 0.5]
     """
+    if symbolic(locals()):
+        return record("solve", locals())
     a, b = tensors(a, b)
     a = _square(a, "solve")
     return apply("solve", (a, b.astype(a.dtype)))
@@ -175,6 +185,8 @@ def solve_triangular(a, b, lower=False):
     >>> solve_triangular([[2.0, 9.0], [1.0, 1.0]], [2.0, 3.0], lower=True).numpy().tolist()
     [1.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("solve_triangular", locals())
     a, b = tensors(a, b)
     a = _square(a, "solve_triangular")
     return apply("solve_triangular", (a, b.astype(a.dtype)), {"lower": bool(lower)})
@@ -186,6 +198,8 @@ def cholesky(x, upper=False):
     >>> cholesky([[4.0, 0.0], [0.0, 9.0]]).numpy().tolist()
     [[2.0, 0.0], [0.0, 3.0]]
     """
+    if symbolic(locals()):
+        return record("cholesky", locals())
     out = apply("cholesky", (_square(x, "cholesky"),))
     return _mT(out) if upper else out
 
@@ -196,6 +210,8 @@ def cholesky_inverse(x, upper=False):
     >>> cholesky_inverse([[2.0, 0.0], [0.0, 1.0]]).numpy().tolist()
     [[0.25, 0.0], [0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("cholesky_inverse", locals())
     x = _square(x, "cholesky_inverse")
     return inv(_mT(x) @ x if upper else x @ _mT(x))
 
@@ -206,6 +222,8 @@ def qr(x, mode="reduced"):
     >>> q, r = qr([[1.0, 0.0], [0.0, 2.0]]); bool(np.allclose((q @ r).numpy(), [[1, 0], [0, 2]]))
     True
     """
+    if symbolic(locals()):
+        return record("qr", locals())
     if mode not in ("reduced", "complete"):
         raise ValueError(f"qr: mode must be 'reduced' or 'complete', got {mode!r}")
     x = floating(x)
@@ -219,6 +237,8 @@ def svd(x, full_matrices=True, compute_uv=True):
     >>> svd([[3.0, 0.0], [0.0, 2.0]], compute_uv=False).numpy().tolist()
     [3.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("svd", locals())
     x = floating(x)
     out = np.linalg.svd(x.numpy(), full_matrices=full_matrices, compute_uv=compute_uv)
     if not compute_uv:
@@ -233,6 +253,8 @@ def eig(x):
     >>> eig([[2.0, 0.0], [0.0, 1.0]])[0].numpy().tolist()
     [2.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("eig", locals())
     x = _square(x, "eig")
     w, v = np.linalg.eig(x.numpy())
     if np.iscomplexobj(w) and np.abs(w.imag).max(initial=0) > 0:
@@ -246,6 +268,8 @@ def eigh(x):
     >>> eigh([[2.0, 0.0], [0.0, 1.0]])[0].numpy().tolist()
     [1.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("eigh", locals())
     x = _square(x, "eigh")
     w, v = np.linalg.eigh(x.numpy())
     return Tensor(w.astype(x.data.dtype)), Tensor(v.astype(x.data.dtype))
@@ -258,6 +282,8 @@ def lu_factor(x):
     >>> lu, piv = lu_factor([[1.0, 2.0], [3.0, 4.0]]); piv.numpy().tolist()
     [1, 1]
     """
+    if symbolic(locals()):
+        return record("lu_factor", locals())
     x = _square(x, "lu_factor")
     a = x.numpy().astype(np.float64)
     lus, pivs = [], []
@@ -283,6 +309,8 @@ def lstsq(a, b, rcond=None):
     >>> lstsq([[1.0], [1.0]], [1.0, 3.0]).numpy().tolist()
     [2.0]
     """
+    if symbolic(locals()):
+        return record("lstsq", locals())
     a, b = tensors(a, b)
     a = floating(a)
     return Tensor(np.linalg.lstsq(a.numpy(), b.numpy().astype(a.data.dtype), rcond=rcond)[0])
@@ -294,6 +322,8 @@ def pinv(x, rcond=None):
     >>> pinv([[2.0, 0.0]]).numpy().tolist()
     [[0.5], [0.0]]
     """
+    if symbolic(locals()):
+        return record("pinv", locals())
     x = floating(x)
     return Tensor(np.linalg.pinv(x.numpy(), **({} if rcond is None else {"rcond": rcond})).astype(x.data.dtype))
 
@@ -304,6 +334,8 @@ def matrix_rank(x, tol=None):
     >>> matrix_rank([[1.0, 2.0], [2.0, 4.0]]).item()
     1
     """
+    if symbolic(locals()):
+        return record("matrix_rank", locals())
     return Tensor(np.asarray(np.linalg.matrix_rank(floating(x).numpy(), tol), np.int32))
 
 
@@ -314,6 +346,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     >>> norm([3.0, 4.0]).item(), norm([[1.0, 2.0], [3.0, 4.0]], ord=1).item()
     (5.0, 6.0)
     """
+    if symbolic(locals()):
+        return record("norm", locals())
     x = floating(x)
     if axis is None:
         if ord is None:
@@ -372,6 +406,8 @@ def cdist(x, y):
     >>> cdist([[0.0, 0.0]], [[3.0, 4.0]]).numpy().tolist()
     [[5.0]]
     """
+    if symbolic(locals()):
+        return record("cdist", locals())
     x, y = tensors(x, y)
     x, y = floating(x), floating(y)
     diff = x.reshape(x.shape[:-1] + (1, x.shape[-1])) - y.reshape(y.shape[:-2] + (1,) + y.shape[-2:])

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core.primitives import where
 from ..core.tensor import Tensor
-from .common import convert_to_tensor, normalize_axis
+from .common import convert_to_tensor, normalize_axis, record, symbolic
 from .elementwise_ops import floating
 from .math_ops import argmax, argmin, isnan, logical_not, max, min, prod, sqrt, sum
 from .reduce_ops import cumprod, cumsum
@@ -32,6 +32,8 @@ def nancumsum(x, axis=None, dtype=None):
     >>> nancumsum([1.0, float("nan"), 2.0]).numpy().tolist()
     [1.0, 1.0, 3.0]
     """
+    if symbolic(locals()):
+        return record("nancumsum", locals())
     return cumsum(_nan_as(x, 0.0), axis, dtype)
 
 
@@ -41,11 +43,15 @@ def nancumprod(x, axis=None, dtype=None):
     >>> nancumprod([2.0, float("nan"), 2.0]).numpy().tolist()
     [2.0, 2.0, 4.0]
     """
+    if symbolic(locals()):
+        return record("nancumprod", locals())
     return cumprod(_nan_as(x, 1.0), axis, dtype)
 
 
 def _nan_reduce(name, fn, fill):
     def op(x, axis=None, keepdims=False):
+        if symbolic(locals()):
+            return record(name, locals())
         return fn(_nan_as(x, fill), axis, keepdims)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f"``{fn.__name__}`` ignoring NaN.\n\n>>> {name}([1.0, float('nan'), 3.0]).item()\n"
@@ -66,6 +72,8 @@ def nanmean(x, axis=None, keepdims=False):
     >>> nanmean([1.0, float("nan"), 3.0]).item()
     2.0
     """
+    if symbolic(locals()):
+        return record("nanmean", locals())
     x = floating(x)
     return nansum(x, axis, keepdims) / _count(x, axis, keepdims)
 
@@ -76,6 +84,8 @@ def nanvar(x, axis=None, keepdims=False):
     >>> nanvar([1.0, float("nan"), 3.0]).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("nanvar", locals())
     x = floating(x)
     nan = isnan(x)  # NaN positions: 0, not NaN * 0, so no NaN leaks into the gradient
     centered = where(nan, 0.0, _nan_as(x, 0.0) - nanmean(x, axis, keepdims=True))
@@ -88,11 +98,15 @@ def nanstd(x, axis=None, keepdims=False):
     >>> nanstd([1.0, float("nan"), 3.0]).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("nanstd", locals())
     return sqrt(nanvar(x, axis, keepdims))
 
 
 def _nan_extreme(name, fn, fill):
     def op(x, axis=None, keepdims=False):
+        if symbolic(locals()):
+            return record(name, locals())
         x = convert_to_tensor(x)
         if x.data.dtype.kind not in "fc":
             return fn(x, axis, keepdims)
@@ -114,6 +128,8 @@ def nanargmax(x, axis=None, keepdims=False):
     >>> nanargmax([1.0, float("nan"), 3.0]).item()
     2
     """
+    if symbolic(locals()):
+        return record("nanargmax", locals())
     return argmax(_nan_as(x, -math.inf), axis, keepdims)
 
 
@@ -123,6 +139,8 @@ def nanargmin(x, axis=None, keepdims=False):
     >>> nanargmin([1.0, float("nan"), 3.0]).item()
     0
     """
+    if symbolic(locals()):
+        return record("nanargmin", locals())
     return argmin(_nan_as(x, math.inf), axis, keepdims)
 
 
@@ -132,6 +150,8 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     >>> nanquantile([1.0, float("nan"), 3.0], 0.5).item()
     2.0
     """
+    if symbolic(locals()):
+        return record("nanquantile", locals())
     a = floating(x).numpy()
     qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q)
     out = np.nanquantile(a, qs, axis=None if axis is None else tuple(np.atleast_1d(axis)), method=method,
@@ -145,6 +165,8 @@ def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     >>> nanpercentile([1.0, float("nan"), 3.0], 50).item()
     2.0
     """
+    if symbolic(locals()):
+        return record("nanpercentile", locals())
     return nanquantile(x, np.asarray(q.numpy() if hasattr(q, "numpy") else q) / 100.0, axis, method, keepdims)
 
 
@@ -154,4 +176,6 @@ def nanmedian(x, axis=None, keepdims=False):
     >>> nanmedian([1.0, float("nan"), 3.0, 4.0]).item()
     3.0
     """
+    if symbolic(locals()):
+        return record("nanmedian", locals())
     return nanquantile(x, 0.5, axis, keepdims=keepdims)

@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend as backend_config
 from ..core.primitives import where
 from ..core.tensor import Tensor
-from .common import convert_to_tensor, normalize_axis, tensors
+from .common import convert_to_tensor, normalize_axis, record, symbolic, tensors
 from .elementwise_ops import floating, log10
 from .math_ops import clip, expm1, logsumexp, matmul, max, maximum, mean, minimum, sqrt, sum, tanh
 from .nn_ops import moments, one_hot, sigmoid, softmax
@@ -35,6 +35,8 @@ def celu(x, alpha=1.0):
     >>> round(celu([-1.0]).item(), 4)
     -0.6321
     """
+    if symbolic(locals()):
+        return record("celu", locals())
     x = convert_to_tensor(x)
     return maximum(x, 0.0) + minimum(expm1(x / alpha) * alpha, 0.0)
 
@@ -45,6 +47,8 @@ def hard_tanh(x):
     >>> hard_tanh([-2.0, 0.5]).numpy().tolist()
     [-1.0, 0.5]
     """
+    if symbolic(locals()):
+        return record("hard_tanh", locals())
     return clip(x, -1.0, 1.0)
 
 
@@ -54,6 +58,8 @@ def tanh_shrink(x):
     >>> tanh_shrink([0.0]).item()
     0.0
     """
+    if symbolic(locals()):
+        return record("tanh_shrink", locals())
     x = convert_to_tensor(x)
     return x - tanh(x)
 
@@ -64,6 +70,8 @@ def soft_shrink(x, threshold=0.5):
     >>> soft_shrink([-1.0, 0.2, 1.0]).numpy().tolist()
     [-0.5, 0.0, 0.5]
     """
+    if symbolic(locals()):
+        return record("soft_shrink", locals())
     x = convert_to_tensor(x)
     return where(x > threshold, x - threshold, where(x < -threshold, x + threshold, 0.0))
 
@@ -74,6 +82,8 @@ def hard_shrink(x, threshold=0.5):
     >>> hard_shrink([-1.0, 0.2]).numpy().tolist()
     [-1.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("hard_shrink", locals())
     x = convert_to_tensor(x)
     return where(abs(x) > threshold, x, 0.0)
 
@@ -84,6 +94,8 @@ def threshold(x, threshold, default_value):
     >>> threshold([1.0, 3.0], 2.0, -1.0).numpy().tolist()
     [-1.0, 3.0]
     """
+    if symbolic(locals()):
+        return record("threshold", locals())
     x = convert_to_tensor(x)
     return where(x > threshold, x, default_value)
 
@@ -94,6 +106,8 @@ def squareplus(x, b=4):
     >>> squareplus([0.0]).item()
     1.0
     """
+    if symbolic(locals()):
+        return record("squareplus", locals())
     x = convert_to_tensor(x)
     return (x + sqrt(x * x + float(b))) / 2.0
 
@@ -104,6 +118,8 @@ def sparse_plus(x):
     >>> sparse_plus([-2.0, 0.0, 2.0]).numpy().tolist()
     [0.0, 0.25, 2.0]
     """
+    if symbolic(locals()):
+        return record("sparse_plus", locals())
     x = convert_to_tensor(x)
     return where(x <= -1.0, 0.0, where(x >= 1.0, x, (x + 1.0) * (x + 1.0) / 4.0))
 
@@ -114,6 +130,8 @@ def sparse_sigmoid(x):
     >>> sparse_sigmoid([-2.0, 0.0, 2.0]).numpy().tolist()
     [0.0, 0.5, 1.0]
     """
+    if symbolic(locals()):
+        return record("sparse_sigmoid", locals())
     x = convert_to_tensor(x)
     return where(x <= -1.0, 0.0, where(x >= 1.0, 1.0, (x + 1.0) / 2.0))
 
@@ -124,6 +142,8 @@ def glu(x, axis=-1):
     >>> glu([[1.0, 0.0]]).numpy().tolist()
     [[0.5]]
     """
+    if symbolic(locals()):
+        return record("glu", locals())
     a, b = split(convert_to_tensor(x), 2, axis=axis)
     return a * sigmoid(b)
 
@@ -136,6 +156,8 @@ def sparsemax(x, axis=-1):
     >>> sparsemax([1.0, 2.0, 5.0]).numpy().tolist()
     [0.0, 0.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("sparsemax", locals())
     x = floating(x)
     axis = normalize_axis(axis, x.ndim)[0]
     z = moveaxis(x, axis, -1)
@@ -154,6 +176,8 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     >>> normalize([3.0, 4.0]).numpy().tolist()
     [0.6000000238418579, 0.800000011920929]
     """
+    if symbolic(locals()):
+        return record("normalize", locals())
     from .linalg_ops import norm
     x = floating(x)
     eps = backend_config.epsilon() if epsilon is None else epsilon
@@ -168,6 +192,8 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     >>> rms_normalization([3.0, 3.0]).numpy().round(3).tolist()
     [1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("rms_normalization", locals())
     x = floating(x)
     eps = backend_config.epsilon() if epsilon is None else epsilon
     out = x / sqrt(mean(x * x, axis, keepdims=True) + eps)
@@ -180,6 +206,8 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     >>> layer_normalization([1.0, 3.0]).numpy().round(3).tolist()
     [-1.0, 1.0]
     """
+    if symbolic(locals()) or symbolic(kwargs):
+        return record("layer_normalization", locals())
     x = floating(x)
     eps = backend_config.epsilon() if epsilon is None else epsilon
     mu, var = moments(x, normalize_axis(axis, x.ndim), keepdims=True)
@@ -195,6 +223,8 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     >>> batch_normalization([[1.0, 2.0]], [1.0, 0.0], [1.0, 4.0], axis=-1, epsilon=0.0).numpy().tolist()
     [[0.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("batch_normalization", locals())
     x = floating(x)
     axis = normalize_axis(axis, x.ndim)[0]
     shape = [-1 if i == axis else 1 for i in range(x.ndim)]
@@ -213,6 +243,8 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
     >>> multi_hot([[0, 2]], 3).numpy().tolist()
     [[1.0, 0.0, 1.0]]
     """
+    if symbolic(locals()) or symbolic(kwargs):
+        return record("multi_hot", locals())
     if sparse:
         raise ValueError("multi_hot: sparse=True is not supported (tinykeras has no sparse tensors)")
     num_classes = kwargs.pop("num_tokens", num_classes)
@@ -231,6 +263,8 @@ def psnr(x1, x2, max_val):
     >>> round(psnr([0.0, 1.0], [0.0, 0.9], 1.0).item(), 3)
     23.01
     """
+    if symbolic(locals()):
+        return record("psnr", locals())
     a, b = tensors(x1, x2)
     a, b = floating(a), floating(b)
     if a.shape != b.shape:
@@ -247,6 +281,8 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     >>> dot_product_attention(q, q, q).shape
     (1, 2, 1, 4)
     """
+    if symbolic(locals()):
+        return record("dot_product_attention", locals())
     if flash_attention:
         raise ValueError("dot_product_attention: flash_attention is not supported by tinykeras")
     q, k, v = tensors(query, key, value)
@@ -292,6 +328,8 @@ def depth_to_space(x, block_size, data_format="channels_last"):
     >>> depth_to_space(np.zeros((1, 2, 2, 8)), 2).shape
     (1, 4, 4, 2)
     """
+    if symbolic(locals()):
+        return record("depth_to_space", locals())
     return _rearrange_blocks(x, block_size, data_format, True)
 
 
@@ -301,6 +339,8 @@ def space_to_depth(x, block_size, data_format="channels_last"):
     >>> space_to_depth(np.zeros((1, 4, 4, 2)), 2).shape
     (1, 2, 2, 8)
     """
+    if symbolic(locals()):
+        return record("space_to_depth", locals())
     return _rearrange_blocks(x, block_size, data_format, False)
 
 
@@ -324,6 +364,8 @@ def adaptive_average_pool(inputs, output_size, data_format=None):
     >>> adaptive_average_pool(np.arange(4.0).reshape(1, 4, 1), 2).numpy().ravel().tolist()
     [0.5, 2.5]
     """
+    if symbolic(locals()):
+        return record("adaptive_average_pool", locals())
     return _adaptive(inputs, output_size, data_format, lambda t, a: mean(t, a))
 
 
@@ -333,6 +375,8 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
     >>> adaptive_max_pool(np.arange(4.0).reshape(1, 4, 1), 2).numpy().ravel().tolist()
     [1.0, 3.0]
     """
+    if symbolic(locals()):
+        return record("adaptive_max_pool", locals())
     return _adaptive(inputs, output_size, data_format, lambda t, a: max(t, a))
 
 
@@ -357,6 +401,8 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     >>> unfold(np.zeros((1, 2, 3, 3)), 2).shape
     (1, 8, 4)
     """
+    if symbolic(locals()):
+        return record("unfold", locals())
     x = convert_to_tensor(x)
     n, c, h, w = x.shape
     rows, cols, (ph, pw) = _unfold_index(h, w, kernel_size, dilation, padding, stride)
@@ -370,6 +416,8 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     >>> fold(np.ones((1, 4, 4)), (3, 3), 2).numpy()[0, 0].tolist()
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("fold", locals())
     from .shape_ops import scatter_add
     x = convert_to_tensor(x)
     h, w = _pairs(output_size)
@@ -391,6 +439,8 @@ def ctc_loss(target, output, target_length, output_length, mask_index=0):
     >>> round(ctc_loss([[1]], logits, [1], [2]).item(), 4)
     0.2877
     """
+    if symbolic(locals()):
+        return record("ctc_loss", locals())
     output = floating(output)
     labels = np.asarray(convert_to_tensor(target).numpy()).astype(np.int64)
     tl = np.asarray(convert_to_tensor(target_length).numpy()).reshape(-1)
@@ -425,6 +475,8 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     >>> ctc_decode(probs, [3])[0].numpy().tolist()
     [[[1, 1, -1]]]
     """
+    if symbolic(locals()):
+        return record("ctc_decode", locals())
     if strategy != "greedy":
         raise ValueError(f"ctc_decode: only strategy='greedy' is supported by tinykeras, got {strategy!r}")
     x = floating(inputs)

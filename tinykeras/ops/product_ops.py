@@ -12,7 +12,7 @@ import string
 import numpy as np
 
 from .array_ops import diagonal
-from .common import normalize_axis, tensors
+from .common import normalize_axis, record, symbolic, tensors
 from .math_ops import matmul, sum, zeros
 from .shape_ops import concatenate, moveaxis, stack
 
@@ -25,6 +25,8 @@ def outer(x1, x2):
     >>> outer([1, 2], [3, 4]).numpy().tolist()
     [[3, 4], [6, 8]]
     """
+    if symbolic(locals()):
+        return record("outer", locals())
     x1, x2 = tensors(x1, x2)
     return x1.reshape(-1, 1) * x2.reshape(1, -1)
 
@@ -35,6 +37,8 @@ def inner(x1, x2):
     >>> inner([1, 2], [3, 4]).item()
     11
     """
+    if symbolic(locals()):
+        return record("inner", locals())
     x1, x2 = tensors(x1, x2)
     if x1.ndim == 0 or x2.ndim == 0:
         return x1 * x2
@@ -47,6 +51,8 @@ def vdot(x1, x2):
     >>> vdot([[1, 2]], [3, 4]).item()
     11
     """
+    if symbolic(locals()):
+        return record("vdot", locals())
     x1, x2 = tensors(x1, x2)
     return sum(x1.reshape(-1) * x2.reshape(-1))
 
@@ -57,6 +63,8 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     >>> cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]).numpy().tolist()
     [0.0, 0.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("cross", locals())
     if axis is not None:
         axisa = axisb = axisc = axis
     a, b = tensors(x1, x2)
@@ -80,6 +88,8 @@ def kron(x1, x2):
     >>> kron([1, 2], [1, 10]).numpy().tolist()
     [1, 10, 2, 20]
     """
+    if symbolic(locals()):
+        return record("kron", locals())
     a, b = tensors(x1, x2)
     n = builtins.max(a.ndim, b.ndim)
     a = a.reshape((1,) * (n - a.ndim) + a.shape)
@@ -94,6 +104,8 @@ def tensordot(x1, x2, axes=2):
     >>> tensordot(np.ones((2, 3)), np.ones((3, 4)), axes=1).shape
     (2, 4)
     """
+    if symbolic(locals()):
+        return record("tensordot", locals())
     a, b = tensors(x1, x2)
     if isinstance(axes, (int, np.integer)):
         axes = (list(range(a.ndim - axes, a.ndim)), list(range(axes)))
@@ -136,6 +148,8 @@ def einsum(subscripts, *operands):
     >>> einsum("ii", [[1, 2], [3, 4]]).item()
     5
     """
+    if symbolic(locals()) or symbolic(dict(enumerate(operands))):  # (a list among the operands)
+        return record("einsum", locals())
     ops_ = tensors(*operands)
     inputs, output = _parse_einsum(subscripts, ops_)
     sizes, terms = {}, []

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.primitives import where
 from ..core.tensor import Tensor, _lift, apply
 from .array_ops import diagonal
-from .common import convert_to_tensor, declare_composite, normalize_axis, tensors
+from .common import convert_to_tensor, declare_composite, normalize_axis, record, symbolic, tensors
 from .elementwise_ops import floating
 from .math_ops import (abs, equal, isnan, logical_and, logical_not, logical_or, max, maximum, mean, min, minimum,
                        sqrt, sum)
@@ -25,9 +25,8 @@ from .shape_ops import concatenate, flip, moveaxis, pad
 from .sort_ops import sort
 
 __all__ = ["cumsum", "cumprod", "diff", "average", "ptp", "median", "quantile", "percentile", "isclose",
-           "allclose", "isin", "isinf", "isposinf", "isneginf", "isreal", "real", "imag", "conj", "conjugate",
-           "angle", "nan_to_num", "select", "trapezoid", "correlate", "corrcoef", "divide_no_nan", "fmax", "fmin",
-           "logical_xor", "i0"]
+           "allclose", "isin", "isinf", "isposinf", "isneginf", "nan_to_num", "select", "trapezoid", "correlate",
+           "corrcoef", "divide_no_nan", "fmax", "fmin", "logical_xor", "i0"]
 
 
 def _scan_sample(rng):
@@ -80,6 +79,8 @@ def cumsum(x, axis=None, dtype=None):
     >>> cumsum([[1, 2], [3, 4]], axis=0).numpy().tolist()
     [[1, 2], [4, 6]]
     """
+    if symbolic(locals()):
+        return record("cumsum", locals())
     return _scan("cumsum", x, axis, dtype)
 
 
@@ -89,6 +90,8 @@ def cumprod(x, axis=None, dtype=None):
     >>> cumprod([1, 2, 3]).numpy().tolist()
     [1, 2, 6]
     """
+    if symbolic(locals()):
+        return record("cumprod", locals())
     return _scan("cumprod", x, axis, dtype)
 
 
@@ -98,6 +101,8 @@ def diff(a, n=1, axis=-1):
     >>> diff([1, 4, 9]).numpy().tolist(), diff([1, 4, 9], n=2).numpy().tolist()
     ([3, 5], [2])
     """
+    if symbolic(locals()):
+        return record("diff", locals())
     x = convert_to_tensor(a)
     axis = normalize_axis(axis, x.ndim)[0]
     key = (slice(None),) * axis
@@ -112,6 +117,8 @@ def average(x, axis=None, weights=None):
     >>> average([1.0, 3.0], weights=[3.0, 1.0]).item()
     1.5
     """
+    if symbolic(locals()):
+        return record("average", locals())
     x = floating(x)
     if weights is None:
         return mean(x, axis)
@@ -128,6 +135,8 @@ def ptp(x, axis=None, keepdims=False):
     >>> ptp([[1, 5], [2, 3]], axis=1).numpy().tolist()
     [4, 1]
     """
+    if symbolic(locals()):
+        return record("ptp", locals())
     return max(x, axis, keepdims) - min(x, axis, keepdims)
 
 
@@ -147,6 +156,8 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     >>> quantile([1.0, 2.0, 3.0, 4.0], 0.5).item()
     2.5
     """
+    if symbolic(locals()):
+        return record("quantile", locals())
     if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise ValueError(f"quantile: unknown method {method!r}")
     x = floating(x)
@@ -174,6 +185,8 @@ def percentile(x, q, axis=None, method="linear", keepdims=False):
     >>> percentile([1.0, 2.0, 3.0], 50).item()
     2.0
     """
+    if symbolic(locals()):
+        return record("percentile", locals())
     qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q, dtype=np.float64) / 100.0
     return quantile(x, qs, axis, method, keepdims)
 
@@ -184,6 +197,8 @@ def median(x, axis=None, keepdims=False):
     >>> median([[1.0, 5.0, 2.0]], axis=1).numpy().tolist()
     [2.0]
     """
+    if symbolic(locals()):
+        return record("median", locals())
     return quantile(x, 0.5, axis, keepdims=keepdims)
 
 
@@ -193,6 +208,8 @@ def isclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
     >>> isclose([1.0, 1.1], [1.0, 1.0]).numpy().tolist()
     [True, False]
     """
+    if symbolic(locals()):
+        return record("isclose", locals())
     a, b = tensors(x1, x2)
     a, b = floating(a), floating(b)
     if a.dtype != b.dtype:
@@ -210,6 +227,8 @@ def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
     >>> allclose([1.0, 2.0], [1.0, 2.0 + 1e-9]).item()
     True
     """
+    if symbolic(locals()):
+        return record("allclose", locals())
     return isclose(x1, x2, rtol, atol, equal_nan).astype("int32").min().astype("bool")
 
 
@@ -219,6 +238,8 @@ def isin(x1, x2, assume_unique=False, invert=False):
     >>> isin([1, 2, 3], [3, 1]).numpy().tolist()
     [True, False, True]
     """
+    if symbolic(locals()):
+        return record("isin", locals())
     a, b = tensors(x1, x2)
     b = b.reshape(-1)
     hit = equal(a.reshape(a.shape + (1,)), b.astype(a.dtype) if b.dtype != a.dtype else b)
@@ -229,6 +250,8 @@ def isin(x1, x2, assume_unique=False, invert=False):
 
 def _inf_test(name, test):
     def op(x):
+        if symbolic(locals()):
+            return record(name, locals())
         x = convert_to_tensor(x)
         if x.data.dtype.kind not in "fc":
             return Tensor(np.zeros(x.shape, bool))
@@ -244,56 +267,6 @@ isposinf = _inf_test("isposinf", lambda x: equal(x, math.inf))
 isneginf = _inf_test("isneginf", lambda x: equal(x, -math.inf))
 
 
-def isreal(x):
-    """True everywhere (tinykeras has no complex dtypes).
-
-    >>> isreal([1.0]).numpy().tolist()
-    [True]
-    """
-    return Tensor(np.ones(convert_to_tensor(x).shape, bool))
-
-
-def real(x):
-    """The real part: ``x`` itself (no complex dtypes here).
-
-    >>> real([1.5]).numpy().tolist()
-    [1.5]
-    """
-    return convert_to_tensor(x)
-
-
-def imag(x):
-    """The imaginary part: zeros (no complex dtypes here).
-
-    >>> imag([1.5]).numpy().tolist()
-    [0.0]
-    """
-    x = convert_to_tensor(x)
-    return x * 0
-
-
-def conj(x):
-    """The complex conjugate: ``x`` itself (no complex dtypes here).
-
-    >>> conj([1.5]).numpy().tolist()
-    [1.5]
-    """
-    return convert_to_tensor(x)
-
-
-conjugate = conj
-
-
-def angle(x):
-    """The argument of each value: pi for negative values, else 0.
-
-    >>> [round(v, 4) for v in angle([-1.0, 2.0]).numpy().tolist()]
-    [3.1416, 0.0]
-    """
-    x = floating(x)
-    return where(x < 0, _lift(math.pi, x), 0.0)
-
-
 def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     """NaN to ``nan``, +inf to ``posinf`` and -inf to ``neginf`` (default: the
     largest and smallest finite values of the dtype).
@@ -301,6 +274,8 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
     >>> nan_to_num([float("nan"), 1.0]).numpy().tolist()
     [0.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("nan_to_num", locals())
     x = convert_to_tensor(x)
     if x.data.dtype.kind not in "fc":
         return x
@@ -316,6 +291,8 @@ def select(condlist, choicelist, default=0):
     >>> select([[True, False], [True, True]], [[1, 2], [3, 4]]).numpy().tolist()
     [1, 4]
     """
+    if symbolic(locals()):
+        return record("select", locals())
     if len(condlist) != len(choicelist):
         raise ValueError(f"select: {len(condlist)} conditions but {len(choicelist)} choices")
     choices = tensors(*choicelist)
@@ -331,6 +308,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     >>> trapezoid([1.0, 2.0, 3.0]).item()
     4.0
     """
+    if symbolic(locals()):
+        return record("trapezoid", locals())
     y = floating(y)
     axis = normalize_axis(axis, y.ndim)[0]
     key = (slice(None),) * axis
@@ -350,6 +329,8 @@ def correlate(x1, x2, mode="valid"):
     >>> correlate([1.0, 2.0, 3.0], [0.0, 1.0]).numpy().tolist()
     [2.0, 3.0]
     """
+    if symbolic(locals()):
+        return record("correlate", locals())
     a, b = tensors(x1, x2)
     a, b = floating(a), floating(b)
     if a.ndim != 1 or b.ndim != 1:
@@ -372,6 +353,8 @@ def corrcoef(x):
     >>> [round(v, 3) for v in corrcoef([[1.0, 2.0, 3.0], [2.0, 4.0, 7.0]]).numpy()[0].tolist()]
     [1.0, 0.993]
     """
+    if symbolic(locals()):
+        return record("corrcoef", locals())
     x = floating(x)
     x = x.reshape(1, -1) if x.ndim == 1 else x
     c = x - mean(x, axis=1, keepdims=True)
@@ -386,6 +369,8 @@ def divide_no_nan(x1, x2):
     >>> divide_no_nan([1.0, 1.0], [0.0, 2.0]).numpy().tolist()
     [0.0, 0.5]
     """
+    if symbolic(locals()):
+        return record("divide_no_nan", locals())
     a, b = tensors(x1, x2)
     a, b = floating(a), floating(b)
     zero = equal(b, 0)
@@ -398,6 +383,8 @@ def fmax(x1, x2):
     >>> fmax([1.0, float("nan")], [float("nan"), 2.0]).numpy().tolist()
     [1.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("fmax", locals())
     a, b = tensors(x1, x2)
     return where(isnan(a), b, where(isnan(b), a, maximum(a, b)))
 
@@ -408,6 +395,8 @@ def fmin(x1, x2):
     >>> fmin([1.0, float("nan")], [float("nan"), 2.0]).numpy().tolist()
     [1.0, 2.0]
     """
+    if symbolic(locals()):
+        return record("fmin", locals())
     a, b = tensors(x1, x2)
     return where(isnan(a), b, where(isnan(b), a, minimum(a, b)))
 
@@ -418,6 +407,8 @@ def logical_xor(x1, x2):
     >>> logical_xor([True, True], [True, False]).numpy().tolist()
     [False, True]
     """
+    if symbolic(locals()):
+        return record("logical_xor", locals())
     a, b = tensors(x1, x2)
     return logical_and(logical_or(a, b), logical_not(logical_and(a, b)))
 
@@ -428,6 +419,8 @@ def i0(x):
     >>> round(i0([1.0]).item(), 6)
     1.266066
     """
+    if symbolic(locals()):
+        return record("i0", locals())
     x = floating(x)
     q = x * x / 4
     term, total = q * 0 + 1, q * 0 + 1

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.primitives import where
 from ..core.tensor import Tensor
-from .common import convert_to_tensor
+from .common import convert_to_tensor, record, symbolic
 from .elementwise_ops import floating
 from .math_ops import max, min, prod
 from .shape_ops import scatter_add, stack
@@ -40,6 +40,8 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     >>> segment_sum([[1.0], [2.0]], [1, 1], 3).numpy().tolist()
     [[0.0], [3.0], [0.0]]
     """
+    if symbolic(locals()):
+        return record("segment_sum", locals())
     data, ids, n = _segments(data, segment_ids, num_segments)
     keep = (ids >= 0) & (ids < n)
     return scatter_add((n,) + data.shape[1:], ids[keep].reshape(-1, 1), data[np.nonzero(keep)[0]])
@@ -47,6 +49,8 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
 
 def _segment_reduce(name, reduce, empty):
     def op(data, segment_ids, num_segments=None, sorted=False):
+        if symbolic(locals()):
+            return record(name, locals())
         data, ids, n = _segments(data, segment_ids, num_segments)
         rows = []
         for s in range(n):
@@ -79,6 +83,8 @@ def extract_sequences(x, sequence_length, sequence_stride):
     >>> extract_sequences([1, 2, 3, 4, 5], 2, 2).numpy().tolist()
     [[1, 2], [3, 4]]
     """
+    if symbolic(locals()):
+        return record("extract_sequences", locals())
     x = convert_to_tensor(x)
     n = (x.shape[-1] - sequence_length) // sequence_stride + 1
     idx = np.arange(builtins.max(n, 0))[:, None] * sequence_stride + np.arange(sequence_length)[None, :]
@@ -104,6 +110,8 @@ def fft(x):
     >>> [t.numpy().tolist() for t in fft(([1.0, 0.0], [0.0, 0.0]))]
     [[1.0, 1.0], [0.0, 0.0]]
     """
+    if symbolic(locals()):
+        return record("fft", locals())
     z, dtype = _pair(x)
     return _out(np.fft.fft(z), dtype)
 
@@ -114,6 +122,8 @@ def fft2(x):
     >>> fft2((np.ones((2, 2)), np.zeros((2, 2))))[0].numpy().tolist()
     [[4.0, 0.0], [0.0, 0.0]]
     """
+    if symbolic(locals()):
+        return record("fft2", locals())
     z, dtype = _pair(x)
     return _out(np.fft.fft2(z), dtype)
 
@@ -124,6 +134,8 @@ def ifft2(x):
     >>> ifft2((np.array([[4.0, 0.0], [0.0, 0.0]]), np.zeros((2, 2))))[0].numpy().tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+    if symbolic(locals()):
+        return record("ifft2", locals())
     z, dtype = _pair(x)
     return _out(np.fft.ifft2(z), dtype)
 
@@ -135,6 +147,8 @@ def rfft(x, fft_length=None):
     >>> rfft([1.0, 1.0, 1.0, 1.0])[0].numpy().tolist()
     [4.0, 0.0, 0.0]
     """
+    if symbolic(locals()):
+        return record("rfft", locals())
     x = floating(x)
     return _out(np.fft.rfft(x.numpy(), n=fft_length), x.data.dtype)
 
@@ -145,6 +159,8 @@ def irfft(x, fft_length=None):
     >>> irfft(([4.0, 0.0, 0.0], [0.0, 0.0, 0.0])).numpy().tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
+    if symbolic(locals()):
+        return record("irfft", locals())
     z, dtype = _pair(x)
     return Tensor(np.fft.irfft(z, n=fft_length).astype(dtype))
 
@@ -174,6 +190,8 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     >>> [t.shape for t in stft(np.zeros(16), 8, 4, 8)]
     [(5, 5), (5, 5)]
     """
+    if symbolic(locals()):
+        return record("stft", locals())
     x = floating(x)
     a = x.numpy().astype(np.float64)
     if center:
@@ -191,6 +209,8 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     >>> bool(np.allclose(istft(stft(sig, 8, 2, 8), 8, 2, 8, length=32).numpy(), sig, atol=1e-5))
     True
     """
+    if symbolic(locals()):
+        return record("istft", locals())
     z, dtype = _pair(x)
     frames = np.fft.irfft(z, n=fft_length)
     w = _padded_window(window, sequence_length, fft_length)

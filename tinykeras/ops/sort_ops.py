@@ -18,7 +18,7 @@ import numpy as np
 from ..core import registry
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
-from .common import convert_to_tensor, normalize_axis, tensors
+from .common import convert_to_tensor, normalize_axis, record, symbolic, tensors
 from .shape_ops import take_along_axis
 
 __all__ = ["argsort", "sort", "argpartition", "top_k", "in_top_k", "unique", "nonzero", "bincount", "digitize",
@@ -63,6 +63,8 @@ def argsort(x, axis=-1):
     >>> argsort([[3, 1], [0, 2]], axis=0).numpy().tolist()
     [[1, 0], [0, 1]]
     """
+    if symbolic(locals()):
+        return record("argsort", locals())
     x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
@@ -77,6 +79,8 @@ def sort(x, axis=-1):
     >>> sort([[3, 1], [0, 2]]).numpy().tolist()
     [[1, 3], [0, 2]]
     """
+    if symbolic(locals()):
+        return record("sort", locals())
     x = convert_to_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
@@ -101,6 +105,8 @@ def argpartition(x, kth, axis=-1):
     >>> argpartition([3, 1, 2], 0).numpy()[0].item()
     1
     """
+    if symbolic(locals()):
+        return record("argpartition", locals())
     x = convert_to_tensor(x)
     return _argpartition_op(x, kth=int(kth), axis=normalize_axis(axis, x.ndim)[0])
 
@@ -112,6 +118,8 @@ def top_k(x, k, sorted=True):
     >>> values.numpy().tolist(), indices.numpy().tolist()
     ([4.0, 3.0], [1, 2])
     """
+    if symbolic(locals()):
+        return record("top_k", locals())
     x = convert_to_tensor(x)
     if not 0 <= k <= x.shape[-1]:
         raise ValueError(f"top_k: k={k} is not in [0, {x.shape[-1]}] (the last axis of shape {x.shape})")
@@ -126,6 +134,8 @@ def in_top_k(targets, predictions, k):
     >>> in_top_k([1, 0], [[0.1, 0.9], [0.1, 0.9]], 1).numpy().tolist()
     [True, False]
     """
+    if symbolic(locals()):
+        return record("in_top_k", locals())
     targets, predictions = convert_to_tensor(targets), convert_to_tensor(predictions)
     target_value = take_along_axis(predictions, targets.astype("int32").reshape(-1, 1), axis=-1)
     return (predictions > target_value).astype("int32").sum(-1) < k
@@ -147,6 +157,8 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     >>> [t.numpy().tolist() for t in unique([3, 1, 3], return_counts=True)]
     [[1, 3], [1, 2]]
     """
+    if symbolic(locals()):
+        return record("unique", locals())
     x = convert_to_tensor(x)
     a = x.numpy()
     out = _unique_parts(a, return_index, return_inverse, return_counts, axis)
@@ -170,6 +182,8 @@ def nonzero(x):
     >>> [t.numpy().tolist() for t in nonzero([[0, 1], [2, 0]])]
     [[0, 1], [1, 0]]
     """
+    if symbolic(locals()):
+        return record("nonzero", locals())
     return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(convert_to_tensor(x).numpy()))
 
 
@@ -193,6 +207,8 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     >>> bincount([0, 2, 2]).numpy().tolist()
     [1, 0, 2]
     """
+    if symbolic(locals()):
+        return record("bincount", locals())
     if sparse:
         raise ValueError("bincount: sparse=True is not supported (tinykeras has no sparse tensors)")
     x = convert_to_tensor(x)
@@ -217,6 +233,8 @@ def digitize(x, bins):
     >>> digitize([0.5, 1.5, 3.0], [1.0, 2.0]).numpy().tolist()
     [0, 1, 2]
     """
+    if symbolic(locals()):
+        return record("digitize", locals())
     x, bins = tensors(x, bins)
     return searchsorted(bins, x, side="right")
 
@@ -234,6 +252,8 @@ def searchsorted(sorted_sequence, values, side="left"):
     >>> searchsorted([1.0, 2.0, 3.0], [2.0, 2.5]).numpy().tolist()
     [1, 2]
     """
+    if symbolic(locals()):
+        return record("searchsorted", locals())
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
     s, v = tensors(sorted_sequence, values)
@@ -250,6 +270,8 @@ def histogram(x, bins=10, range=None):
     >>> counts.numpy().tolist(), edges.numpy().tolist()
     ([1, 2], [0.0, 0.5, 1.0])
     """
+    if symbolic(locals()):
+        return record("histogram", locals())
     a = convert_to_tensor(x).numpy()
     if a.ndim != 1:
         raise ValueError(f"histogram: x must be 1-D, got shape {a.shape}")
@@ -263,6 +285,8 @@ def unravel_index(indices, shape):
     >>> [t.numpy().tolist() for t in unravel_index([5, 1], (2, 3))]
     [[1, 0], [2, 1]]
     """
+    if symbolic(locals()):
+        return record("unravel_index", locals())
     a = np.asarray(convert_to_tensor(indices).numpy())
     return tuple(Tensor(i.astype(a.dtype)) for i in np.unravel_index(a, tuple(shape)))
 
@@ -271,6 +295,8 @@ def _int_binary(name, np_fn, doc):
     run = declare_host(name, lambda a, b: np_fn(a, b).astype(np.result_type(a, b)), ("binary", "ints"), n_inputs=2)
 
     def op(x, y):
+        if symbolic(locals()):
+            return record(name, locals())
         x, y = tensors(x, y)
         for t in (x, y):
             if t.data.dtype.kind not in "iub":
@@ -290,8 +316,32 @@ lcm = _int_binary("lcm", np.lcm, "Least common multiple")
 bitwise_and = _int_binary("bitwise_and", np.bitwise_and, "Bitwise and")
 bitwise_or = _int_binary("bitwise_or", np.bitwise_or, "Bitwise or")
 bitwise_xor = _int_binary("bitwise_xor", np.bitwise_xor, "Bitwise exclusive or")
-bitwise_left_shift = left_shift = _int_binary("bitwise_left_shift", np.left_shift, "x << y")
-bitwise_right_shift = right_shift = _int_binary("bitwise_right_shift", np.right_shift, "x >> y")
+bitwise_left_shift = _int_binary("bitwise_left_shift", np.left_shift, "x << y")
+bitwise_right_shift = _int_binary("bitwise_right_shift", np.right_shift, "x >> y")
+
+
+def left_shift(x, y):
+    """``bitwise_left_shift`` under NumPy's name (a node of this name, as in Keras).
+
+    >>> left_shift([1], [2]).numpy().tolist()
+    [4]
+    """
+    if symbolic(locals()):
+        return record("left_shift", locals())
+    return bitwise_left_shift(x, y)
+
+
+def right_shift(x, y):
+    """``bitwise_right_shift`` under NumPy's name (a node of this name, as in Keras).
+
+    >>> right_shift([8], [2]).numpy().tolist()
+    [2]
+    """
+    if symbolic(locals()):
+        return record("right_shift", locals())
+    return bitwise_right_shift(x, y)
+
+
 _invert = declare_host("bitwise_invert", np.invert, ("unary", "ints"))
 
 
@@ -301,13 +351,25 @@ def bitwise_invert(x):
     >>> bitwise_invert([0]).numpy().tolist()
     [-1]
     """
+    if symbolic(locals()):
+        return record("bitwise_invert", locals())
     x = convert_to_tensor(x)
     if x.data.dtype.kind not in "iub":
         raise TypeError(f"bitwise_invert: expected integer or bool inputs, got {x.dtype}")
     return _invert(x)
 
 
-bitwise_not = bitwise_invert
+def bitwise_not(x):
+    """``bitwise_invert`` under NumPy's name (a node of this name, as in Keras).
+
+    >>> bitwise_not([0]).numpy().tolist()
+    [-1]
+    """
+    if symbolic(locals()):
+        return record("bitwise_not", locals())
+    return bitwise_invert(x)
+
+
 _nextafter = declare_host("nextafter", np.nextafter, "binary", n_inputs=2)
 
 
@@ -317,6 +379,8 @@ def nextafter(x1, x2):
     >>> bool(nextafter([1.0], [2.0]).numpy()[0] > 1.0)
     True
     """
+    if symbolic(locals()):
+        return record("nextafter", locals())
     from .elementwise_ops import floating
     x1, x2 = tensors(x1, x2)
     x1 = floating(x1)
@@ -329,5 +393,7 @@ def view(x, dtype=None):
     >>> view([1.0], "int32").numpy().tolist()
     [1065353216]
     """
+    if symbolic(locals()):
+        return record("view", locals())
     x = convert_to_tensor(x)
     return x if dtype is None else Tensor(np.ascontiguousarray(x.numpy()).view(np.dtype(dtype)))
