@@ -106,14 +106,17 @@ def table(results, keras):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tasks", nargs="*", choices=WORKLOADS, metavar="TASK",
-                        help=f"workloads ({', '.join(WORKLOADS)})")
+    # no choices= here: argparse rejects an empty list against choices (``--all`` alone)
+    parser.add_argument("tasks", nargs="*", metavar="TASK", help=f"workloads ({', '.join(WORKLOADS)})")
     parser.add_argument("--all", action="store_true", help="every workload")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per measurement (default 3)")
     parser.add_argument("--load", choices=["quiet", "loaded", "both"], default="both")
     parser.add_argument("--no-keras", action="store_true", help="leave Keras 3 out even where installed")
     parser.add_argument("--peers", default=PEERS, help="path to peers_cpu.py")
     args = parser.parse_args(argv)
+    unknown = [t for t in args.tasks if t not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload {unknown[0]!r}: choose from {', '.join(WORKLOADS)}")
     tasks = list(WORKLOADS) if args.all or not args.tasks else list(dict.fromkeys(args.tasks))
     if not os.path.exists(args.peers) and any(t in TRAINING for t in tasks):
         print(f"peers_cpu.py not found at {args.peers}")
