@@ -15,7 +15,7 @@ written into the packed vector.
 """
 import numpy as np
 
-from .numpy_lstm import _tanh, _with_kernel_gradient
+from .numpy_lstm import _tanh, _with_kernel_gradient, backward_steps
 from .numpy_threads import single_threaded_blas
 
 
@@ -80,22 +80,12 @@ def backward_loop(g, out, xz, h0, kernel, bias, mask):
     kr = kh * rec[..., 2 * u:] * r * (1 - r)
     k_rec = np.concatenate([kz, kr, kh * r], -1)
     per_step = np.empty((b, steps, u), out.dtype)
-    given = g.any(axis=(0, 2))
     drec_t = np.empty((b, three), out.dtype)
-    dh[...] = 0
-    for t in range(steps - 1, -1, -1):
-        if given[t]:
-            dh += g[:, t]
-        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
-        if skip is not None:
-            passed = dh[skip]
-            dh[skip] = 0
+    for t in backward_steps(mask, ((dh, g),)):
         per_step[:, t] = dh
         np.multiply(k_rec[:, t].reshape(b, 3, u), dh[:, None], out=drec_t.reshape(b, 3, u))
         dh *= z[:, t]
         dh += drec_t @ kernel.T
-        if skip is not None:
-            dh[skip] += passed
     np.multiply(per_step[:, :, None], np.stack([kz, kr, kh], 2), out=dxz.reshape(b, steps, 3, u))
     k_rec.reshape(b, steps, 3, u)[...] *= per_step[:, :, None]          # now d(h U + b) of every step
     flat[ends[2]:] = k_rec.sum((0, 1))

@@ -20,6 +20,38 @@ import numpy as np
 from .numpy_threads import single_threaded_blas
 
 
+def backward_steps(mask, states):
+    """Backpropagation through time's walk, shared by the recurrent kernels.
+
+    ``states`` pairs each state's gradient buffer (``dh``; ``dc`` too for the
+    LSTM), zeroed here, with the gradient given to that state from outside
+    at every step, shape (batch, steps, units).  Yields the steps from last
+    to first; at each yield a buffer holds d loss / d state_t.  A masked step
+    passes its gradient straight back: its rows are parked before the yield
+    and added back after it.
+
+    >>> dh = np.empty((1, 1)); g = np.ones((1, 3, 1))
+    >>> [(t, float(dh[0, 0])) for t in backward_steps(None, ((dh, g),))]
+    [(2, 1.0), (1, 2.0), (0, 3.0)]
+    """
+    given = [g.any(axis=(0, 2)) for _, g in states]   # steps with outside gradients
+    for d, _ in states:
+        d[...] = 0
+    for t in range(states[0][1].shape[1] - 1, -1, -1):
+        for (d, g), has in zip(states, given):
+            if has[t]:
+                d += g[:, t]
+        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
+        if skip is not None:
+            parked = [d[skip] for d, _ in states]
+            for d, _ in states:
+                d[skip] = 0
+        yield t
+        if skip is not None:
+            for (d, _), p in zip(states, parked):
+                d[skip] += p
+
+
 def forward(xz, h0, c0, kernel, mask):
     """``[H | C | A]`` of shape ``(batch, time, 6 units)``; ``mask`` a bool
     ``(batch, time)`` array or None (no masked step).  One BLAS thread."""
@@ -92,19 +124,9 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
     np.subtract(1, a, out=a)
     a *= acts[..., 3 * u:]
     g_h, g_c, g_gates = g[..., :u], g[..., u:2 * u], g[..., 2 * u:]
-    given_h, given_c = g_h.any(axis=(0, 2)), g_c.any(axis=(0, 2))   # steps with outside gradients
     given_gates = g_gates.any()
-    dh[...], dc[...] = 0, 0
     dcn, slope = np.empty((b, u), dtype), np.empty((b, four), dtype)
-    for t in range(steps - 1, -1, -1):
-        if given_h[t]:
-            dh += g_h[:, t]
-        if given_c[t]:
-            dc += g_c[:, t]
-        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
-        if skip is not None:                          # a masked step passes its gradients straight back
-            passed_h, passed_c = dh[skip], dc[skip]
-            dh[skip], dc[skip] = 0, 0
+    for t in backward_steps(mask, ((dh, g_h), (dc, g_c))):
         np.multiply(dh, a[:, t], out=dcn)
         dcn += dc
         gates = acts[:, t]
@@ -124,9 +146,6 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
             dz += slope
         np.matmul(dz, kernel.T, out=dh)
         np.multiply(dcn, gates[:, u:2 * u], out=dc)
-        if skip is not None:
-            dh[skip] += passed_h
-            dc[skip] += passed_c
     return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), d_kernel
 
 
@@ -174,19 +193,9 @@ def simple_rnn_backward_loop(g, out, xz, h0, kernel, mask):
     dh = flat[sizes[0]:sizes[0] + sizes[1]].reshape(b, u)
     a = np.multiply(out, out)
     np.subtract(1, a, out=a)                          # tanh' = 1 - h^2
-    given = g.any(axis=(0, 2))
-    dh[...] = 0
-    for t in range(steps - 1, -1, -1):
-        if given[t]:
-            dh += g[:, t]
-        skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
-        if skip is not None:
-            passed = dh[skip]
-            dh[skip] = 0
+    for t in backward_steps(mask, ((dh, g),)):
         np.multiply(dh, a[:, t], out=das[:, t])
         np.matmul(das[:, t], kernel.T, out=dh)
-        if skip is not None:
-            dh[skip] += passed
     hprev = np.concatenate([h0[:, None], out[:, :-1]], 1).reshape(-1, u)
     return flat, hprev, das.reshape(-1, u), flat[sizes[0] + sizes[1]:].reshape(u, u)
 
