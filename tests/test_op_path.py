@@ -36,8 +36,13 @@ def _stack(op, call):
     finally:
         registry.ACTIVE[op] = kernel
     assert seen, f"the call never reached the {op!r} kernel"
+    return _ours(seen[0])
+
+
+def _ours(stack):
+    """The tinykeras frames of a recorded ``stack``, as (file, function)."""
     return [(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name)
-            for f in seen[0] if os.path.abspath(f.filename).startswith(ROOT + os.sep)]
+            for f in stack if os.path.abspath(f.filename).startswith(ROOT + os.sep)]
 
 
 def _documented(name):
@@ -117,8 +122,7 @@ def _kernel_stacks(call):
     finally:
         registry.ACTIVE.update(saved)
     assert stacks
-    return [[(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name) for f in stack
-             if os.path.abspath(f.filename).startswith(ROOT + os.sep)] for stack in stacks]
+    return [_ours(stack) for stack in stacks]
 
 
 def _labels(name):
@@ -191,22 +195,7 @@ def test_every_loss_reaches_kernels_without_a_renamed_op(name):
     sparse = "sparse" in name
     y_true = np.array([[1], [0]]) if sparse else np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]], "float32")
     y_pred = keras.Tensor(np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], "float32"))
-    stacks, saved = [], dict(registry.ACTIVE)
-    for op in [op for op in registry.ACTIVE if op not in ("asarray", "to_numpy", "full")]:
-        kernel = registry.ACTIVE[op]
-
-        def spy(*args, _kernel=kernel, **kwargs):
-            stacks.append(traceback.extract_stack()[:-1])
-            return _kernel(*args, **kwargs)
-        registry.ACTIVE[op] = spy
-    try:
-        getattr(functions, name)(y_true, y_pred)
-    finally:
-        registry.ACTIVE.update(saved)
-    assert stacks
-    for stack in stacks:
-        frames = [(os.path.relpath(f.filename, ROOT).replace(os.sep, "/"), f.name) for f in stack
-                  if os.path.abspath(f.filename).startswith(ROOT + os.sep)]
+    for frames in _kernel_stacks(lambda: getattr(functions, name)(y_true, y_pred)):
         start = max(i for i, f in enumerate(frames) if f == ("losses/functions.py", name))
         path = frames[start:]
         callers = [f for f, g in zip(path, path[1:]) if g in (("core/tensor.py", "apply"),
