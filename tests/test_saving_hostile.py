@@ -27,10 +27,7 @@ KERNEL, BIAS = "layers/dense/vars/0", "layers/dense/vars/1"  # where Keras 3 (an
 
 @pytest.fixture
 def base(tmp_path):
-    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="dense")], name="base")
-    path = str(tmp_path / "base.safetensors")
-    model.save(path)
-    return path
+    return craft.save_base(tmp_path)
 
 
 def arch(fn):

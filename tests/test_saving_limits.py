@@ -19,10 +19,7 @@ from hostile import craft
 
 @pytest.fixture
 def base(tmp_path):
-    model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="dense")], name="base")
-    path = str(tmp_path / "base.safetensors")
-    model.save(path)
-    return path
+    return craft.save_base(tmp_path)
 
 
 def _inspect(path):

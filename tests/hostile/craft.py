@@ -14,6 +14,15 @@ import os
 import numpy as np
 
 
+def save_base(folder, name="base"):
+    """The valid model every edit starts from (Input (3,) -> Dense 2 named
+    ``dense``), saved as ``<folder>/<name>.safetensors``; returns the path."""
+    import tinykeras as tk
+    path = os.path.join(str(folder), f"{name}.safetensors")
+    tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="dense")], name="base").save(path)
+    return path
+
+
 def join(header, data=b"", length=None):
     """File bytes for ``header`` (a dict, str or bytes) and ``data``;
     ``length`` overrides the 8-byte header length."""
