@@ -1,12 +1,13 @@
 """tinykeras's public names against the installed Keras 3's, namespace by
 namespace (``dir()`` without ``_`` names).
 
-For the namespaces of issue 18 (``keras.ops`` and its submodules,
-``keras.random``, ``keras.utils``, ``keras.backend``, ``keras.tree``) every
-Keras name must exist in tinykeras or be listed in ``docs/keras-names.md``
-(left out on purpose, with why; or not done yet).  A listed name that
-tinykeras now has fails too, so the list stays exact.  The other namespaces
-(issue 19) are only reported.  Each test prints what is missing.
+In every namespace below (``keras.ops`` and its submodules, ``keras.random``,
+``keras.utils``, ``keras.backend``, ``keras.tree``, and the layers, losses,
+metrics, optimizers, callbacks, applications, initializers and activations)
+every Keras name must exist in tinykeras or be listed in
+``docs/keras-names.md`` (left out on purpose, with why; or not done yet).  A
+listed name that tinykeras now has fails too, so the list stays exact.  Each
+test prints what is missing.
 """
 import importlib
 import os
@@ -18,9 +19,8 @@ from keras_zoo import keras_or_skip
 
 DOC = os.path.join(os.path.dirname(__file__), "..", "docs", "keras-names.md")
 ENFORCED = ["ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image", "ops.core", "ops.math", "random",
-            "utils", "backend", "tree"]
-REPORTED = ["layers", "losses", "metrics", "optimizers", "callbacks", "applications", "initializers",
-            "activations"]
+            "utils", "backend", "tree", "layers", "losses", "metrics", "optimizers", "callbacks",
+            "applications", "initializers", "activations"]
 KERAS_SOURCE = {"ops.core": "keras.src.ops.core", "ops.math": "keras.src.ops.math"}  # no public module
 
 
@@ -81,14 +81,3 @@ def test_left_out_names_say_why():
     silent = [n for n, (section, reason) in entries.items() if section == "Left out on purpose" and
               len(reason) < 10]
     assert not silent, f"left-out names without a reason: {silent}"
-
-
-@pytest.mark.keras
-@pytest.mark.parametrize("ns", REPORTED)
-def test_report_other_namespaces(ns):
-    """Issue 19's namespaces: printed, not enforced (yet)."""
-    keras = keras_or_skip()
-    missing = _missing(keras, ns)
-    print(f"keras.{ns}: tinykeras has {len(keras_names(keras, ns)) - len(missing)} of "
-          f"{len(keras_names(keras, ns))}; missing: {' '.join(missing) or 'nothing'}")
-    assert tinykeras_names(ns)  # the namespace exists
