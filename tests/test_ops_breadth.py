@@ -144,6 +144,8 @@ CALLS = [  # (op, args, kwargs)
     ("rearrange", [f(2, 4, 6, 3), "b (h h1) (w w1) c -> b h w (c h1 w1)"], {"h1": 2, "w1": 2}),
     ("rearrange", [f(2, 3, 4), "b h w -> w (b h)"], {}), ("logsumexp", [f(2, 3)], {"axis": -1}),
 ]
+CORNERS = np.array([[0, 0], [0, 5], [6, 0], [6, 5]], "float32")
+CORNERS_TO = np.array([[1, 0.5], [0.3, 5.2], [5.5, -0.4], [6.3, 4.6]], "float32")
 IMAGE_CALLS = [
     ("rgb_to_grayscale", [f(2, 3, 4, 3, lo=0, hi=1)], {}), ("rgb_to_hsv", [f(2, 3, 3, lo=0, hi=1)], {}),
     ("hsv_to_rgb", [f(3, 3, 3, lo=0, hi=1)], {}), ("resize", [f(1, 4, 6, 2), (6, 4)], {}),
@@ -160,6 +162,21 @@ IMAGE_CALLS = [
     ("extract_patches", [f(1, 5, 5, 2), 2], {}), ("extract_patches", [f(1, 5, 6, 1), (2, 3)], {"strides": 1, "padding": "same"}),
     ("gaussian_blur", [f(1, 6, 6, 2)], {"kernel_size": (3, 3), "sigma": (1.0, 2.0), "data_format": "channels_last"}),
     ("sobel_edges", [f(1, 5, 5, 2)], {}), ("ssim", [f(2, 12, 12, 1, lo=0, hi=1), f(2, 12, 12, 1, lo=0, hi=1)], {}),
+    ("perspective_transform", [f(2, 6, 7, 2), CORNERS, CORNERS_TO], {}),
+    ("perspective_transform", [f(6, 5, 1), CORNERS, CORNERS_TO], {"interpolation": "nearest", "fill_value": 0.5}),
+    ("perspective_transform", [f(2, 2, 5, 5), np.stack([CORNERS] * 2), np.stack([CORNERS_TO, CORNERS + 0.5])],
+     {"data_format": "channels_first"}),
+    ("scale_and_translate", [f(1, 4, 5, 2), (1, 7, 3, 2), f(2, lo=0.5, hi=1.8), f(2, lo=-0.5, hi=0.5), (1, 2),
+                             "linear"], {}),
+    ("scale_and_translate", [f(4, 5), (7, 3), f(2, lo=0.5, hi=1.8), f(2, lo=-0.5, hi=0.5), (0, 1), "cubic"], {}),
+    ("scale_and_translate", [f(6, 5), (4, 9), np.array([0.7, 1.6], "float32"), f(2), (-2, -1), "lanczos3"],
+     {"antialias": False}),
+    ("scale_and_translate", [f(9, 2), (4, 2), np.array([0.5], "float32"), f(1), (0,), "lanczos5"], {}),
+    ("scale_and_translate", [i(5, 4, hi=200), (3, 6), np.array([0.7, 1.6], "float32"), f(2), (0, 1), "bilinear"], {}),
+    ("extract_patches_3d", [f(1, 4, 5, 6, 2), 2], {}),
+    ("extract_patches_3d", [f(5, 4, 6, 1), (2, 3, 2)], {"strides": 1, "padding": "same"}),
+    ("extract_patches_3d", [f(1, 2, 5, 5, 4), (2, 2, 2)], {"strides": (1, 2, 1), "data_format": "channels_first"}),
+    ("extract_patches_3d", [f(1, 6, 6, 6, 1), 2], {"strides": 1, "dilation_rate": 2}),
 ]
 KERAS_TENSORS = {"unstack", "unfold", "fold", "vdot", "cross"}
 NUMPY = {"arcsin": np.arcsin, "arctan": np.arctan, "cumsum": np.cumsum, "roll": np.roll, "trace": np.trace,
@@ -290,8 +307,9 @@ def _differentiable(name, args, kwargs):
     fn = tk.ops.image if name.startswith("image.") else tk.ops
     fn = getattr(fn, name.split(".")[-1])
     slots = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size]
-    if name in ("image.map_coordinates", "image.affine_transform"):
-        slots = slots[:1]  # differentiable in the pixels, not in the coordinates (computed on the host)
+    if name in ("image.map_coordinates", "image.affine_transform", "image.perspective_transform",
+                "image.scale_and_translate"):
+        slots = [k for k in slots if k == 0]  # in the pixels, not in where they go (computed on the host)
     return fn, slots
 
 

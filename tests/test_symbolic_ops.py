@@ -59,7 +59,18 @@ def two_inputs(K):
     return K.Model([a, b], L.Dense(2)(out))
 
 
-PROGRAMS = [positional_embedding, residual_mlp, movement, two_inputs]
+def image_einsum(K):
+    """Image ops and einsum between layers (Keras's own class names in the summary)."""
+    L, ops = K.layers, K.ops
+    x = K.Input((6, 6, 2))
+    h = ops.image.resize(L.Dense(3)(x), (4, 4))
+    p = ops.image.extract_patches(ops.image.gaussian_blur(h), 2)                       # (None, 2, 2, 12)
+    v = ops.image.extract_patches_3d(ops.expand_dims(x, -1), (2, 3, 2))                # (None, 3, 2, 1, 12)
+    g = ops.einsum("bhwc,bhwc->bc", p, p) + ops.einsum("bdhwc->bc", v)
+    return K.Model(x, L.Dense(2)(g / 10.0))
+
+
+PROGRAMS = [positional_embedding, residual_mlp, movement, two_inputs, image_einsum]
 
 
 def _data(model, n=16, seed=0):

@@ -97,8 +97,11 @@ def _topological_order(root):
     return order
 
 
-def backward(root, gradient=None, retain_graph=False):
-    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf."""
+def backward(root, gradient=None, retain_graph=False, create_graph=False, inputs=None):
+    """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf (only
+    for the tensors in ``inputs`` when given).  ``create_graph=True`` records
+    the backward pass itself (the rules are ops), so the gradients can be
+    differentiated again; the graph is then kept."""
     from .tensor import Tensor, _wrap  # here, not at the top: tensor.py imports this module
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad; create the leaves "
@@ -115,13 +118,16 @@ def backward(root, gradient=None, retain_graph=False):
 
     order = _topological_order(root)
     grads = {id(root): gradient}
-    prev, GRAD.enabled = GRAD.enabled, False
+    wanted = None if inputs is None else {id(t) for t in inputs}
+    prev, GRAD.enabled = GRAD.enabled, create_graph
     try:
         for node in reversed(order):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
             if node._ctx is None:  # a leaf: keep its gradient
+                if wanted is not None and id(node) not in wanted:
+                    continue
                 node.grad = g if node.grad is None else node.grad + g
                 continue
             op, inputs, params = node._ctx
@@ -132,15 +138,16 @@ def backward(root, gradient=None, retain_graph=False):
                     ig = unbroadcast(ig, inp.shape)
                 key = id(inp)
                 grads[key] = ig if key not in grads else grads[key] + ig
-            if not retain_graph:
+            if not (retain_graph or create_graph):
                 node._ctx = _FREED
     finally:
         GRAD.enabled = prev
 
 
-def grad(output, inputs, gradient=None):
+def grad(output, inputs, gradient=None, create_graph=False):
     """Gradients of ``output`` with respect to ``inputs`` (a list), without
-    touching ``.grad`` of anything else.
+    touching ``.grad`` of anything else (``None`` for an input it does not
+    reach); ``create_graph=True`` gives gradients that can be differentiated.
 
     >>> import tinykeras as tk
     >>> x = tk.Tensor(2.0, requires_grad=True)
@@ -151,7 +158,7 @@ def grad(output, inputs, gradient=None):
     for t in inputs:
         t.grad = None
     try:
-        backward(output, gradient)
+        backward(output, gradient, create_graph=create_graph, inputs=inputs)
         return [t.grad for t in inputs]
     finally:
         for t, s in zip(inputs, saved):

@@ -19,10 +19,10 @@ comes from the op's spec (``tinykeras/ops/specs.py``): nothing runs.
 import contextlib
 import inspect
 
-from .. import ops
 from ..core import registry
 from ..core.tensor import Symbolic, Tensor
 from ..global_state import auto_name, uniquify
+from ..ops.namespaces import op_function
 from ..ops.specs import SPECS
 from .symbolic import KerasTensor, Node, any_symbolic
 from ..tree import flatten, map_structure
@@ -130,6 +130,9 @@ def recording():
         _TRACING[0] = saved
 
 
+_KERAS_CLASS = {"extract_patches_3d": "extract_patches"}  # ops Keras records as another op's class
+
+
 def _camel(name):
     return "".join(part.capitalize() for part in name.split("_"))
 
@@ -143,14 +146,14 @@ class OpCall(Operation):
             raise ValueError(f"unknown op {op!r}: a graph node names one of tk.ops's functions "
                              f"({', '.join(sorted(SPECS))})")
         self.op, self.params = op, dict(params or {})
-        super().__init__(name or uniquify(op))
+        super().__init__(name or uniquify(_KERAS_CLASS.get(op, op)))
 
     @property
     def class_name(self):
-        return _camel(self.op)
+        return _camel(_KERAS_CLASS.get(self.op, self.op))
 
     def call(self, *args):
-        return getattr(ops, self.op)(*args, **self.params)
+        return op_function(self.op)(*args, **self.params)
 
     def compute_output_spec(self, *args):
         return _spec(self.op, args, self.params)
@@ -172,6 +175,7 @@ def _spec(op, inputs, params, spec_fn=None):
 
 
 _DEFAULTS = {}
+_VARARGS = {}  # op name -> its ``*args`` parameter (a list of 0 or 1 name)
 
 
 def record(name, arguments):
@@ -186,13 +190,16 @@ def record(name, arguments):
                         "inside a layer's call(), or in a model built by subclassing")
     defaults = _DEFAULTS.get(name)
     if defaults is None:
-        params = inspect.signature(getattr(ops, name)).parameters.values()
+        params = inspect.signature(op_function(name)).parameters.values()
         defaults = _DEFAULTS[name] = {p.name: p.default for p in params}
+        _VARARGS[name] = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
     arguments = {p: arguments[p] for p in defaults}  # (a factory-made op's locals() hold more)
     names = list(arguments)[:SPECS[name][0]]
     while names and arguments[names[-1]] is defaults.get(names[-1]):  # optional inputs not given
         names.pop()
-    inputs = [arguments[p] for p in names]
+    inputs = []
+    for p in names:  # ``*operands`` (einsum's) are inputs one by one
+        inputs.extend(arguments[p]) if p in _VARARGS[name] else inputs.append(arguments[p])
     params = {p: v for p, v in arguments.items()
               if p not in names and v is not defaults.get(p, inspect.Parameter.empty)}
     for p, v in params.items():

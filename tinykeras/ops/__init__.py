@@ -28,6 +28,7 @@ from .linalg_ops import *  # noqa: F401,F403
 from .nn_extra import *  # noqa: F401,F403
 from .signal_ops import *  # noqa: F401,F403
 from .einops_ops import *  # noqa: F401,F403
+from .jvp_ops import *  # noqa: F401,F403
 from ..core.tensor import Tensor
 
 

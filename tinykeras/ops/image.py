@@ -7,6 +7,7 @@ As in Keras they live only here, not in ``tk.ops`` itself.
 'tinykeras.ops.image'
 """
 from . import image_ops as _image_ops
+from . import image_warp as _image_warp
 from .namespaces import export as _export
 
 NAMES = """
@@ -15,3 +16,4 @@ NAMES = """
     scale_and_translate sobel_edges ssim
 """
 _export(__name__, NAMES, _image_ops)
+_export(__name__, NAMES, _image_warp)

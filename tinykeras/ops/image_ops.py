@@ -261,19 +261,24 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
         raise ValueError(f"affine_transform: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
     x, undo = _nhwc(floating(images), data_format)
     t = np.asarray(convert_to_tensor(transform).numpy(), np.float64).reshape(-1, 8)
-    t = np.broadcast_to(t, (x.shape[0], 8))
+    return undo(warp(x, np.broadcast_to(t, (x.shape[0], 8)), 0 if interpolation == "nearest" else 1, fill_mode,
+                     fill_value))
+
+
+def warp(x, transforms, order, fill_mode, fill_value, src=None):
+    """Resample the channels-last batch ``x``: output pixel ``(b, i, j)``
+    takes ``x[b]`` at ``src = (rows, cols)`` (float arrays shaped
+    ``(batch, height, width)``), or where the projective ``transforms``
+    (``(batch, 8)``, see :func:`affine_transform`) send it."""
     bsz, h, w, c = x.shape
-    ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
-    k = t[:, 6, None, None] * xs + t[:, 7, None, None] * ys + 1
-    src_x = (t[:, 0, None, None] * xs + t[:, 1, None, None] * ys + t[:, 2, None, None]) / k
-    src_y = (t[:, 3, None, None] * xs + t[:, 4, None, None] * ys + t[:, 5, None, None]) / k
-    out = []
-    for ch in range(c):
-        coords = np.stack([np.broadcast_to(np.arange(bsz).reshape(-1, 1, 1), src_y.shape).astype(np.float64),
-                           src_y, src_x])
-        out.append(map_coordinates(x[..., ch], coords, 0 if interpolation == "nearest" else 1, fill_mode,
-                                   fill_value))
-    return undo(stack(out, -1))
+    if src is None:
+        ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+        t = [transforms[:, i, None, None] for i in range(8)]
+        k = t[6] * xs + t[7] * ys + 1
+        src = ((t[3] * xs + t[4] * ys + t[5]) / k, (t[0] * xs + t[1] * ys + t[2]) / k)
+    rows, cols = (np.broadcast_to(a, (bsz, h, w)) for a in src)
+    coords = np.stack([np.broadcast_to(np.arange(bsz, dtype=np.float64).reshape(-1, 1, 1), rows.shape), rows, cols])
+    return stack([map_coordinates(x[..., ch], coords, order, fill_mode, fill_value) for ch in range(c)], -1)
 
 
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
@@ -288,16 +293,30 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     sh, sw = (size, size) if isinstance(size, int) else size
     st = (sh, sw) if strides is None else ((strides, strides) if isinstance(strides, int) else strides)
     dh, dw = (dilation_rate, dilation_rate) if isinstance(dilation_rate, int) else dilation_rate
+    return undo(patches(x, (sh, sw), tuple(st), (dh, dw), padding, "extract_patches"))
+
+
+def patches(x, size, strides, dilation_rate, padding, name):
+    """Patches of a channels-last batch ``x`` with any number of spatial
+    axes, flattened into channels in (offsets..., channel) order (as Keras's
+    convolution with an identity kernel); ``size``, ``strides`` and
+    ``dilation_rate`` have one entry per spatial axis."""
+    spatial = x.shape[1:-1]
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{name}: padding must be 'valid' or 'same', got {padding!r}")
     if padding == "same":
-        eh, ew = (sh - 1) * dh + 1, (sw - 1) * dw + 1
-        ph = max((-(-x.shape[1] // st[0]) - 1) * st[0] + eh - x.shape[1], 0)
-        pw = max((-(-x.shape[2] // st[1]) - 1) * st[1] + ew - x.shape[2], 0)
-        x = pad(x, [(0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)])
-    oh = (x.shape[1] - (sh - 1) * dh - 1) // st[0] + 1
-    ow = (x.shape[2] - (sw - 1) * dw - 1) // st[1] + 1
-    parts = [x[:, i * dh:i * dh + (oh - 1) * st[0] + 1:st[0], j * dw:j * dw + (ow - 1) * st[1] + 1:st[1]]
-             for i in range(sh) for j in range(sw)]
-    return undo(concatenate(parts, -1))
+        widths = [max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+                  for n, k, s, d in zip(spatial, size, strides, dilation_rate)]
+        x = pad(x, [(0, 0)] + [(p // 2, p - p // 2) for p in widths] + [(0, 0)])
+        spatial = x.shape[1:-1]
+    outs = [(n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip(spatial, size, strides, dilation_rate)]
+    if min(outs) <= 0:
+        raise ValueError(f"{name}: patches of size {tuple(size)} (dilation {tuple(dilation_rate)}) do not fit "
+                         f"inputs of spatial shape {tuple(spatial)}")
+    parts = [x[(slice(None),) + tuple(slice(o * d, o * d + (m - 1) * s + 1, s)
+                                      for o, d, m, s in zip(offset, dilation_rate, outs, strides))]
+             for offset in np.ndindex(*size)]
+    return concatenate(parts, -1)
 
 
 def _blur_kernel(size, sigma):

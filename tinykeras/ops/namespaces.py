@@ -16,8 +16,8 @@ import sys
 
 def export(module_name, names, source):
     """Put each of ``names`` (a whitespace-separated string) that
-    ``source`` (a module) has into module ``module_name``; return the names
-    put there.
+    ``source`` (a module) has into module ``module_name`` (and its
+    ``__all__``); return the names put there.
 
     >>> import types
     >>> export(__name__, "export sys nope", sys.modules[__name__])
@@ -27,6 +27,21 @@ def export(module_name, names, source):
     found = [n for n in names.split() if hasattr(source, n)]
     for name in found:
         setattr(target, name, getattr(source, name))
-    if not hasattr(target, "__all__"):
-        target.__all__ = found
+    target.__all__ = getattr(target, "__all__", []) + [n for n in found if n not in getattr(target, "__all__", [])]
     return found
+
+
+def op_function(name):
+    """The public function of the op called ``name`` in graph nodes and
+    :data:`~tinykeras.ops.specs.SPECS`: ``tk.ops.<name>``, or
+    ``tk.ops.image.<name>`` for an image op (those live only there).
+
+    >>> op_function("resize").__module__, op_function("sum").__name__
+    ('tinykeras.ops.image_ops', 'sum')
+    """
+    from .. import ops
+    fn = getattr(ops, name, None)
+    fn = fn if callable(fn) else getattr(ops.image, name, None)
+    if not callable(fn):
+        raise ValueError(f"no op {name!r} in tk.ops or tk.ops.image")
+    return fn

@@ -15,7 +15,7 @@ them is unknown.  Ops whose output shape depends on the values (``unique``,
 """
 import numpy as np
 
-from .specs import (SPECS, _binary, _bool_unary, _divide, _float_unary, _reduce, _unary, register,
+from .specs import (SPECS, _binary, _bool_unary, _divide, _float_unary, _reduce, _unary, promote, register,
                     shape_dtype)
 
 _F = "float32"
@@ -74,7 +74,7 @@ register("in_top_k", 2, lambda targets, predictions, k: (shape_dtype(targets)[0]
 def _probe(name):
     """The spec of ``name`` found by running it on zeros (see module docstring)."""
     def spec(*args, **params):
-        from .. import ops
+        from .namespaces import op_function
         from ..core.tensor import Tensor
 
         def concrete(a, fill):
@@ -89,7 +89,7 @@ def _probe(name):
             return a
         outs = []
         for fill in (2, 3):
-            out = getattr(ops, name)(*[concrete(a, fill) for a in args], **params)
+            out = op_function(name)(*[concrete(a, fill) for a in args], **params)
             outs.append(out if isinstance(out, (list, tuple)) else [out])
         specs = [(tuple(d if d == e else None for d, e in zip(a.shape, b.shape)), a.dtype)
                  for a, b in zip(*outs)]
@@ -105,6 +105,46 @@ _PROBED = {  # op -> number of leading tensor arguments
     2: "outer inner vdot kron tensordot cross append solve solve_triangular lstsq cdist correlate psnr",
     3: "dot_product_attention",
 }
-for _n, _names in _PROBED.items():
-    for _name in _names.split():
-        SPECS[_name] = (_n, _probe(_name))
+_PROBED_IMAGE = {  # tk.ops.image's ops (their sizes come from parameters, so probing is exact)
+    1: "rgb_to_grayscale rgb_to_hsv hsv_to_rgb resize crop_images pad_images extract_patches gaussian_blur "
+       "sobel_edges elastic_transform extract_patches_3d",
+    2: "map_coordinates affine_transform ssim",
+    3: "perspective_transform",
+}
+for _table in (_PROBED, _PROBED_IMAGE):
+    for _n, _names in _table.items():
+        for _name in _names.split():
+            SPECS[_name] = (_n, _probe(_name))
+
+
+def _scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
+    shape, dtype = shape_dtype(images)
+    dims = {int(d) % len(shape) for d in spatial_dims}
+    return tuple(int(output_shape[i]) if i in dims else shape[i] for i in range(len(shape))), dtype
+
+
+register("scale_and_translate", 4, _scale_and_translate)
+
+
+def _einsum(subscripts, *operands):
+    """Sizes by letter (a known size other than 1 wins, as broadcasting)."""
+    from .product_ops import _parse_einsum
+
+    class _Rank:
+        def __init__(self, shape):
+            self.ndim = len(shape)
+    shapes, dtypes = zip(*[shape_dtype(o) for o in operands])
+    inputs, output = _parse_einsum(subscripts, [_Rank(s) for s in shapes])
+    sizes = {}
+    for letters, shape in zip(inputs, shapes):
+        if len(letters) != len(shape):
+            raise ValueError(f"einsum: subscripts {letters!r} do not match an operand of shape {shape}")
+        for c, d in zip(letters, shape):
+            known = sizes.get(c, 1)
+            if d is not None and d != 1 and known not in (None, 1, d):
+                raise ValueError(f"einsum: axis {c!r} has sizes {known} and {d}")
+            sizes[c] = d if d is not None and d != 1 else (None if d is None and known == 1 else known)
+    return tuple(sizes[c] for c in output), promote(*dtypes)
+
+
+register("einsum", 2, _einsum)

@@ -133,7 +133,7 @@ def _serialize_op(op):
 
 def _deserialize_op(spec, where):
     """An OpCall from ``{"op", "name", "params"}``, checked before anything is built."""
-    from .. import ops
+    from ..ops.namespaces import op_function
     extra = set(spec) - OP_KEYS
     op, params = spec.get("op"), spec.get("params", {})
     if extra or not isinstance(op, str) or not isinstance(params, dict):
@@ -144,7 +144,7 @@ def _deserialize_op(spec, where):
                               "functions that take symbolic tensors")
     layer_config._check_top_key("name", spec.get("name"), where)
     layer_config.check_values(params, where)
-    accepted = list(inspect.signature(getattr(ops, op)).parameters)[specs.SPECS[op][0]:]
+    accepted = list(inspect.signature(op_function(op)).parameters)[specs.SPECS[op][0]:]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise FileFormatError(f"{where}: op {op!r} has no parameter(s) {unknown}; it takes {accepted}")

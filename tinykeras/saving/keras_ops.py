@@ -27,9 +27,9 @@ which tinykeras reads and Keras cannot.
 """
 import inspect
 
-from .. import ops
 from ..layers.operation import OpCall, _camel
 from ..ops import specs
+from ..ops.namespaces import op_function
 from . import layer_config
 from .errors import FileFormatError, excerpt
 
@@ -66,7 +66,7 @@ def to_keras_entry(op):
     module, class_name = KERAS_CLASSES[op.op]
     in_call = CALL_PARAMS.get(op.op, ())
     config = {"name": getattr(op, "config_name", op.name)}
-    for p in list(inspect.signature(getattr(ops, op.op)).parameters.values())[specs.SPECS[op.op][0]:]:
+    for p in list(inspect.signature(op_function(op.op)).parameters.values())[specs.SPECS[op.op][0]:]:
         if p.name not in in_call and (p.name in params or p.default is not p.empty):  # as Keras: defaults too
             config[p.name] = params[p.name] if p.name in params else p.default
     config = layer_config.to_json(config, f"op {op.name!r} config")
@@ -104,7 +104,7 @@ def from_keras_entry(spec, nodes, where):
         layer_config._check_top_key("name", config["name"], where)
     where = f"{where} ({spec['class_name']} {name!r})"
     layer_config.check_values(config, where)
-    signature = inspect.signature(getattr(ops, op))
+    signature = inspect.signature(op_function(op))
     n_inputs = specs.SPECS[op][0]
     inputs_names = list(signature.parameters)[:n_inputs]
     constructor = {k: v for k, v in config.items() if k != "name"}

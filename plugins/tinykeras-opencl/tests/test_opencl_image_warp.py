@@ -1,0 +1,48 @@
+"""The image ops that move pixels and ``ops.jvp`` are written with ops:
+run with backend "opencl" (every op through the plugin's kernels or their
+composites) they must agree with the NumPy backend, values and gradients."""
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from tinykeras.core import registry
+from tinykeras.testing import isolated_registry
+
+pytestmark = pytest.mark.opencl
+R = np.random.default_rng(18)
+IMG = R.uniform(0, 1, size=(2, 6, 5, 2)).astype("float32")
+CORNERS = np.array([[0, 0], [0, 5], [6, 0], [6, 5]], "float32")
+CALLS = [
+    ("perspective_transform", (IMG, CORNERS, CORNERS + R.uniform(-0.6, 0.6, (4, 2)).astype("float32")), {}),
+    ("elastic_transform", (IMG,), {"alpha": 3.0, "sigma": 1.0, "seed": 4}),
+    ("scale_and_translate", (IMG, (2, 4, 7, 2), np.array([0.7, 1.4], "float32"), np.array([0.2, -0.1], "float32"),
+                             (1, 2), "cubic"), {}),
+    ("extract_patches_3d", (IMG[..., None], (2, 2, 1)), {"strides": 1}),
+]
+
+
+def _run(backend, fn):
+    with isolated_registry():
+        registry.set_backend(backend)
+        return fn()
+
+
+@pytest.mark.parametrize("name,args,kwargs", CALLS, ids=[c[0] for c in CALLS])
+def test_image_op_on_opencl_like_numpy(name, args, kwargs):
+    def call():
+        x = tk.Tensor(args[0], requires_grad=True)
+        out = getattr(tk.ops.image, name)(x, *args[1:], **kwargs)
+        (out * out).sum().backward()
+        return out.numpy(), x.grad.numpy()
+    for got, want in zip(_run("opencl", call), _run("numpy", call)):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5, err_msg=name)
+
+
+def test_jvp_on_opencl_like_numpy():
+    x, t = R.normal(size=(3, 4)).astype("float32"), R.normal(size=(3, 4)).astype("float32")
+
+    def call():
+        out, tangent = tk.ops.jvp(lambda a: tk.ops.softmax(tk.ops.tanh(a) * a, axis=-1), (x,), (t,))
+        return out.numpy(), tangent.numpy()
+    for got, want in zip(_run("opencl", call), _run("numpy", call)):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
