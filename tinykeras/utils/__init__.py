@@ -14,6 +14,7 @@ from tinykeras.utils.directory_datasets import image_dataset_from_directory, tex
 from tinykeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from tinykeras.utils.model_visualization import model_to_dot, plot_model
 from tinykeras.utils.numerical_utils import normalize, set_random_seed, to_categorical
+from tinykeras.utils import bounding_boxes
 from tinykeras.utils.array_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from tinykeras.utils.progbar import Progbar
 from tinykeras.utils.py_dataset import PyDataset, Sequence
@@ -33,4 +34,4 @@ __all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progba
            "disable_interactive_logging", "enable_interactive_logging", "is_interactive_logging_enabled", "Config",
            "deserialize_keras_object", "get_source_inputs", "serialize_keras_object", "custom_object_scope",
            "CustomObjectScope", "get_custom_objects", "get_registered_name", "get_registered_object",
-           "register_keras_serializable"]
+           "register_keras_serializable", "bounding_boxes"]
