@@ -83,14 +83,20 @@ def _encode_labels(labels, label_mode, num_classes):
     return np.eye(num_classes, dtype="float32")[labels]
 
 
-def _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
-           validation_split, subset, verbose):
-    """One dataset (or a (training, validation) pair for ``subset="both"``)."""
+def build_datasets(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
+                   validation_split, subset, verbose, found="files found."):
+    """One dataset (or a (training, validation) pair for ``subset="both"``)
+    whose batches are ``load(paths)`` (with the labels unless ``label_mode``
+    is None); ``found`` names the files in the error when a part is empty."""
     if label_mode not in LABEL_MODES:
         raise ValueError(f"`label_mode` argument must be one of {LABEL_MODES}; got {label_mode!r}")
+    if not len(paths):
+        raise ValueError(f"No {found}")
     if labels is not None and label_mode is not None:
         labels = _encode_labels(labels, label_mode, len(class_names or []) or int(labels.max()) + 1)
     if validation_split:
+        if not 0 < validation_split < 1:
+            raise ValueError(f"`validation_split` must be between 0 and 1, received: {validation_split}")
         if subset not in ("training", "validation", "both"):
             raise ValueError('With `validation_split`, `subset` must be "training", "validation" '
                              f'or "both"; got subset={subset!r}')
@@ -109,6 +115,8 @@ def _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, se
         part_labels = None if labels is None or label_mode is None else labels[parts[name]]
         if validation_split and verbose:
             print(f"Using {len(part_paths)} files for {name}.")
+        if not len(part_paths):
+            raise ValueError(f"No {name + ' ' if validation_split else ''}{found}")
 
         def read(index, part_paths=part_paths, part_labels=part_labels):
             rows = np.atleast_1d(index)
@@ -147,8 +155,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
 
     paths, labels, class_names = index_directory(directory, labels, IMAGE_FORMATS, class_names,
                                                  shuffle, seed, follow_links, verbose)
-    return _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
-                  validation_split, subset, verbose)
+    found = f"images found in directory {directory}. Allowed formats: {IMAGE_FORMATS}"
+    return build_datasets(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
+                          validation_split, subset, verbose, found)
 
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
@@ -165,5 +174,6 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
 
     paths, labels, class_names = index_directory(directory, labels, (".txt",), class_names,
                                                  shuffle, seed, follow_links, verbose)
-    return _build(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
-                  validation_split, subset, verbose)
+    found = f"text files found in directory {directory}. Allowed format: .txt"
+    return build_datasets(paths, labels, class_names, load, label_mode, batch_size, shuffle, seed,
+                          validation_split, subset, verbose, found)
