@@ -144,7 +144,7 @@ class Trainer:
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         self._loss_tracker.update_state(loss.detach(), sample_weight=_batch_size(x))
         self.zero_grad()
-        loss.backward()
+        self.optimizer.scale_loss(loss).backward()   # loss_scale_factor, LossScaleOptimizer
         variables = self.trainable_weights
         self.optimizer.apply([v.grad for v in variables], variables)
         return self.compute_metrics(x, y, y_pred, sample_weight)

@@ -1,5 +1,7 @@
 """``keras.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
-Nadam, Lion, Ftrl, Lamb, Adafactor, learning-rate ``schedules`` and ``get``/``serialize``.
+Nadam, Lion, Ftrl, Lamb, Adafactor, Muon, ScheduleFreeAdamW, the wrappers
+LossScaleOptimizer and MultiOptimizer (with OptimizerMap), learning-rate
+``schedules`` and ``get``/``serialize``.
 
 >>> import tinykeras as tk
 >>> opt = tk.optimizers.get("Adam")
@@ -14,11 +16,16 @@ from .adam import Adam, Adamax, AdamW, Nadam
 from .base import Optimizer
 from .ftrl import Ftrl, Lamb
 from .lion import Lion
+from .loss_scale import LossScaleOptimizer
+from .multi import MultiOptimizer, OptimizerMap
+from .muon import Muon
 from .rmsprop import RMSprop
+from .schedule_free import ScheduleFreeAdamW
 from .sgd import SGD
 
 ALL_OBJECTS = (Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
-               Lamb, Adafactor)
+               Lamb, Adafactor, Muon, ScheduleFreeAdamW, LossScaleOptimizer, MultiOptimizer,
+               OptimizerMap)
 ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS)
 
 

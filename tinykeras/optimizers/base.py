@@ -138,6 +138,12 @@ class Optimizer:
         """``[iteration, learning_rate (when a float), *slots]``, in creation order."""
         return list(self._variables)
 
+    def _saved_children(self):
+        """``[(attribute, optimizer or list of optimizers), ...]``: the optimizers
+        this one wraps, whose variables Keras's ``.keras`` files store a second
+        time under ``optimizer/<attribute>/...`` (LossScaleOptimizer, MultiOptimizer)."""
+        return []
+
     @property
     def iterations(self):
         """The step counter (an int64 Variable; steps of accumulated gradients count once)."""
@@ -381,7 +387,7 @@ class Optimizer:
         if not self.built:
             raise ValueError("You are calling `set_weights()` on an optimizer that has not yet "
                              "been built. Call `optimizer.build(trainable_variables)` first.")
-        for var, w in zip(self._variables, weights):
+        for var, w in zip(self.variables, weights):
             if tuple(np.shape(w)) != var.shape:
                 raise ValueError(f"Optimizer variable {var.path} has shape {var.shape} not "
                                  f"compatible with provided weight shape {np.shape(w)}.")
@@ -389,17 +395,18 @@ class Optimizer:
 
     def save_own_variables(self, store):
         """Write ``variables`` into ``store`` under "0", "1", ... (the .keras layout)."""
-        for i, var in enumerate(self._variables):
+        for i, var in enumerate(self.variables):
             store[str(i)] = np.array(var.numpy())
 
     def load_own_variables(self, store):
         """Read ``variables`` back from ``store`` (skipped with a warning on a count mismatch)."""
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             warnings.warn(f"Skipping variable loading for optimizer '{self.name}', because it has "
-                          f"{len(self._variables)} variables whereas the saved optimizer has "
+                          f"{len(variables)} variables whereas the saved optimizer has "
                           f"{len(store.keys())} variables.", stacklevel=2)
             return
-        for i, var in enumerate(self._variables):
+        for i, var in enumerate(variables):
             var.assign(np.array(store[str(i)], dtype=var.dtype))
 
     def get_config(self):

@@ -130,9 +130,15 @@ def load_weights_keras(model, filepath, skip_mismatch=False):
 
 
 def _without_root(datasets):
-    """The datasets, less the model's own ``vars/`` when it has none (Keras writes the group)."""
+    """The datasets, less the model's own ``vars/`` when it has none (Keras writes the group),
+    and less the copies of a wrapper optimizer's inner optimizers' variables
+    (``optimizer/inner_optimizer/vars/<i>``...: ``optimizer/vars`` holds them all)."""
+    datasets = {n: d for n, d in datasets.items() if not _WRAPPED_OPTIMIZER.fullmatch(n)}
     return {n: d for n, d in datasets.items() if not n.startswith("vars/")} \
         if not any(n.startswith("vars/") for n in datasets) else datasets
+
+
+_WRAPPED_OPTIMIZER = re.compile(r"optimizer/(?:[A-Za-z0-9_]+/)+vars/(?:0|[1-9][0-9]{0,8})")
 
 
 class _archive:

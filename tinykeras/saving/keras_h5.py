@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import FileFormatError, UnsafeContentError, excerpt
-from .object_paths import OPTIMIZER, object_groups, optimizer_paths, vars_path
+from .object_paths import object_groups, optimizer_groups, vars_path
 from .safetensors_io import NAMES
 
 MAX_OBJECTS = 100_000   # groups and datasets in one file
@@ -76,8 +76,8 @@ def to_bytes(model, include_optimizer=True):
         optimizer = getattr(model, "optimizer", None)
         if include_optimizer and getattr(model, "compiled", False) and optimizer is not None \
                 and optimizer.built:
-            _write_group(f, vars_path(OPTIMIZER, 0)[:-2], optimizer.name,
-                         [v.numpy() for _, v in optimizer_paths(optimizer)])
+            for path, opt in optimizer_groups(optimizer):   # a wrapper's inner optimizers too
+                _write_group(f, vars_path(path, 0)[:-2], opt.name, [v.numpy() for v in opt.variables])
     return buffer.getvalue()
 
 

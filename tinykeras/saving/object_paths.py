@@ -111,6 +111,34 @@ def optimizer_paths(optimizer):
     return [(vars_path(OPTIMIZER, i), v) for i, v in enumerate(optimizer.variables)]
 
 
+def optimizer_groups(optimizer, path=OPTIMIZER, seen=None):
+    """``[(group path, optimizer), ...]``: ``optimizer`` at ``path``, then, depth
+    first, the optimizers it wraps (``_saved_children``) under
+    ``<path>/<attribute>`` (a list's items named from their class, as
+    layers in a container), each once: the groups Keras's ``.keras`` files
+    hold, whose ``vars`` repeat variables that ``optimizer/vars`` already has.
+
+    >>> import tinykeras as tk
+    >>> opt = tk.optimizers.LossScaleOptimizer(tk.optimizers.Adam())
+    >>> [p for p, _ in optimizer_groups(opt)]
+    ['optimizer', 'optimizer/inner_optimizer']
+    """
+    seen = set() if seen is None else seen
+    if id(optimizer) in seen:
+        return []
+    seen.add(id(optimizer))
+    out = [(path, optimizer)]
+    for attr, child in optimizer._saved_children():
+        if isinstance(child, list):
+            used = {}
+            for item in child:
+                out += optimizer_groups(item, f"{path}/{attr}/{_unique(snake_case(type(item).__name__), used)}",
+                                        seen)
+        else:
+            out += optimizer_groups(child, f"{path}/{attr}", seen)
+    return out
+
+
 def name_paths(model):
     """Weights by layer name (``dense/kernel``): how format-1 files of
     tinykeras 0.x stored them; read for compatibility only."""
