@@ -81,7 +81,12 @@ CASES = {
 }
 # Layers that take Python strings (not tensors) are checked alone, through their config.
 STANDALONE = {"TextVectorization": (lambda: L.TextVectorization(vocabulary=["cat", "dog"], ngrams=2),
-                                    ["The cat sat", "a dog, a cat"])}
+                                    ["The cat sat", "a dog, a cat"]),
+              "StringLookup": (lambda: L.StringLookup(vocabulary=["cat", "dog"], output_mode="count"),
+                               [["cat", "x"], ["dog", "dog"]]),
+              "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[7, 3], mask_token=0), [[7, 0], [3, 9]]),
+              "Hashing": (lambda: L.Hashing(num_bins=5, salt=3), [["a", "b"], ["c", "d"]]),
+              "HashedCrossing": (lambda: L.HashedCrossing(num_bins=5), [["a", "b"], [1, 2]])}
 INTEGER_INPUTS = {"Embedding", "CategoryEncoding"}
 SEPARATE_ARGUMENTS = {"MultiHeadAttention"}  # layer(a, b) rather than layer([a, b])
 BASES = {"Merge", "Wrapper"}  # abstract base classes exported by tk.layers

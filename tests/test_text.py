@@ -112,14 +112,33 @@ def test_config_round_trip_and_embedding_pipeline():
     assert model.predict(ids.numpy(), verbose=0).shape == (3, 1)
 
 
+def test_tf_idf_and_vocabulary_file(tmp_path):
+    """The vocabulary core is StringLookup's: tf-idf weights (each text a
+    document, Keras's log(1 + documents / (1 + document count))) and files."""
+    layer = TextVectorization(output_mode="tf_idf")
+    layer.adapt(["a a b", "b c", "b"])
+    assert layer.get_vocabulary() == ["[UNK]", "b", "a", "c"]
+    idf = np.log(1 + 3 / (1 + np.array([3.0, 1.0, 1.0])))
+    np.testing.assert_allclose(layer(["a b b zz"]).numpy(), [[idf.mean(), 2 * idf[0], idf[1], 0]], rtol=1e-6)
+    clone = TextVectorization.from_config(json.loads(json.dumps(layer.get_config())))
+    np.testing.assert_array_equal(clone(["a b b zz"]).numpy(), layer(["a b b zz"]).numpy())
+    path = tmp_path / "vocab.txt"
+    path.write_text("x\ny\n", encoding="utf-8")
+    from_file = TextVectorization(vocabulary=str(path))
+    assert from_file(["y x q"]).numpy().tolist() == [[3, 2, 1]]
+    assert from_file.get_config()["vocabulary"] == ["x", "y"]
+
+
 def test_text_vectorization_errors():
-    with pytest.raises(ValueError, match="vocabulary files are not supported"):
+    with pytest.raises(ValueError, match="vocab.txt does not exist"):
         TextVectorization(vocabulary="vocab.txt")
-    with pytest.raises(ValueError, match="tf_idf"):
-        TextVectorization(output_mode="tf_idf")
-    with pytest.raises(ValueError, match="repeats"):
+    with pytest.raises(ValueError, match="output_mode"):
+        TextVectorization(output_mode="one_hot")
+    with pytest.raises(ValueError, match="idf_weights"):
+        TextVectorization(output_mode="tf_idf", vocabulary=["a"])
+    with pytest.raises(ValueError, match=r"repeated term.*\['a'\]"):
         TextVectorization(vocabulary=["a", "a"])
-    with pytest.raises(ValueError, match="max_tokens=3"):
+    with pytest.raises(ValueError, match="`max_tokens` is 3"):
         TextVectorization(max_tokens=3, vocabulary=["a", "b"])
     with pytest.raises(ValueError, match=r"shape \(1, 2, 1\)"):
         TextVectorization(vocabulary=["a"])(np.array([[["a"], ["b"]]]))

@@ -49,6 +49,9 @@ from .core.masking import Masking
 from .preprocessing.text_vectorization import TextVectorization
 from .preprocessing.normalization import Normalization
 from .preprocessing.category_encoding import CategoryEncoding
+from .preprocessing.discretization import Discretization
+from .preprocessing.hashing import HashedCrossing, Hashing
+from .preprocessing.lookup import IntegerLookup, StringLookup
 
 
 def serialize(layer):

@@ -53,7 +53,7 @@ MAX_NESTING = 16                # layers inside layers: nested models, wrappers,
 LAYER_KEYS = {"class_name", "config", "registered_name", "module", "build_config", "name",
               "inbound_nodes", "compile_config"}
 DTYPES = {"float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-          "uint16", "uint32", "uint64", "bool"}
+          "uint16", "uint32", "uint64", "bool", "string"}
 SHAPE_KEYS = {"batch_shape", "batch_input_shape", "input_shape", "shape", "build_input_shape"}
 SEQUENTIAL_KEYS = {"name", "trainable", "layers", "dtype", "build_input_shape"}
 # A string under one of these keys would name something to read at load time

@@ -47,7 +47,7 @@ class InputLayer(Layer):
         batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         if any(d is not None and d < 0 for d in batch_shape):
             raise ValueError(f"InputLayer: negative dimension in shape {batch_shape}")
-        super().__init__(name=name, dtype=np.dtype(dtype or "float32").name, **kwargs)
+        super().__init__(name=name, dtype=_dtype_name(dtype), **kwargs)
         self.batch_shape = batch_shape
         self.built = True
         Node(self, (), {}, KerasTensor(batch_shape, dtype=self.dtype, name=self.name))  # self.output
@@ -57,6 +57,16 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name}
+
+
+def _dtype_name(dtype):
+    """Keras's dtype name; ``"string"`` for strings (``str``, ``"string"``, a
+    NumPy str/bytes/object dtype), which the string preprocessing layers take."""
+    if dtype in ("string", str, bytes, object) or (isinstance(dtype, str) and dtype.rstrip("0123456789")
+                                                    in ("str", "bytes")):  # NumPy's names: "str32"...
+        return "string"
+    dtype = np.dtype(dtype or "float32")
+    return "string" if dtype.kind in "USO" else dtype.name
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,

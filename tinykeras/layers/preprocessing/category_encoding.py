@@ -10,6 +10,7 @@ import numpy as np
 
 from ...core.tensor import Tensor
 from ..layer import Layer
+from .preprocessing_utils import encode_categorical, encoded_shape
 
 
 class CategoryEncoding(Layer):
@@ -51,27 +52,11 @@ class CategoryEncoding(Layer):
             raise ValueError(f"CategoryEncoding {self.name!r}: input values must be in the range "
                              f"0 <= values < num_tokens with num_tokens={self.num_tokens}, got values "
                              f"from {ids.min()} to {ids.max()}")
-        dtype = self.dtype
-        if self.output_mode == "one_hot" and ids.ndim > 1 and ids.shape[-1] == 1:
-            ids = ids[..., 0]
-        encoded = np.eye(self.num_tokens, dtype=dtype)[ids.astype(np.int64)]
-        if self.output_mode == "multi_hot":
-            encoded = encoded.max(axis=1 if ids.ndim > 1 else 0)
-        elif self.output_mode == "count":
-            if count_weights is not None:
-                weights = np.asarray(count_weights.numpy() if isinstance(count_weights, Tensor)
-                                     else count_weights, dtype)
-                encoded = encoded * weights[..., None]
-            encoded = encoded.sum(axis=1 if ids.ndim > 1 else 0)
-        return Tensor(np.ascontiguousarray(encoded, dtype=dtype))
+        encoded = encode_categorical(ids, self.output_mode, self.num_tokens, self.dtype, count_weights)
+        return Tensor(np.ascontiguousarray(encoded, dtype=self.dtype))
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if not input_shape:
-            return (self.num_tokens,)
-        if self.output_mode == "one_hot" and (input_shape[-1] != 1 or len(input_shape) == 1):
-            return input_shape + (self.num_tokens,)
-        return input_shape[:-1] + (self.num_tokens,)
+        return encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def get_config(self):
         return {**super().get_config(), "num_tokens": self.num_tokens,

@@ -5,9 +5,11 @@ strip punctuation), split on whitespace (or into characters), add n-grams,
 then look each token up in a vocabulary that is given (a list of strings)
 or learned with ``adapt(texts)``.  In ``"int"`` mode id 0 is padding and id
 1 the out-of-vocabulary token ``"[UNK]"``; ``"multi_hot"`` and ``"count"``
-give one float column per vocabulary entry (``"[UNK]"`` first).
-Vocabulary files and URLs are not supported (a model file never names a
-file to read).
+give one float column per vocabulary entry (``"[UNK]"`` first), and
+``"tf_idf"`` weighs the counts by inverse document frequencies.  The
+vocabulary lives in a ``StringLookup`` (the lookup core all three layers
+share).  A vocabulary file is read when the layer is made; the config
+holds the tokens (a model file never names a file to read).
 
 >>> layer = TextVectorization(output_sequence_length=4)
 >>> layer.adapt(["the cat sat", "the dog sat down", "The cat!"])
@@ -16,28 +18,29 @@ file to read).
 >>> layer(["The cat sat on the mat."]).numpy().tolist()
 [[2, 4, 3, 1]]
 """
-import itertools
 import re
-from collections import Counter
 
 import numpy as np
 
+from ... import backend
 from ...core.tensor import Tensor
 from ..layer import Layer
+from .lookup import StringLookup
+from .preprocessing_utils import adapt_batches, check_output_mode
 
 DEFAULT_STRIP_REGEX = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
-MASK_TOKEN, OOV_TOKEN = "", "[UNK]"
 _STANDARDIZE = {None: lambda s: s, "lower": str.lower,
                 "strip_punctuation": lambda s: re.sub(DEFAULT_STRIP_REGEX, "", s),
                 "lower_and_strip_punctuation": lambda s: re.sub(DEFAULT_STRIP_REGEX, "", s.lower())}
 _SPLIT = {None: lambda s: [s], "whitespace": str.split, "character": list}
-_MODES = ("int", "multi_hot", "count")
+_MODES = ("int", "multi_hot", "count", "tf_idf")
 
 
 class TextVectorization(Layer):
     """``TextVectorization(max_tokens=None, standardize="lower_and_strip_punctuation",
     split="whitespace", ngrams=None, output_mode="int", output_sequence_length=None,
-    pad_to_max_tokens=False, vocabulary=None)``.
+    pad_to_max_tokens=False, vocabulary=None, idf_weights=None, sparse=False,
+    ragged=False, encoding="utf-8")``, as Keras 3.
 
     ``standardize`` and ``split`` may also be Python callables (``str -> str``
     and ``str -> list of str``); such a layer cannot be saved.  Inputs are a
@@ -47,14 +50,12 @@ class TextVectorization(Layer):
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
                  ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
                  vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8", **kwargs):
-        kwargs.pop("vocabulary_size", None)
+        vocabulary_size = kwargs.pop("vocabulary_size", None)
         super().__init__(**kwargs)
         where = f"TextVectorization {self.name!r}"
-        if output_mode not in _MODES:
-            raise ValueError(f"{where}: output_mode must be one of {_MODES} in tinykeras (no 'tf_idf'); "
-                             f"received output_mode={output_mode!r}")
-        if sparse or ragged or idf_weights is not None:
-            raise ValueError(f"{where}: sparse, ragged and idf_weights are not supported by tinykeras")
+        output_mode = check_output_mode(where, output_mode, _MODES)
+        if ragged:
+            raise ValueError(f"{where}: ragged=True is not supported (tinykeras has no ragged tensors)")
         for arg, value, table in (("standardize", standardize, _STANDARDIZE), ("split", split, _SPLIT)):
             if not callable(value) and value not in table:
                 raise ValueError(f"{where}: `{arg}` must be one of {sorted(map(str, table))} or a callable; "
@@ -63,48 +64,38 @@ class TextVectorization(Layer):
             raise ValueError(f"{where}: max_tokens must be an integer > 1 or None, got {max_tokens!r}")
         if output_sequence_length is not None and output_mode != "int":
             raise ValueError(f"{where}: output_sequence_length is only valid with output_mode='int'")
-        if pad_to_max_tokens and max_tokens is None:
-            raise ValueError(f"{where}: pad_to_max_tokens=True needs max_tokens")
         self.max_tokens, self.standardize, self.split = max_tokens, standardize, split
         self.ngrams = (tuple(range(1, ngrams + 1)) if isinstance(ngrams, int) else
                        (tuple(ngrams) if ngrams is not None else None))
         self._ngrams_arg = ngrams
         self.output_mode, self.output_sequence_length = output_mode, output_sequence_length
-        self.pad_to_max_tokens, self.encoding = pad_to_max_tokens, encoding
+        self.pad_to_max_tokens, self.encoding, self.sparse, self.ragged = pad_to_max_tokens, encoding, sparse, ragged
         self.autocast = False
         self.built = True
-        self._tokens = []
-        if vocabulary is not None:
-            self.set_vocabulary(vocabulary)
+        # Not tracked as a sub-layer (it has no weights; its state is in this layer's config).
+        object.__setattr__(self, "_lookup_layer", StringLookup(
+            max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights, mask_token="",
+            output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, encoding=encoding,
+            vocabulary_size=vocabulary_size, name=f"{self.name}_lookup"))
 
-    # -- vocabulary -------------------------------------------------------------
-    def _specials(self):
-        return [MASK_TOKEN, OOV_TOKEN] if self.output_mode == "int" else [OOV_TOKEN]
-
+    # -- vocabulary (the lookup layer's) ------------------------------------------------
     def set_vocabulary(self, vocabulary, idf_weights=None):
-        """Use ``vocabulary`` (a list of strings; the special tokens ``""`` and
-        ``"[UNK]"`` may lead it, else they are added)."""
-        if isinstance(vocabulary, (str, bytes)) or idf_weights is not None:
-            raise ValueError(f"TextVectorization {self.name!r}: the vocabulary must be a list of strings "
-                             f"(vocabulary files are not supported), got {vocabulary!r}")
-        tokens = [t.decode(self.encoding) if isinstance(t, bytes) else str(t) for t in np.asarray(vocabulary).ravel()]
-        specials = self._specials()
-        if tokens[:len(specials)] == specials:
-            tokens = tokens[len(specials):]
-        repeated = sorted({t for t, n in Counter(tokens).items() if n > 1} | (set(tokens) & set(specials)))
-        if repeated:
-            raise ValueError(f"TextVectorization {self.name!r}: the vocabulary repeats tokens or contains a "
-                             f"special token elsewhere than at its start: {repeated[:10]}")
-        if self.max_tokens is not None and len(tokens) + len(specials) > self.max_tokens:
-            raise ValueError(f"TextVectorization {self.name!r}: a vocabulary of {len(tokens) + len(specials)} "
-                             f"tokens (with {specials}) is larger than max_tokens={self.max_tokens}")
-        self._tokens = tokens
-        self._index = {t: i + len(specials) for i, t in enumerate(tokens)}
+        """Use ``vocabulary`` (a list of strings, or a file with one a line;
+        the special tokens ``""`` and ``"[UNK]"`` may lead it), and with
+        ``output_mode="tf_idf"`` its ``idf_weights``."""
+        self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
+
+    def get_vocabulary(self, include_special_tokens=True):
+        return self._lookup_layer.get_vocabulary(include_special_tokens)
+
+    def vocabulary_size(self):
+        return self._lookup_layer.vocabulary_size()
 
     def adapt(self, data, batch_size=None, steps=None):
         """Learn the vocabulary from ``data``: the most frequent tokens first,
         ties in reverse alphabetical order (as Keras), at most ``max_tokens``
-        including the special tokens.
+        including the special tokens (and, for ``"tf_idf"``, the document
+        frequencies: each text is a document).
 
         ``data`` is what Keras takes: a list or array of strings, or any
         iterable of batches of strings (a generator, a ``tk.utils`` dataset:
@@ -116,28 +107,9 @@ class TextVectorization(Layer):
         >>> layer.get_vocabulary()
         ['', '[UNK]', 'b', 'c', 'a']
         """
-        if isinstance(data, (str, bytes, list, tuple, np.ndarray, Tensor)) or not hasattr(data, "__iter__"):
-            texts = self._texts(data)
-        else:
-            texts = [text for batch in itertools.islice(data, steps) for text in self._batch_texts(batch)]
-        counts = Counter(tok for text in texts for tok in self._tokenize(text))
-        order = sorted(counts, key=lambda t: (counts[t], t.encode(self.encoding)), reverse=True)
-        if self.max_tokens is not None:
-            order = order[:self.max_tokens - len(self._specials())]
-        self.set_vocabulary(order)
-
-    def get_vocabulary(self, include_special_tokens=True):
-        return (self._specials() if include_special_tokens else []) + list(self._tokens)
-
-    def vocabulary_size(self):
-        return len(self._specials()) + len(self._tokens)
-
-    def _batch_texts(self, batch):
-        if isinstance(batch, (tuple, dict)):
-            raise ValueError(f"TextVectorization {self.name!r}: adapt() takes batches of strings, but this "
-                             f"dataset yields {type(batch).__name__}s (e.g. (texts, labels)): adapt on "
-                             "ds.map(lambda x, y: x)")
-        return self._texts(batch)
+        where = f"TextVectorization {self.name!r}.adapt()"
+        self._lookup_layer._learn(self._tokenize(text) for batch in adapt_batches(data, steps, where)
+                                  for text in self._texts(batch))
 
     # -- text to ids ------------------------------------------------------------
     def _texts(self, data):
@@ -163,21 +135,23 @@ class TextVectorization(Layer):
 
     def call(self, inputs):
         scalar = isinstance(inputs, (str, bytes)) or (isinstance(inputs, np.ndarray) and inputs.ndim == 0)
-        oov = self._specials().index(OOV_TOKEN)
-        ids = [[self._index.get(t, oov) for t in self._tokenize(text)] for text in self._texts(inputs)]
-        if self.output_mode == "int":
-            width = self.output_sequence_length or max((len(r) for r in ids), default=0)
-            out = np.zeros((len(ids), width), np.int64)
-            for row, r in zip(out, ids):
-                row[:min(len(r), width)] = r[:width]
-        else:
-            width = self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
-            out = np.zeros((len(ids), width), np.float32)
-            for row, r in zip(out, ids):
-                np.add.at(row, r, 1.0)
-            if self.output_mode == "multi_hot":
-                out = np.minimum(out, 1.0)
-        return Tensor(out[0] if scalar else out)
+        rows = [self._tokenize(text) for text in self._texts(inputs)]
+        flat = np.empty(sum(map(len, rows)), object)
+        flat[:] = [t for r in rows for t in r]
+        ids = self._lookup_layer._lookup(flat)
+        width = self.output_sequence_length if self.output_mode == "int" and self.output_sequence_length \
+            else max(map(len, rows), default=0)
+        out = np.full((len(rows), width), 0 if self.output_mode == "int" else -1, np.int64)
+        start = 0
+        for row, r in zip(out, rows):
+            n = min(len(r), width)
+            row[:n] = ids[start:start + n]
+            start += len(r)
+        out = Tensor(out) if self.output_mode == "int" else self._lookup_layer._encode(out)
+        return out[0] if scalar else out
+
+    def _output_dtype(self):
+        return "int64" if self.output_mode == "int" else backend.floatx()
 
     def compute_output_shape(self, input_shape):
         width = self.output_sequence_length if self.output_mode == "int" else \
@@ -185,8 +159,12 @@ class TextVectorization(Layer):
         return (input_shape[0] if input_shape else None, width)
 
     def get_config(self):
+        lookup = self._lookup_layer
+        idf = None if lookup.idf_weights is None else \
+            lookup.idf_weights[lookup._token_start_index():lookup.vocabulary_size()].tolist()
         return {**super().get_config(), "max_tokens": self.max_tokens, "standardize": self.standardize,
                 "split": self.split, "ngrams": self._ngrams_arg, "output_mode": self.output_mode,
                 "output_sequence_length": self.output_sequence_length,
-                "pad_to_max_tokens": self.pad_to_max_tokens, "vocabulary": list(self._tokens) or None,
-                "encoding": self.encoding}
+                "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse, "ragged": self.ragged,
+                "vocabulary": self.get_vocabulary(include_special_tokens=False) or None,
+                "idf_weights": idf, "encoding": self.encoding}
