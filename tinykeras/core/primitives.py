@@ -53,7 +53,10 @@ def _matmul_rule(g, o, a, b):
     g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if a.ndim == 1 else g
     g2 = g2.reshape(g2.shape + (1,)) if b.ndim == 1 else g2
     ga = g2 @ _mT(b2)
-    gb = _mT(a2) @ g2
+    if b.ndim == 2 and a.ndim > 2:   # a Dense on (batch, steps, features): one product, not one per batch
+        gb = _mT(a.reshape((-1, a.shape[-1]))) @ g.reshape((-1, g.shape[-1]))
+    else:
+        gb = _mT(a2) @ g2
     return (ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga,
             gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb)
 

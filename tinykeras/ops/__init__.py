@@ -16,6 +16,7 @@ from .conv_ops import *  # noqa: F401,F403
 from .pool_ops import *  # noqa: F401,F403
 from . import optimizer_ops  # noqa: F401  (declares the optimizer update ops)
 from . import norm_ops  # noqa: F401  (declares layer_norm, used by LayerNormalization; no Keras name)
+from . import attention_ops  # noqa: F401  (declares attention, used by MultiHeadAttention; no Keras name)
 from .rnn_ops import *  # noqa: F401,F403
 from .elementwise_ops import *  # noqa: F401,F403
 from .array_ops import *  # noqa: F401,F403

@@ -25,9 +25,10 @@ mask; the output carries the query's mask.
 import math
 
 from ... import constraints, initializers, ops, random, regularizers
+from ...ops import attention_ops
 from ...serialization import serialize
 from ..layer import Layer
-from .attention import causal_mask, masked_softmax
+from .attention import causal_mask
 from .projection import Projection
 
 
@@ -137,8 +138,7 @@ class MultiHeadAttention(Layer):
                                     use_causal_mask)
         q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))   # (B, Tq, H, dk)
         k, v = self.key_dense(key), self.value_dense(value)            # (B, Tv, H, dk / dv)
-        scores = ops.transpose(q, (0, 2, 1, 3)) @ ops.transpose(k, (0, 2, 3, 1))   # (B, H, Tq, Tv)
-        scores = masked_softmax(scores, None if mask is None else ops.expand_dims(mask, 1))
+        scores = attention_ops.attention_probabilities(q, k, mask)     # (B, H, Tq, Tv), one fused op
         dropped = random.dropout(scores, self.dropout, seed=self.seed_generator) \
             if training and self.dropout > 0 else scores
         out = ops.transpose(dropped @ ops.transpose(v, (0, 2, 1, 3)), (0, 2, 1, 3))  # (B, Tq, H, dv)
