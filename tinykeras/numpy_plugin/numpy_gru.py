@@ -15,8 +15,7 @@ written into the packed vector.
 """
 import numpy as np
 
-from .numpy_lstm import _tanh, _with_kernel_gradient, backward_steps
-from .numpy_threads import single_threaded_blas
+from .numpy_lstm import _rows, _tanh, _with_kernel_gradient, backward_steps, by_batch
 
 
 def _sigmoid(x):
@@ -30,29 +29,32 @@ def _sigmoid(x):
 
 def forward(xz, h0, kernel, bias, mask):
     """``H`` of shape ``(batch, time, units)``; ``bias`` is the recurrent bias."""
+    out = np.empty(xz.shape[:2] + (xz.shape[2] // 3,), np.result_type(xz, h0, kernel))
+    by_batch(lambda r: _steps(out[r], xz[r], h0[r], kernel, bias, _rows(mask, r)), xz.shape[0])
+    return out
+
+
+def _steps(out, xz, h0, kernel, bias, mask):
     b, steps, three = xz.shape
     u = three // 3
-    dtype = np.result_type(xz, h0, kernel)
-    out = np.empty((b, steps, u), dtype)
+    dtype = out.dtype
     rec, zr, cand = np.empty((b, three), dtype), np.empty((b, 2 * u), dtype), np.empty((b, u), dtype)
     h = h0
-    with single_threaded_blas():
-        for t in range(steps):
-            hs = out[:, t]
-            np.matmul(h, kernel, out=rec)
-            rec += bias
-            _sigmoid(np.add(xz[:, t, :2 * u], rec[:, :2 * u], out=zr))          # z, r
-            np.multiply(zr[:, u:], rec[:, 2 * u:], out=cand)
-            cand += xz[:, t, 2 * u:]
-            _tanh(cand, cand)                                                  # candidate
-            np.subtract(h, cand, out=hs)
-            hs *= zr[:, :u]
-            hs += cand                                                         # z h + (1 - z) cand
-            if mask is not None and not mask[:, t].all():
-                skip = ~mask[:, t]
-                hs[skip] = h[skip]
-            h = hs
-    return out
+    for t in range(steps):
+        hs = out[:, t]
+        np.matmul(h, kernel, out=rec)
+        rec += bias
+        _sigmoid(np.add(xz[:, t, :2 * u], rec[:, :2 * u], out=zr))          # z, r
+        np.multiply(zr[:, u:], rec[:, 2 * u:], out=cand)
+        cand += xz[:, t, 2 * u:]
+        _tanh(cand, cand)                                                  # candidate
+        np.subtract(h, cand, out=hs)
+        hs *= zr[:, :u]
+        hs += cand                                                         # z h + (1 - z) cand
+        if mask is not None and not mask[:, t].all():
+            skip = ~mask[:, t]
+            hs[skip] = h[skip]
+        h = hs
 
 
 def backward_loop(g, out, xz, h0, kernel, bias, mask):
@@ -80,16 +82,22 @@ def backward_loop(g, out, xz, h0, kernel, bias, mask):
     kr = kh * rec[..., 2 * u:] * r * (1 - r)
     k_rec = np.concatenate([kz, kr, kh * r], -1)
     per_step = np.empty((b, steps, u), out.dtype)
-    drec_t = np.empty((b, three), out.dtype)
+    by_batch(lambda r: _bptt(g[r], k_rec[r], z[r], kernel, _rows(mask, r), per_step[r], dh[r]), b)
+    np.multiply(per_step[:, :, None], np.stack([kz, kr, kh], 2), out=dxz.reshape(b, steps, 3, u))
+    k_rec.reshape(b, steps, 3, u)[...] *= per_step[:, :, None]          # now d(h U + b) of every step
+    flat[ends[2]:] = k_rec.sum((0, 1))
+    return flat, hp.reshape(-1, u), k_rec.reshape(-1, three), flat[ends[1]:ends[2]].reshape(u, three)
+
+
+def _bptt(g, k_rec, z, kernel, mask, per_step, dh):
+    """The loop of ``backward_loop`` on some rows: ``dh`` at every step into ``per_step``."""
+    b, u = dh.shape
+    drec_t = np.empty((b, 3 * u), dh.dtype)
     for t in backward_steps(mask, ((dh, g),)):
         per_step[:, t] = dh
         np.multiply(k_rec[:, t].reshape(b, 3, u), dh[:, None], out=drec_t.reshape(b, 3, u))
         dh *= z[:, t]
         dh += drec_t @ kernel.T
-    np.multiply(per_step[:, :, None], np.stack([kz, kr, kh], 2), out=dxz.reshape(b, steps, 3, u))
-    k_rec.reshape(b, steps, 3, u)[...] *= per_step[:, :, None]          # now d(h U + b) of every step
-    flat[ends[2]:] = k_rec.sum((0, 1))
-    return flat, hp.reshape(-1, u), k_rec.reshape(-1, three), flat[ends[1]:ends[2]].reshape(u, three)
 
 
 backward = _with_kernel_gradient(backward_loop)

@@ -9,7 +9,9 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 ``concatenate``, no ``where`` per step.  What does not depend on the
 previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
 at once.  The input projection of all steps (``xz``) is one matmul, done by
-the layer.  The per-step products are small and run on one BLAS thread.
+the layer.  The per-step products are small and run on one BLAS thread;
+when the machine has free cores, the rows of the batch are cut into pieces
+that Python threads step through at once (:func:`by_batch`).
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[0, :, 0].tolist()   # H stays 0
@@ -17,7 +19,10 @@ the layer.  The per-step products are small and run on one BLAS thread.
 """
 import numpy as np
 
-from .numpy_threads import single_threaded_blas
+from .numpy_parallel import pieces
+from .numpy_threads import POLICY, single_threaded_blas
+
+MIN_ROWS = 8     # rows per piece at least: fewer, and the threads cost more than they give
 
 
 def backward_steps(mask, states):
@@ -52,18 +57,40 @@ def backward_steps(mask, states):
                 d[skip] += p
 
 
+def by_batch(fn, n):
+    """``fn(rows)`` for slices ``rows`` that cover the batch ``range(n)``: the
+    rows of a recurrent layer do not depend on each other, so when the
+    thread policy sees free cores they are cut into pieces that Python
+    threads work on at once (``numpy_parallel.pieces``), else one piece.
+    Either way with one BLAS thread per piece.
+
+    >>> seen = []; by_batch(seen.append, 4); seen[0].start in (0, None)
+    True
+    """
+    POLICY.tick()
+    if POLICY.threads > 1 and n >= 2 * MIN_ROWS:
+        pieces(lambda lo, hi: fn(slice(lo, hi)), n, nbytes=1, min_bytes=1)
+    else:
+        with single_threaded_blas():
+            fn(slice(None))
+
+
+def _rows(mask, rows):
+    return None if mask is None else mask[rows]
+
+
 def forward(xz, h0, c0, kernel, mask):
     """``[H | C | A]`` of shape ``(batch, time, 6 units)``; ``mask`` a bool
-    ``(batch, time)`` array or None (no masked step).  One BLAS thread."""
-    with single_threaded_blas():
-        return _forward(xz, h0, c0, kernel, mask)
+    ``(batch, time)`` array or None (no masked step)."""
+    out = np.empty(xz.shape[:2] + (xz.shape[2] // 4 * 6,), np.result_type(xz, h0, kernel))
+    by_batch(lambda r: _forward(out[r], xz[r], h0[r], c0[r], kernel, _rows(mask, r)), xz.shape[0])
+    return out
 
 
-def _forward(xz, h0, c0, kernel, mask):
+def _forward(out, xz, h0, c0, kernel, mask):
     b, steps, four = xz.shape
     u = four // 4
-    dtype = np.result_type(xz, h0, kernel)
-    out = np.empty((b, steps, 6 * u), dtype)
+    dtype = out.dtype
     neg_scale = np.full(four, -1, dtype)
     neg_scale[2 * u:3 * u] = -2                    # sigmoid(z), and sigmoid(2z) on the c quarter
     z, t1 = np.empty((b, four), dtype), np.empty((b, u), dtype)
@@ -110,15 +137,23 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
     ``d kernel``, which ``backward`` computes from the other values returned."""
     b, steps, four = xz.shape
     u = four // 4
-    dtype = out.dtype
     sizes = [b * steps * four, b * u, b * u, u * four]
-    flat = np.empty(sum(sizes), dtype)
+    flat = np.empty(sum(sizes), out.dtype)
     ends = np.cumsum(sizes)
     dxz = flat[:ends[0]].reshape(b, steps, four)
     dh, dc = flat[ends[0]:ends[1]].reshape(b, u), flat[ends[1]:ends[2]].reshape(b, u)
-    d_kernel = flat[ends[2]:].reshape(u, four)
+    by_batch(lambda r: _bptt(g[r], out[r], c0[r], kernel, _rows(mask, r), dxz[r], dh[r], dc[r]), b)
+    hseq = out[..., :u]
+    return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), \
+        flat[ends[2]:].reshape(u, four)
 
-    hseq, cseq, acts = out[..., :u], out[..., u:2 * u], out[..., 2 * u:]
+
+def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
+    """The loop of ``backward_loop`` on some rows of the batch, into ``dxz``, ``dh`` and ``dc``."""
+    b, steps, four = dxz.shape
+    u = four // 4
+    dtype = out.dtype
+    cseq, acts = out[..., u:2 * u], out[..., 2 * u:]
     tc = _tanh(cseq, np.empty((b, steps, u), dtype))  # tanh(c), and d h / d c = o (1 - tanh(c)^2):
     a = np.multiply(tc, tc)                           # for all steps at once
     np.subtract(1, a, out=a)
@@ -146,16 +181,14 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
             dz += slope
         np.matmul(dz, kernel.T, out=dh)
         np.multiply(dcn, gates[:, u:2 * u], out=dc)
-    return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), d_kernel
 
 
 def _with_kernel_gradient(loop):
-    """``loop`` (one BLAS thread), then the recurrent kernel's gradient
+    """``loop`` (its steps in ``by_batch`` pieces), then the recurrent kernel's gradient
     ``sum_t h_{t-1}^T dz_t``: one large product, with the BLAS threads the
     thread policy allows."""
     def backward(*arrays):
-        with single_threaded_blas():
-            flat, hprev, dz, d_kernel = loop(*arrays)
+        flat, hprev, dz, d_kernel = loop(*arrays)
         np.matmul(hprev.T, dz, out=d_kernel)
         return flat
     backward.__name__ = loop.__name__.replace("_loop", "")
@@ -167,20 +200,22 @@ backward = _with_kernel_gradient(backward_loop)
 
 def simple_rnn_forward(xz, h0, kernel, mask):
     """``H``, ``(batch, time, units)``: ``h_t = tanh(xz_t + h_{t-1} kernel)``."""
-    b, steps, u = xz.shape
-    out = np.empty((b, steps, u), np.result_type(xz, h0, kernel))
-    h = h0
-    with single_threaded_blas():
-        for t in range(steps):
-            hs = out[:, t]
-            np.matmul(h, kernel, out=hs)
-            hs += xz[:, t]
-            _tanh(hs, hs)
-            if mask is not None and not mask[:, t].all():
-                skip = ~mask[:, t]
-                hs[skip] = h[skip]
-            h = hs
+    out = np.empty(xz.shape, np.result_type(xz, h0, kernel))
+    by_batch(lambda r: _simple_rnn_steps(out[r], xz[r], h0[r], kernel, _rows(mask, r)), xz.shape[0])
     return out
+
+
+def _simple_rnn_steps(out, xz, h0, kernel, mask):
+    h = h0
+    for t in range(xz.shape[1]):
+        hs = out[:, t]
+        np.matmul(h, kernel, out=hs)
+        hs += xz[:, t]
+        _tanh(hs, hs)
+        if mask is not None and not mask[:, t].all():
+            skip = ~mask[:, t]
+            hs[skip] = h[skip]
+        h = hs
 
 
 def simple_rnn_backward_loop(g, out, xz, h0, kernel, mask):
@@ -193,11 +228,15 @@ def simple_rnn_backward_loop(g, out, xz, h0, kernel, mask):
     dh = flat[sizes[0]:sizes[0] + sizes[1]].reshape(b, u)
     a = np.multiply(out, out)
     np.subtract(1, a, out=a)                          # tanh' = 1 - h^2
+    by_batch(lambda r: _simple_rnn_bptt(g[r], a[r], kernel, _rows(mask, r), das[r], dh[r]), b)
+    hprev = np.concatenate([h0[:, None], out[:, :-1]], 1).reshape(-1, u)
+    return flat, hprev, das.reshape(-1, u), flat[sizes[0] + sizes[1]:].reshape(u, u)
+
+
+def _simple_rnn_bptt(g, a, kernel, mask, das, dh):
     for t in backward_steps(mask, ((dh, g),)):
         np.multiply(dh, a[:, t], out=das[:, t])
         np.matmul(das[:, t], kernel.T, out=dh)
-    hprev = np.concatenate([h0[:, None], out[:, :-1]], 1).reshape(-1, u)
-    return flat, hprev, das.reshape(-1, u), flat[sizes[0] + sizes[1]:].reshape(u, u)
 
 
 simple_rnn_backward = _with_kernel_gradient(simple_rnn_backward_loop)
