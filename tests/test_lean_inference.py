@@ -130,3 +130,25 @@ def test_a_custom_predict_step_is_used():
 
     model = Doubled([tk.Input((3,)), layers.Dense(1, kernel_initializer="ones")])
     np.testing.assert_allclose(model.predict(np.ones((1, 3)), verbose=0), [[6.0]])
+
+
+def test_small_predict_skips_the_models_call_but_not_a_subclass_call(monkeypatch):
+    model = mlp()
+    x = np.random.default_rng(5).random((3, 12)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    monkeypatch.setattr(tk.layers.Layer, "__call__", lambda *a, **k: pytest.fail("a __call__ ran"))
+    np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="expects shape"):
+        model.predict(x[:, :5], verbose=0)      # the plain path's error for a wrong shape
+
+    class Negated(tk.Sequential):
+        def call(self, inputs, training=None, mask=None):
+            return -super().call(inputs, training=training, mask=mask)
+
+    tk.utils.set_random_seed(3)
+    negated = Negated([tk.Input((3,)), layers.Dense(2)])
+    plain_model = tk.Sequential([tk.Input((3,)), layers.Dense(2)])
+    plain_model.set_weights(negated.get_weights())
+    ones = np.ones((1, 3), "float32")
+    np.testing.assert_array_equal(negated.predict(ones, verbose=0), -plain_model.predict(ones, verbose=0))

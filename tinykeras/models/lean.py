@@ -9,7 +9,8 @@ those things (no masks, no activity regularizer, no ``__call__`` of its
 own, inputs whose shape the model's ``Input`` fixes), :func:`run_layers`
 calls each layer's ``call`` directly.  ``Trainer.predict`` goes further for
 one small array (at most ``batch_size`` samples, no callbacks, ``verbose=0``):
-no data adapter, no callback list, no concatenation.  The results are the
+no data adapter, no callback list, no concatenation, and (``Sequential._predict_small_batch``)
+no ``__call__`` of the model itself.  The results are the
 plain path's, to the bit (``tests/test_lean_inference.py``).
 
 >>> import numpy as np, tinykeras as tk

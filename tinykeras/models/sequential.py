@@ -6,6 +6,7 @@
 >>> model.output_shape
 (None, 1)
 """
+from ..core.autograd import no_grad
 from ..layers.core.input_layer import InputLayer
 from ..layers.layer import Layer
 from ..layers.operation import recording
@@ -78,6 +79,20 @@ class Sequential(Model):
             object.__setattr__(self, "_functional",
                                Functional(self._layers[0].output, x, name=self.name + "_graph"))
         self.built = True
+
+    def _predict_small_batch(self, x):
+        """``predict`` on one small array: the layers' ``call`` methods
+        directly when ``lean_layers`` allows (no ``__call__`` of the model)."""
+        with no_grad():
+            first = self._layers[0]
+            plain = self._functional is None or type(self).call is not Sequential.call or \
+                type(self).__call__ is not Layer.__call__
+            lean = None if plain else lean_layers(self)
+            if lean is None:
+                return self(x, training=False)
+            x = first._convert_input(x)
+            check_input_shape(first, x)
+            return run_layers(lean, x)
 
     def call(self, inputs, training=None, mask=None):
         """Each layer on the previous one's output (masks travel on the tensors)."""

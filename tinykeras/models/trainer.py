@@ -164,6 +164,10 @@ class Trainer:
         with no_grad():
             return self(x, training=False)
 
+    def _predict_small_batch(self, x):
+        """``predict``'s lean path for one small array (``Sequential`` skips its own ``__call__``)."""
+        return self.predict_step((x,))
+
     def zero_grad(self):
         """Forget the gradients of every trainable variable."""
         for v in self.trainable_weights:
@@ -311,7 +315,7 @@ class Trainer:
         """Predictions for every sample, as NumPy arrays (batched)."""
         from ..callbacks import CallbackList
         if small_batch(self, x, batch_size, steps, callbacks, verbose, Trainer.predict_step):  # one batch, nothing to report
-            return map_structure(lambda t: np.array(_to_numpy(t)), self.predict_step((x,)))
+            return map_structure(lambda t: np.array(_to_numpy(t)), self._predict_small_batch(x))
         iterator = data.EpochIterator(data.get_adapter(x, batch_size=batch_size, steps=steps), steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
