@@ -48,3 +48,32 @@ def test_weight_gradient_of_a_3d_input_matches_finite_differences():
             down = ((x @ w) * g).sum()
             arr[idx] += eps
             np.testing.assert_allclose((up - down) / (2 * eps), np.asarray(grad)[idx], rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_relu_and_its_gradient_in_pieces_equal_the_plain_formulas(threads, monkeypatch):
+    """Big relu inputs are cut into pieces for threads when the policy sees
+    free cores; the values are NumPy's formulas either way, bit for bit."""
+    from tinykeras.numpy_plugin import numpy_parallel
+    monkeypatch.setattr(numpy_parallel.POLICY, "threads", threads)
+    monkeypatch.setattr(numpy_parallel, "BIG_ELEMENTWISE", 1000)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((37, 9, 11)).astype("float32")
+    g = rng.standard_normal(x.shape).astype("float32")
+    kernels = registry.KERNELS["numpy"]
+    out = kernels["relu"](x)
+    assert out.dtype == x.dtype and np.array_equal(out, np.maximum(x, 0))
+    assert np.array_equal(kernels["relu_grad"](g, out), g * (x > 0))
+    assert np.array_equal(kernels["relu_grad"](g[:1], out), g[:1] * (x > 0))   # broadcasting
+
+
+def test_relu_gradient_matches_finite_differences_away_from_zero():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 5))
+    x[np.abs(x) < 0.1] = 0.5
+    w = rng.standard_normal((4, 5))
+    xt = tk.Tensor(x, requires_grad=True)
+    (tk.ops.relu(xt) * w).sum().backward()
+    eps = 1e-6
+    numeric = ((np.maximum(x + eps, 0) - np.maximum(x - eps, 0)) / (2 * eps)) * w
+    np.testing.assert_allclose(np.asarray(xt.grad), numeric, rtol=1e-7, atol=1e-9)

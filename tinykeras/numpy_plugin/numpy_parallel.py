@@ -28,6 +28,7 @@ from .numpy_threads import POLICY, single_threaded_blas
 
 WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
+BIG_ELEMENTWISE = 1 << 20   # elements: an element-wise kernel on fewer runs in one piece
 _EXECUTOR = []
 _LOCAL = threading.local()  # .inside: this thread is working on a piece (no nested pieces)
 
@@ -107,3 +108,21 @@ def parallel(fn, *arrays, min_size=1 << 18):
     first = arrays[0]
     nbytes = first.size * first.itemsize if first.size >= min_size else 0
     pieces(lambda lo, hi: fn(*[a[lo:hi] for a in arrays]), first.shape[0], nbytes, min_bytes=1)
+
+
+def elementwise(fn, dtype, *arrays):
+    """``fn(*arrays, out=out)`` for arrays of one shape, into a new array of
+    ``dtype``: in pieces of the first axis on threads when it is big and the
+    thread policy sees free cores.
+
+    >>> elementwise(lambda x, out: np.maximum(x, 0, out=out), np.float32, np.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
+    first = arrays[0]
+    out = np.empty(first.shape, dtype)
+    if first.size < BIG_ELEMENTWISE or first.ndim == 0 or POLICY.threads < 2:
+        fn(*arrays, out=out)
+    else:
+        pieces(lambda lo, hi: fn(*[a[lo:hi] for a in arrays], out=out[lo:hi]), first.shape[0], nbytes=1,
+               min_bytes=1)
+    return out
