@@ -121,3 +121,14 @@ def test_single_threaded_blas_restores_the_setting():
     with nt.single_threaded_blas():
         assert nt._SET_LOCAL(1) == 1
     assert nt._SET_LOCAL(before) == before
+
+
+def test_first_look_at_proc_stat_replaces_the_load_average_guess(monkeypatch):
+    m = FakeMachine(monkeypatch, cpus=2)
+    monkeypatch.setattr(nt.os, "getloadavg", lambda: (2.0, 2.0, 2.0))   # the last program just ended
+    m.policy = nt.ThreadPolicy(cpus=[0, 1])
+    assert m.policy.threads == 1
+    assert m.run(0.5, ours=1, others=0) == 2         # one look: quiet now, both cores at once
+    m.policy = nt.ThreadPolicy(cpus=[0, 1])
+    assert m.run(0.5, ours=1, others=1) == 1         # really busy: stays at one
+    assert m.run(1.0, ours=1, others=0) == 1         # later looks are smoothed, as before

@@ -89,6 +89,7 @@ class ThreadPolicy:
         self.cap = fixed or min(len(self.cpus), MAX_THREADS)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
         self.others = load       # averaged CPUs' worth of work by other processes (at first: all the load)
+        self._guessed = True     # ``others`` is still that guess (the load average lags by a minute)
         self.threads = self.cap if fixed else self._for_free_cores()
         self._controller = None
         self._applied = None
@@ -123,9 +124,11 @@ class ThreadPolicy:
         self._next = time.monotonic() + INTERVAL
         if self.fixed is None:
             others, dt = self._measure_others()
-            if others is not None:
-                weight = 1 - math.exp(-dt / SMOOTHING)
+            if others is not None:   # the first real look replaces the load average's guess
+                first_look = self._guessed and self._last[2] is not None
+                weight = 1.0 if first_look else 1 - math.exp(-dt / SMOOTHING)
                 self.others += weight * (others - self.others)
+                self._guessed = False
             self.threads = self._for_free_cores()
         self._apply(self.threads)
         return self.threads
