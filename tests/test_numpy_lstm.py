@@ -135,33 +135,41 @@ def test_simple_rnn_gradients_match_finite_differences():
     check_finite_differences(numpy_lstm.simple_rnn_forward, inputs, m, g, flat, rng)
 
 
+GRU_FORMS = {True: (numpy_gru.forward, numpy_gru.backward),
+             False: (numpy_gru.forward_reset_before, numpy_gru.backward_reset_before)}
+
+
 @pytest.mark.parametrize("mask", MASKS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_gru_matches_the_plain_loops(mask, dtype):
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_matches_the_plain_loops(mask, dtype, reset_after):
     rng = np.random.default_rng(13)
     inputs = [rng.standard_normal((3, 5, 12)), rng.standard_normal((3, 4)), rng.standard_normal((4, 12)) * 0.5,
               rng.standard_normal(12)]
     inputs = [a.astype(dtype) for a in inputs]
     m, ns = MASKS[mask], numpy_rnn.NUMPY_NS
-    out = numpy_gru.forward(*inputs, m)
-    ref = rnn_ops.gru_forward(ns, *inputs, m, reset_after=True)
+    forward, backward = GRU_FORMS[reset_after]
+    out = forward(*inputs, m)
+    ref = rnn_ops.gru_forward(ns, *inputs, m, reset_after=reset_after)
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(out, ref, **tol)
     g = rng.standard_normal(out.shape).astype(dtype)
-    np.testing.assert_allclose(numpy_gru.backward(g, out, *inputs, m),
-                               rnn_ops.gru_backward(ns, g, ref, *inputs, m, reset_after=True), **tol)
+    np.testing.assert_allclose(backward(g, out, *inputs, m),
+                               rnn_ops.gru_backward(ns, g, ref, *inputs, m, reset_after=reset_after), **tol)
 
 
-def test_gru_gradients_match_finite_differences():
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_gradients_match_finite_differences(reset_after):
     rng = np.random.default_rng(14)
     inputs = [rng.standard_normal((3, 5, 12)), rng.standard_normal((3, 4)), rng.standard_normal((4, 12)) * 0.5,
               rng.standard_normal(12)]
     m, g = MASKS["some"], rng.standard_normal((3, 5, 4))
-    flat = numpy_gru.backward(g, numpy_gru.forward(*inputs, m), *inputs, m)
-    check_finite_differences(numpy_gru.forward, inputs, m, g, flat, rng)
+    forward, backward = GRU_FORMS[reset_after]
+    flat = backward(g, forward(*inputs, m), *inputs, m)
+    check_finite_differences(forward, inputs, m, g, flat, rng)
 
 
-@pytest.mark.parametrize("kind", ["lstm", "simple_rnn", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "simple_rnn", "gru", "gru_reset_before"])
 def test_batch_pieces_in_threads_give_the_one_piece_results(kind, monkeypatch):
     """``by_batch`` cuts the rows into pieces for Python threads when the
     policy sees free cores: the results are those of one piece, bit for bit."""
@@ -170,13 +178,13 @@ def test_batch_pieces_in_threads_give_the_one_piece_results(kind, monkeypatch):
     b, steps, u = 37, 6, 4
     mask = rng.random((b, steps)) < 0.8
     h0 = rng.standard_normal((b, u))
-    kernel = rng.standard_normal((u, {"lstm": 4, "simple_rnn": 1, "gru": 3}[kind] * u)) * 0.5
+    kernel = rng.standard_normal((u, {"lstm": 4, "simple_rnn": 1}.get(kind, 3) * u)) * 0.5
     xz = rng.standard_normal((b, steps, kernel.shape[1]))
     args = {"lstm": (xz, h0, h0 * 0.5, kernel), "simple_rnn": (xz, h0, kernel),
-            "gru": (xz, h0, kernel, rng.standard_normal(3 * u))}[kind]
+            "gru": (xz, h0, kernel, rng.standard_normal(3 * u))}[kind.split("_reset")[0]]
     fwd, bwd = {"lstm": (numpy_lstm.forward, numpy_lstm.backward),
                 "simple_rnn": (numpy_lstm.simple_rnn_forward, numpy_lstm.simple_rnn_backward),
-                "gru": (numpy_gru.forward, numpy_gru.backward)}[kind]
+                "gru": GRU_FORMS[True], "gru_reset_before": GRU_FORMS[False]}[kind]
     results, cuts = [], []
     real_pieces = numpy_parallel.pieces
     monkeypatch.setattr(numpy_lstm, "pieces", lambda fn, n, **kw: cuts.append(n) or real_pieces(fn, n, **kw))

@@ -1,7 +1,8 @@
-"""The GRU (``reset_after=True``, Keras 3's default) over a whole sequence on
-NumPy, forward and BPTT, with preallocated buffers: the NumPy backend's
-``gru_sequence`` and ``gru_sequence_grad`` kernels for that form (the other
-form runs the generic loops of ``ops/rnn_ops.py`` on arrays).
+"""The GRU over a whole sequence on NumPy, forward and BPTT, with
+preallocated buffers: the NumPy backend's ``gru_sequence`` and
+``gru_sequence_grad`` kernels, for ``reset_after=True`` (Keras 3's default:
+``forward``, ``backward``) and ``reset_after=False`` (``forward_reset_before``,
+``backward_reset_before``).
 
 Forward, each step writes ``h`` in place into the one output array; the
 gates live in two small buffers.  Backward follows ``rnn_ops.gru_backward``:
@@ -30,22 +31,36 @@ def _sigmoid(x):
 def forward(xz, h0, kernel, bias, mask):
     """``H`` of shape ``(batch, time, units)``; ``bias`` is the recurrent bias."""
     out = np.empty(xz.shape[:2] + (xz.shape[2] // 3,), np.result_type(xz, h0, kernel))
-    by_batch(lambda r: _steps(out[r], xz[r], h0[r], kernel, bias, _rows(mask, r)), xz.shape[0])
+    u = h0.shape[-1]
+
+    def rows(r):
+        rec = np.empty((xz[r].shape[0], 3 * u), out.dtype)
+
+        def gates(h, zr):                            # h U + b; its z and r parts
+            np.matmul(h, kernel, out=rec)
+            np.add(rec, bias, out=rec)
+            zr[...] = rec[:, :2 * u]
+
+        _steps(out[r], xz[r], h0[r], _rows(mask, r), gates, lambda h, reset, cand: np.multiply(
+            reset, rec[:, 2 * u:], out=cand))        # r (h U_h + b_h)
+    by_batch(rows, xz.shape[0])
     return out
 
 
-def _steps(out, xz, h0, kernel, bias, mask):
+def _steps(out, xz, h0, mask, gates, candidate):
+    """The step loop of both forms: ``gates(h, zr)`` writes the recurrent
+    parts of the z and r pre-activations, ``candidate(h, r, cand)`` that of
+    the candidate."""
     b, steps, three = xz.shape
     u = three // 3
-    dtype = out.dtype
-    rec, zr, cand = np.empty((b, three), dtype), np.empty((b, 2 * u), dtype), np.empty((b, u), dtype)
+    zr, cand = np.empty((b, 2 * u), out.dtype), np.empty((b, u), out.dtype)
     h = h0
     for t in range(steps):
         hs = out[:, t]
-        np.matmul(h, kernel, out=rec)
-        rec += bias
-        _sigmoid(np.add(xz[:, t, :2 * u], rec[:, :2 * u], out=zr))          # z, r
-        np.multiply(zr[:, u:], rec[:, 2 * u:], out=cand)
+        gates(h, zr)
+        zr += xz[:, t, :2 * u]
+        _sigmoid(zr)                                                       # z, r
+        candidate(h, zr[:, u:], cand)
         cand += xz[:, t, 2 * u:]
         _tanh(cand, cand)                                                  # candidate
         np.subtract(h, cand, out=hs)
@@ -101,3 +116,70 @@ def _bptt(g, k_rec, z, kernel, mask, per_step, dh):
 
 
 backward = _with_kernel_gradient(backward_loop)
+
+
+# -- reset_after=False (the original GRU): r gates h before the candidate's product --
+
+def forward_reset_before(xz, h0, kernel, bias, mask):
+    """``H`` for ``reset_after=False``: the candidate is
+    ``tanh(x_h + (r h) U_h)``; the recurrent ``bias`` is not used (Keras has
+    none in this form)."""
+    out = np.empty(xz.shape[:2] + (xz.shape[2] // 3,), np.result_type(xz, h0, kernel))
+    u = h0.shape[-1]
+    uzr, uh = np.ascontiguousarray(kernel[:, :2 * u]), np.ascontiguousarray(kernel[:, 2 * u:])
+
+    def rows(r):
+        rh = np.empty((xz[r].shape[0], u), out.dtype)
+
+        def candidate(h, reset, cand):              # (r h) U_h
+            np.multiply(reset, h, out=rh)
+            np.matmul(rh, uh, out=cand)
+
+        _steps(out[r], xz[r], h0[r], _rows(mask, r), lambda h, zr: np.matmul(h, uzr, out=zr), candidate)
+    by_batch(rows, xz.shape[0])
+    return out
+
+
+def backward_reset_before(g, out, xz, h0, kernel, bias, mask):
+    """BPTT of ``forward_reset_before``, packed as ``rnn_ops.gru_backward``
+    packs it (``dxz``, ``dh0``, ``d kernel``, ``d bias`` = 0)."""
+    b, steps, three = xz.shape
+    u = three // 3
+    sizes = [b * steps * three, b * u, u * three, three]
+    flat = np.empty(sum(sizes), out.dtype)
+    ends = np.cumsum(sizes)
+    dxz = flat[:ends[0]].reshape(b, steps, three)     # d of each step's pre-activations: z, r, candidate
+    dh = flat[ends[0]:ends[1]].reshape(b, u)
+    hp = np.concatenate([h0[:, None], out[:, :-1]], 1)
+    zr = _sigmoid(xz[..., :2 * u] + (hp.reshape(-1, u) @ kernel[:, :2 * u]).reshape(b, steps, 2 * u))
+    z, r = zr[..., :u], zr[..., u:]
+    rh = r * hp
+    hh = _tanh(xz[..., 2 * u:] + (rh.reshape(-1, u) @ kernel[:, 2 * u:]).reshape(b, steps, u),
+               np.empty((b, steps, u), out.dtype))
+    kz = (hp - hh) * z * (1 - z)                      # d pre-activation / d h_t, for z ...
+    kh = (1 - z) * (1 - hh * hh)                      # ... and the candidate
+    kr = hp * r * (1 - r)                             # d r pre-activation / d (r h)
+    uzr_t, uh_t = np.ascontiguousarray(kernel[:, :2 * u].T), np.ascontiguousarray(kernel[:, 2 * u:].T)
+    by_batch(lambda s: _bptt_reset_before(g[s], z[s], r[s], kz[s], kh[s], kr[s], uzr_t, uh_t, _rows(mask, s),
+                                          dxz[s], dh[s]), b)
+    d_kernel = flat[ends[1]:ends[2]].reshape(u, three)
+    np.matmul(hp.reshape(-1, u).T, dxz[..., :2 * u].reshape(-1, 2 * u), out=d_kernel[:, :2 * u])
+    np.matmul(rh.reshape(-1, u).T, dxz[..., 2 * u:].reshape(-1, u), out=d_kernel[:, 2 * u:])
+    flat[ends[2]:] = 0
+    return flat
+
+
+def _bptt_reset_before(g, z, r, kz, kh, kr, uzr_t, uh_t, mask, dxz, dh):
+    """The loop of ``backward_reset_before`` on some rows, into ``dxz`` and ``dh``."""
+    u = dh.shape[1]
+    drh = np.empty_like(dh)
+    for t in backward_steps(mask, ((dh, g),)):
+        dz = dxz[:, t]
+        np.multiply(dh, kh[:, t], out=dz[:, 2 * u:])                      # d candidate pre-activation
+        np.matmul(dz[:, 2 * u:], uh_t, out=drh)                            # d (r h)
+        np.multiply(dh, kz[:, t], out=dz[:, :u])
+        np.multiply(drh, kr[:, t], out=dz[:, u:2 * u])
+        dh *= z[:, t]
+        dh += dz[:, :2 * u] @ uzr_t
+        drh *= r[:, t]
+        dh += drh

@@ -1,17 +1,11 @@
 """Fused NumPy kernels for the recurrent ops (``tinykeras/ops/rnn_ops.py``):
-the whole sequence, forward and backward (BPTT), on raw arrays.
-
-The loops are the ops' own (``rnn_ops.lstm_forward``, ``lstm_backward``...),
-run with NumPy functions instead of ``tk.ops``: one kernel call per
-sequence instead of a dozen dispatched ops per time step, so the Python
-overhead per step is a few NumPy calls.  A mask with no False is dropped
-(no ``where`` per step); sigmoid and tanh are computed with ``exp``, which
-NumPy runs about twice as fast as ``tanh`` in float32.  The per-step matrix
-products are small, so they run with one BLAS thread
-(``numpy_threads.single_threaded_blas``): OpenBLAS's threads spin while they
-wait, and on a busy 2-core machine they made an LSTM training step several
-times slower (tutorial 09: 116 CPU s instead of 23), for at most ~15% on an
-idle one.
+the whole sequence, forward and backward (BPTT), on raw arrays, from
+``numpy_lstm`` (LSTM, SimpleRNN) and ``numpy_gru`` (GRU, both forms): one
+kernel call per sequence instead of a dozen dispatched ops per time step,
+each step a few NumPy calls writing into preallocated buffers.  A mask with
+no False is dropped (no ``where`` per step).  ``NUMPY_NS`` runs the ops' own
+loops (``rnn_ops.lstm_forward``...) on arrays: the tests compare the fused
+kernels with it.
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> KERNELS["lstm_sequence"](xz, h0, h0, np.zeros((1, 4), np.float32), np.ones((1, 3), bool)).shape
@@ -22,9 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ..ops import rnn_ops
 from . import numpy_gru, numpy_lstm
-from .numpy_threads import single_threaded_blas
 
 
 def _sigmoid(x):
@@ -65,16 +57,6 @@ NUMPY_NS = SimpleNamespace(tanh=_tanh, sigmoid=_sigmoid, lstm_gates=_lstm_gates,
                            concatenate=np.concatenate, any=np.any)
 
 
-def _kernel(fn):
-    """``fn(NUMPY_NS, *arrays, mask, **params)``, with an all-True mask dropped."""
-    def kernel(*arrays, **params):
-        *arrays, mask = arrays
-        with single_threaded_blas():
-            return fn(NUMPY_NS, *arrays, None if mask.all() else mask, **params)
-    kernel.__name__ = fn.__name__
-    return kernel
-
-
 def _buffered_kernel(fn):
     """``fn(*arrays, mask)`` of ``numpy_lstm``/``numpy_gru`` (preallocated
     buffers), with an all-True mask dropped."""
@@ -92,15 +74,15 @@ KERNELS["simple_rnn_sequence"] = _buffered_kernel(numpy_lstm.simple_rnn_forward)
 KERNELS["simple_rnn_sequence_grad"] = _buffered_kernel(numpy_lstm.simple_rnn_backward)
 
 
-def _gru_kernel(buffered, generic):
-    """``numpy_gru`` for ``reset_after=True``; the generic loop on arrays otherwise."""
-    buffered, generic = _buffered_kernel(buffered), _kernel(generic)
+def _gru_kernel(after, before):
+    """``numpy_gru``'s kernels for ``reset_after=True`` and ``False``."""
+    after, before = _buffered_kernel(after), _buffered_kernel(before)
 
     def kernel(*arrays, reset_after):
-        return buffered(*arrays) if reset_after else generic(*arrays, reset_after=False)
-    kernel.__name__ = generic.__name__
+        return after(*arrays) if reset_after else before(*arrays)
+    kernel.__name__ = after.__name__
     return kernel
 
 
-KERNELS["gru_sequence"] = _gru_kernel(numpy_gru.forward, rnn_ops.gru_forward)
-KERNELS["gru_sequence_grad"] = _gru_kernel(numpy_gru.backward, rnn_ops.gru_backward)
+KERNELS["gru_sequence"] = _gru_kernel(numpy_gru.forward, numpy_gru.forward_reset_before)
+KERNELS["gru_sequence_grad"] = _gru_kernel(numpy_gru.backward, numpy_gru.backward_reset_before)
