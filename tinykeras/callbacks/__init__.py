@@ -19,9 +19,12 @@ from .terminate_on_nan import TerminateOnNaN
 from .lambda_callback import LambdaCallback
 from .backup_and_restore import BackupAndRestore
 from .swap_ema_weights import SwapEMAWeights
+from .tensorboard import TensorBoard
+from .remote_monitor import RemoteMonitor
 
 __all__ = [
     "Callback", "CallbackList", "History", "ProgbarLogger", "MonitorCallback",
     "EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler",
     "CSVLogger", "TerminateOnNaN", "LambdaCallback", "BackupAndRestore", "SwapEMAWeights",
+    "TensorBoard", "RemoteMonitor",
 ]

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .callback import print_msg
+from .learning_rate_scheduler import learning_rates, rated_optimizers
 from .monitor_callback import MonitorCallback
 
 
@@ -65,7 +66,7 @@ class ReduceLROnPlateau(MonitorCallback):
         if self.monitor_op is None:
             self._set_monitor_op()
         logs = logs if logs is not None else {}
-        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+        logs.update(learning_rates(self.model.optimizer))
         current = self._get_monitor_value(
             logs, "Learning rate reduction is conditioned on", end=".")
         if current is None:
@@ -84,16 +85,19 @@ class ReduceLROnPlateau(MonitorCallback):
                 self.wait = 0
 
     def _reduce_lr(self, epoch):
-        """Lowers the rate (clamped at ``min_lr``); False if already at it."""
-        optimizer = self.model.optimizer
-        old_lr = float(optimizer.learning_rate)
-        # Compared in float32 (as Keras does): a rate stored as float32 reads
-        # back slightly off, and must still count as "already at min_lr".
-        if np.float32(old_lr) <= np.float32(self.min_lr):
-            return False
-        new_lr = max(old_lr * self.factor, self.min_lr)
-        optimizer.learning_rate = new_lr
-        if self.verbose > 0:
-            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing "
-                      f"learning rate to {new_lr}.")
-        return True
+        """Lowers the rate(s) (clamped at ``min_lr``); False if all are already at it."""
+        reduced = False
+        for key, optimizer in rated_optimizers(self.model.optimizer):
+            old_lr = float(optimizer.learning_rate)
+            # Compared in float32 (as Keras does): a rate stored as float32 reads
+            # back slightly off, and must still count as "already at min_lr".
+            if np.float32(old_lr) <= np.float32(self.min_lr):
+                continue
+            new_lr = max(old_lr * self.factor, self.min_lr)
+            optimizer.learning_rate = new_lr
+            reduced = True
+            if self.verbose > 0:
+                which = f" {optimizer.name}" if key != "learning_rate" else ""
+                print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{which} "
+                          f"learning rate to {new_lr}.")
+        return reduced
