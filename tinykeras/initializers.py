@@ -26,6 +26,7 @@ import numpy as np
 from . import backend as _backend
 from . import random as _random
 from . import serialization
+from .ops.signal_ops import get_window
 
 
 def reseed(seed):
@@ -375,19 +376,63 @@ class Orthogonal(RandomInitializer):
         return {"seed": self.seed, "gain": self.gain}
 
 
+class STFT(Initializer):
+    """``STFT(side="real", window="hann", scaling="density", periodic=False)``,
+    as Keras 3: for a shape ``(T, 1, F)``, ``cos`` (``"real"``) or ``sin``
+    (``"imag"``) of ``-2 pi t f / (2 (F - 1))``, times the window
+    (``get_window``'s names, an array of ``T`` values, or None), divided by
+    the window's L2 norm (``"density"``) or L1 norm (``"spectrum"``).
+    Keras computes the window with SciPy; tinykeras with NumPy (same values).
+
+    >>> kernel = STFT("real", window=None)((4, 1, 3))
+    >>> (kernel[:, 0, :].round(6) + 0.0).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -1.0, 1.0], [1.0, 0.0, -1.0]]
+    """
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            get_window(window, 1)  # an unknown name raises now
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                             f"Received scaling={scaling}")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = _dtype(dtype)
+        frame_length, _, fft_bins = _shape(shape)
+        freq = np.arange(fft_bins, dtype=dtype).reshape(1, 1, -1) / dtype.type(max((fft_bins - 1) * 2, 1))
+        time = np.arange(frame_length, dtype=dtype).reshape(-1, 1, 1)
+        args = (-2 * time) * freq * dtype.type(np.pi)
+        kernel = np.cos(args) if self.side == "real" else np.sin(args)
+        if self.window is not None:
+            win = get_window(self.window, frame_length, self.periodic).astype(dtype).reshape(-1, 1, 1)
+            scale = np.sqrt(np.sum(win ** 2)) if self.scaling == "density" else \
+                np.sum(np.abs(win)) if self.scaling == "spectrum" else 1
+            kernel = kernel * win / scale
+        return np.broadcast_to(kernel, (frame_length, shape[1], fft_bins)).astype(dtype)
+
+    def get_config(self):
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"side": self.side, "window": window, "periodic": self.periodic, "scaling": self.scaling}
+
+
 ALL_OBJECTS = (Initializer, Zeros, Ones, Constant, Identity, RandomNormal, TruncatedNormal,
                RandomUniform, VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform,
-               LecunNormal, LecunUniform, Orthogonal)
+               LecunNormal, LecunUniform, Orthogonal, STFT)
 ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS, {
     "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
     "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
-    "identity": Identity, "orthogonal": Orthogonal, "constant": Constant})
+    "identity": Identity, "orthogonal": Orthogonal, "constant": Constant, "STFTInitializer": STFT,
+    "stft": STFT})
 
 # Lower-case function-style aliases, as ``keras.initializers.glorot_uniform``.
 zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
+stft = STFTInitializer = STFT
 
 
 def serialize(initializer):

@@ -52,6 +52,8 @@ from .preprocessing.category_encoding import CategoryEncoding
 from .preprocessing.discretization import Discretization
 from .preprocessing.hashing import HashedCrossing, Hashing
 from .preprocessing.lookup import IntegerLookup, StringLookup
+from .preprocessing.audio import MelSpectrogram, STFTSpectrogram
+from .preprocessing.pipeline import Pipeline
 
 
 def serialize(layer):

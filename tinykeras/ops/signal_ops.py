@@ -165,16 +165,39 @@ def irfft(x, fft_length=None):
     return Tensor(np.fft.irfft(z, n=fft_length).astype(dtype))
 
 
-def _window(window, length):
+_WINDOWS = {"hann": np.hanning, "hanning": np.hanning, "hamming": np.hamming, "blackman": np.blackman,
+            "bartlett": np.bartlett, "boxcar": np.ones, "box": np.ones, "ones": np.ones, "rect": np.ones,
+            "rectangular": np.ones}
+
+
+def get_window(window, length, periodic=True):
+    """``length`` values of the window named ``window`` (as
+    ``scipy.signal.get_window(window, length, fftbins=periodic)``: "hann",
+    "hamming", "blackman", "bartlett", "boxcar"), periodic (for spectral
+    analysis) or symmetric; ``None`` gives ones; an array is checked and used.
+
+    >>> get_window("hann", 4).tolist(), get_window("hann", 3, periodic=False).tolist()
+    ([0.0, 0.5, 1.0, 0.5], [0.0, 1.0, 0.0])
+    """
     if window is None:
         return np.ones(length)
     if isinstance(window, str):
-        if window not in ("hann", "hamming"):
-            raise ValueError(f"stft: window must be 'hann', 'hamming', a tensor or None, got {window!r}")
-        n = np.arange(length)
-        a = 0.5 if window == "hann" else 0.54
-        return a - (1 - a) * np.cos(2 * np.pi * n / length)  # periodic, as Keras
-    return np.asarray(convert_to_tensor(window).numpy(), dtype=np.float64)
+        make = _WINDOWS.get(window.lower())
+        if make is None:
+            raise ValueError(f"window {window!r} is not one of {sorted(_WINDOWS)} (scipy.signal's names); "
+                             "pass the window values as an array instead")
+        return make(length + 1)[:-1] if periodic else make(length)
+    values = np.asarray(convert_to_tensor(window).numpy(), dtype=np.float64)
+    if values.shape != (length,):
+        raise ValueError(f"The shape of `window` must be equal to [{length}]. Received: window shape="
+                         f"{values.shape}")
+    return values
+
+
+def _window(window, length):
+    if isinstance(window, str) and window not in ("hann", "hamming"):
+        raise ValueError(f"stft: window must be 'hann', 'hamming', a tensor or None, got {window!r}")
+    return get_window(window, length)  # periodic, as Keras
 
 
 def _padded_window(window, sequence_length, fft_length):
