@@ -18,6 +18,10 @@ MobileNet      4,253,864    ``mobilenet``             tf
 MobileNetV2    3,538,984    ``mobilenet_v2``          tf
 =============  ===========  ========================  ==================
 
+The newer families rescale inside the model (their ``preprocess_input``
+passes data through): :mod:`.mobilenet_v3` (MobileNetV3Small/Large),
+:mod:`.efficientnet` (EfficientNetB0-B7).
+
 Also: :func:`DigitsConvNet`, a small convnet that ships pretrained on the
 digits 0-4 of ``tk.datasets.digits`` (for transfer learning offline),
 :mod:`.torch_weights` (PyTorch state dicts in safetensors files) and
@@ -31,6 +35,10 @@ digits 0-4 of ``tk.datasets.digits`` (for transfer learning offline),
 """
 from . import (imagenet_utils, inception_v3, mobilenet, mobilenet_v2, resnet, resnet50, torch_weights,
                vgg16, vgg19)
+from . import efficientnet, mobilenet_v3
+from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4,
+                           EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from .digits import DigitsConvNet
 from .inception_v3 import InceptionV3
 from .mobilenet import MobileNet
@@ -40,6 +48,8 @@ from .vgg import VGG16, VGG19
 
 ARCHITECTURES = ("VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "InceptionV3", "MobileNet",
                  "MobileNetV2", "DigitsConvNet")
+ARCHITECTURES += ("MobileNetV3Small", "MobileNetV3Large") + tuple(f"EfficientNetB{i}" for i in range(8))
 
 __all__ = list(ARCHITECTURES) + ["imagenet_utils", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
                                  "resnet50", "torch_weights", "vgg16", "vgg19"]
+__all__ += ["efficientnet", "mobilenet_v3"]
