@@ -1,5 +1,5 @@
-"""tk.applications' families that preprocess inside the model: MobileNetV3
-and EfficientNet (B0-B7).
+"""tk.applications' families that preprocess inside the model: MobileNetV3,
+EfficientNet (B0-B7), EfficientNetV2 (B0-B3, S, M, L) and ConvNeXt.
 
 * Every builder: Keras 3.15's parameter count and its exact layer names
   and classes (a digest of ``[[name, class], ...]`` recorded from Keras,
@@ -8,8 +8,12 @@ and EfficientNet (B0-B7).
 * The smallest of each family runs at 32x32; ``weights="imagenet"`` goes
   through download -> checksum -> convert -> cache on a loopback server.
 * With Keras installed: the recorded constants against live Keras (the
-  cheaper models) and predictions on Keras's weights (max differences:
-  MobileNetV3Small 2.4e-7, EfficientNetB0 2.4e-7, on outputs of size ~0.5).
+  cheaper models) and predictions on Keras's weights (max differences of
+  the headless outputs at 33x35, relative to their largest value:
+  MobileNetV3Small 5e-7, EfficientNetB0 5e-7, EfficientNetV2B0 8e-7,
+  ConvNeXtTiny 1e-6).  Deep members at random weights are chaotic
+  (EfficientNetV2S: a 1e-7 change of the input moves Keras's own output by
+  2e-4 of its scale), so the comparison uses each family's smallest.
 """
 import hashlib
 import json
@@ -35,10 +39,30 @@ KERAS = {
     "EfficientNetB5": (30_562_527, 28_513_527, "9091b837351946b5"),
     "EfficientNetB6": (43_265_143, 40_960_143, "87521466ad64a738"),
     "EfficientNetB7": (66_658_687, 64_097_687, "947b1b09714566c9"),
+    "EfficientNetV2B0": (7_200_312, 5_919_312, "c1a87faab6d3dd9b"),
+    "EfficientNetV2B1": (8_212_124, 6_931_124, "db0e8e4592fc9f2e"),
+    "EfficientNetV2B2": (10_178_374, 8_769_374, "c74401f2c5ff12f7"),
+    "EfficientNetV2B3": (14_467_622, 12_930_622, "834c38bb8287361b"),
+    "EfficientNetV2S": (21_612_360, 20_331_360, "27e3a2823d99571d"),
+    "EfficientNetV2M": (54_431_388, 53_150_388, "125f983fb325832c"),
+    "EfficientNetV2L": (119_027_848, 117_746_848, "d662dce0f9ba8879"),
+    "ConvNeXtTiny": (28_589_128, 27_820_128, "f7526dec707ce12e"),
+    "ConvNeXtSmall": (50_223_688, 49_454_688, "ff3a2f7e665223c5"),
+    "ConvNeXtBase": (88_591_464, 87_566_464, "3e4c04d520836d23"),
+    "ConvNeXtLarge": (197_767_336, 196_230_336, "1a8dd91753afc985"),
+    "ConvNeXtXLarge": (350_196_968, 348_147_968, "72d7d1ee20aa28c5"),
 }
-SMALLEST = {"mobilenet_v3": "MobileNetV3Small", "efficientnet": "EfficientNetB0"}
-CHEAP_IN_KERAS = ["MobileNetV3Small", "MobileNetV3Large", "EfficientNetB0"]
+SMALLEST = {"mobilenet_v3": "MobileNetV3Small", "efficientnet": "EfficientNetB0",
+            "efficientnet_v2": "EfficientNetV2B0", "convnext": "ConvNeXtTiny"}
+CHEAP_IN_KERAS = ["MobileNetV3Small", "EfficientNetB0", "EfficientNetV2B0"]
 
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    """Leave the name counters as a fresh session has them (other tests expect ``input_layer``)."""
+    yield
+    tk.backend.clear_session()
 
 def layer_digest(model):
     """What ``KERAS`` records: the first 16 hex digits of sha256 of the JSON list."""
@@ -48,13 +72,14 @@ def layer_digest(model):
 
 @pytest.fixture
 def unallocated(monkeypatch):
-    """Variables initialized as read-only broadcast zeros: the model's
-    structure and shapes, without the memory or time of its weights."""
+    """Variables initialized with ``np.zeros`` (pages the OS maps only when
+    written, and nothing writes them): the model's structure and shapes
+    without the memory or time of initializing its weights."""
     original = variables.Variable.__init__
 
     def init(self, initializer, shape=None, dtype=None, *args, **kwargs):
         if callable(initializer) and shape is not None:
-            initializer = np.broadcast_to(np.zeros((), np.dtype(dtype or "float32")), tuple(shape))
+            initializer = np.zeros(tuple(shape), np.dtype(dtype or "float32"))
         original(self, initializer, shape, dtype, *args, **kwargs)
     monkeypatch.setattr(variables.Variable, "__init__", init)
 
@@ -69,23 +94,22 @@ def test_parameter_count_and_layer_names_equal_keras(name, unallocated):
     model = build(name)
     assert model.count_params() == KERAS[name][0]
     assert layer_digest(model) == KERAS[name][2]
+    headless = build(name, include_top=False, pooling="max")
+    assert headless.count_params() == KERAS[name][1] and headless.output_shape[:1] == (None,)
 
 
 @pytest.mark.parametrize("module", list(SMALLEST))
 def test_smallest_of_each_family_runs_at_32x32(module):
-    name = SMALLEST[module]
-    model = build(name, input_shape=(32, 32, 3))
+    lib = getattr(A, module)
+    model = build(SMALLEST[module], input_shape=(32, 32, 3))
     x = np.random.RandomState(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
-    y = model.predict(getattr(A, module).preprocess_input(x), verbose=0)
+    assert lib.preprocess_input(x) is x  # the model preprocesses, as in Keras
+    y = model.predict(lib.preprocess_input(x), verbose=0)
     assert y.shape == (2, 1000) and np.all(np.isfinite(y))
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-4)
-    headless = build(name, include_top=False, pooling="max", input_shape=(32, 32, 3))
-    assert headless.count_params() == KERAS[name][1] and headless.layers[-1].name == "max_pool"
-    assert headless.predict(x, verbose=0).shape == (2, headless.output_shape[-1])
-    assert getattr(A, module).preprocess_input(x) is x  # the model rescales, as in Keras
     preds = np.zeros((1, 1000))
     preds[0, 281] = 1.0
-    assert getattr(A, module).decode_predictions(preds, top=1)[0][0][:2] == ("n02123045", "tabby")
+    assert lib.decode_predictions(preds, top=1)[0][0][:2] == ("n02123045", "tabby")
 
 
 def test_mobilenet_v3_arguments():
@@ -129,6 +153,7 @@ def _publish(server, model, folder, fname):
 @pytest.mark.filterwarnings("ignore:`input_shape` is undefined")  # MobileNetV3's 224x224 weights at 32x32
 @pytest.mark.parametrize("name,module,folder,fname,key", [
     ("EfficientNetB0", "efficientnet", "", "efficientnetb0_notop.h5", "b0"),
+    ("EfficientNetV2B0", "efficientnet_v2", "efficientnet_v2", "efficientnetv2-b0_notop.h5", "b0"),
     ("MobileNetV3Small", "mobilenet_v3", "mobilenet_v3",
      "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", "small_224_1.0_float"),
 ])
@@ -192,7 +217,8 @@ def test_same_predictions_as_keras_on_keras_weights(module):
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-4, atol=2e-5 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("module", ["mobilenet_v3", "efficientnet"])
+@pytest.mark.parametrize("module", ["mobilenet_v3", "efficientnet", "efficientnet_v2", "convnext",
+                                    "convnext_layers"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -20,7 +20,9 @@ MobileNetV2    3,538,984    ``mobilenet_v2``          tf
 
 The newer families rescale inside the model (their ``preprocess_input``
 passes data through): :mod:`.mobilenet_v3` (MobileNetV3Small/Large),
-:mod:`.efficientnet` (EfficientNetB0-B7).
+:mod:`.efficientnet` (EfficientNetB0-B7), :mod:`.efficientnet_v2`
+(EfficientNetV2B0-B3, S, M, L) and :mod:`.convnext` (ConvNeXtTiny, Small,
+Base, Large, XLarge).
 
 Also: :func:`DigitsConvNet`, a small convnet that ships pretrained on the
 digits 0-4 of ``tk.datasets.digits`` (for transfer learning offline),
@@ -35,9 +37,12 @@ digits 0-4 of ``tk.datasets.digits`` (for transfer learning offline),
 """
 from . import (imagenet_utils, inception_v3, mobilenet, mobilenet_v2, resnet, resnet50, torch_weights,
                vgg16, vgg19)
-from . import efficientnet, mobilenet_v3
+from . import convnext, efficientnet, efficientnet_v2, mobilenet_v3
+from .convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
 from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4,
                            EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2, EfficientNetV2B3,
+                              EfficientNetV2L, EfficientNetV2M, EfficientNetV2S)
 from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from .digits import DigitsConvNet
 from .inception_v3 import InceptionV3
@@ -48,8 +53,10 @@ from .vgg import VGG16, VGG19
 
 ARCHITECTURES = ("VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "InceptionV3", "MobileNet",
                  "MobileNetV2", "DigitsConvNet")
-ARCHITECTURES += ("MobileNetV3Small", "MobileNetV3Large") + tuple(f"EfficientNetB{i}" for i in range(8))
+ARCHITECTURES += ("MobileNetV3Small", "MobileNetV3Large") + tuple(f"EfficientNetB{i}" for i in range(8)) + tuple(
+    f"EfficientNetV2{v}" for v in ("B0", "B1", "B2", "B3", "S", "M", "L")) + tuple(
+    f"ConvNeXt{v}" for v in ("Tiny", "Small", "Base", "Large", "XLarge"))
 
 __all__ = list(ARCHITECTURES) + ["imagenet_utils", "inception_v3", "mobilenet", "mobilenet_v2", "resnet",
                                  "resnet50", "torch_weights", "vgg16", "vgg19"]
-__all__ += ["efficientnet", "mobilenet_v3"]
+__all__ += ["convnext", "efficientnet", "efficientnet_v2", "mobilenet_v3"]

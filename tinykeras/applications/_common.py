@@ -35,6 +35,17 @@ def image_input(input_tensor, input_shape):
     return input_tensor
 
 
+def start(weights, include_top, classes, pooling, classifier_activation, input_shape, input_tensor,
+          default_size, min_size=32):
+    """:func:`check_arguments`, Keras's ``obtain_input_shape`` and the
+    :func:`image_input`: returns ``(input_shape, img_input)``."""
+    from .imagenet_utils import obtain_input_shape
+    check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    input_shape = obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
+                                     data_format="channels_last", require_flatten=include_top, weights=weights)
+    return input_shape, image_input(input_tensor, input_shape)
+
+
 def head(x, include_top, pooling, classes, classifier_activation, weights, top_pool_name=None,
          pool_names=(None, None)):
     """Global average pooling and a ``predictions`` Dense layer, or the

@@ -12,8 +12,8 @@ width and depth scale per variant (B0: 5,330,571 parameters, ... B7:
 
 >>> import tinykeras as tk
 >>> model = tk.applications.EfficientNetB0(weights=None, include_top=False, input_shape=(32, 32, 3))
->>> model.output_shape, model.layers[2].name
-((None, 1, 1, 1280), 'normalization')
+>>> model.output_shape, type(model.layers[2]).__name__
+((None, 1, 1, 1280), 'Normalization')
 """
 import math
 
@@ -125,11 +125,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
                  classes=1000, classifier_activation="softmax", weights_name=None):
     """The EfficientNet family; ``blocks_args`` is :data:`BLOCKS` by default."""
     blocks_args = BLOCKS if blocks_args == "default" else blocks_args
-    _common.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
-                                                    data_format="channels_last",
-                                                    require_flatten=include_top, weights=weights)
-    img_input = _common.image_input(input_tensor, input_shape)
+    input_shape, img_input = _common.start(weights, include_top, classes, pooling, classifier_activation,
+                                           input_shape, input_tensor, default_size)
     x = layers.Rescaling(1.0 / 255.0)(img_input)
     x = layers.Normalization(axis=3)(x)
     if weights == "imagenet":  # Keras's fix of the published weights' normalization

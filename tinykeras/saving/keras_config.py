@@ -27,7 +27,8 @@ POLICY_MODULES = (None, "keras", "keras.dtype_policies")
 # and the layer refuses it with a clear error).
 UNUSED = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "sparse": False,
           "ragged": False, "optional": False, "activity_regularizer": None}
-_MODULES = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Model": "keras"}
+_MODULES = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Model": "keras",
+            "LayerScale": "keras.src.applications.convnext", "StochasticDepth": "keras.src.applications.convnext"}
 
 
 def to_keras(value):

@@ -136,8 +136,10 @@ def _collect(kind):
             table.setdefault(obj.__name__, obj)
     if kind == "layers":
         from .. import models
+        from ..applications import convnext_layers  # up to applications (imports models): not at module level
         table.update({"Model": models.Model, "Functional": models.Functional,
-                      "Sequential": models.Sequential})
+                      "Sequential": models.Sequential, "LayerScale": convnext_layers.LayerScale,
+                      "StochasticDepth": convnext_layers.StochasticDepth})
     return table
 
 
