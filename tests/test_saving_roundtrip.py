@@ -28,6 +28,8 @@ CASES = {
     "AlphaDropout": ({"rate": 0.5}, [(4,)]),
     "GaussianDropout": ({"rate": 0.5}, [(4,)]),
     "GaussianNoise": ({"stddev": 0.5}, [(4,)]),
+    "StochasticDepth": ({"drop_path_rate": 0.5}, [(3, 3, 4)]),
+    "LayerScale": ({"init_values": 0.5, "projection_dim": 4}, [(3, 4)]),
     "SpatialDropout1D": ({"rate": 0.5}, [(5, 4)]),
     "SpatialDropout2D": ({"rate": 0.5}, [(5, 5, 4)]),
     "SpatialDropout3D": ({"rate": 0.5}, [(3, 3, 3, 2)]),
