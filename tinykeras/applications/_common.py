@@ -84,6 +84,27 @@ def source_inputs(tensor):
     return found[0] if len(found) == 1 else found
 
 
+def variant(build, name, doc, *args, **fixed):
+    """A builder with Keras's usual signature (``include_top, weights,
+    input_tensor, input_shape, pooling, classes, classifier_activation,
+    name``) that calls ``build(*args, ..., **fixed)``; named after the
+    first word of ``doc``.
+
+    >>> f = variant(lambda *a, **k: k["name"], "tiny", "Tiny with Keras's signature.")
+    >>> f.__name__, f(), f(name="other")
+    ('Tiny', 'tiny', 'other')
+    """
+    def builder(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
+                classes=1000, classifier_activation="softmax", name=name):
+        return build(*args, include_top=include_top, weights=weights, input_tensor=input_tensor,
+                     input_shape=input_shape, pooling=pooling, classes=classes,
+                     classifier_activation=classifier_activation, name=name, **fixed)
+    builder.__name__ = builder.__qualname__ = doc.split()[0]
+    builder.__doc__ = doc
+    builder.__module__ = getattr(build, "__module__", __name__)
+    return builder
+
+
 def finish(img_input, input_tensor, outputs, name, weights, spec=None):
     """The Functional model, with ``weights`` loaded (see :mod:`.weights`)."""
     from ..models import Functional

@@ -53,6 +53,19 @@ def imagenet_spec(folder, fname, file_hash=None):
     return WeightsSpec(fname=fname, folder=folder, file_hash=file_hash)
 
 
+def tf_kernels_spec(folder, stem, hashes, include_top):
+    """The spec of Keras's usual pair of files,
+    ``<stem>_weights_tf_dim_ordering_tf_kernels[_notop].h5``, whose md5s
+    are ``hashes`` (with the top, without).
+
+    >>> tf_kernels_spec("xception", "xception", ("a", "b"), include_top=False).fname
+    'xception_weights_tf_dim_ordering_tf_kernels_notop.h5'
+    """
+    suffix = "" if include_top else "_notop"
+    return imagenet_spec(folder, f"{stem}_weights_tf_dim_ordering_tf_kernels{suffix}.h5",
+                         hashes[0 if include_top else 1])
+
+
 def check_weights_argument(weights, include_top, classes):
     """Keras's checks on ``weights`` and ``classes`` (ValueError)."""
     if not (weights in {"imagenet", None} or (isinstance(weights, (str, os.PathLike))
