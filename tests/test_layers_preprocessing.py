@@ -17,7 +17,6 @@ RANDOM_LAYERS = [
     (L.RandomRotation, dict(factor=0.2)),
     (L.RandomZoom, dict(height_factor=0.3, width_factor=(-0.2, 0.1))),
     (L.RandomTranslation, dict(height_factor=0.2, width_factor=0.2, fill_mode="constant")),
-    (L.RandomContrast, dict(factor=0.5)),
 ]
 
 

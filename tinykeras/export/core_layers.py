@@ -35,7 +35,9 @@ def activation(g, layer, x):
 
 @converts(LAYERS, L.Dropout, L.AlphaDropout, L.GaussianDropout, L.GaussianNoise, L.SpatialDropout1D,
           L.SpatialDropout2D, L.SpatialDropout3D, L.Identity, L.RandomContrast, L.RandomFlip,
-          L.RandomRotation, L.RandomTranslation, L.RandomZoom)
+          L.RandomRotation, L.RandomTranslation, L.RandomZoom, L.RandomBrightness, L.RandomColorDegeneration,
+          L.RandomColorJitter, L.RandomGaussianBlur, L.RandomGrayscale, L.RandomHue, L.RandomInvert,
+          L.RandomPosterization, L.RandomSaturation, L.RandomSharpness, L.Solarization)
 def identity(g, layer, x):
     """Layers that change their input only while training."""
     return g.op("Identity", x)

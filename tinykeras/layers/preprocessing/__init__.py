@@ -1,3 +1,6 @@
 """Image preprocessing and augmentation layers."""
-from .image_layers import (BaseImageLayer, BaseRandomLayer, CenterCrop, RandomContrast, RandomFlip, RandomRotation,
+from .augmentation import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness, RandomColorDegeneration,
+                           RandomColorJitter, RandomContrast, RandomGaussianBlur, RandomGrayscale, RandomHue,
+                           RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization)
+from .image_layers import (BaseImageLayer, BaseRandomLayer, CenterCrop, RandomFlip, RandomRotation,
                            RandomTranslation, RandomZoom, Resizing)

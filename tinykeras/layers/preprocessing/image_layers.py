@@ -1,6 +1,6 @@
 """Image preprocessing and augmentation layers: ``Resizing``, ``CenterCrop``,
-``RandomFlip``, ``RandomRotation``, ``RandomZoom``, ``RandomTranslation``,
-``RandomContrast``.
+``RandomFlip``, ``RandomRotation``, ``RandomZoom``, ``RandomTranslation``
+(``RandomContrast`` and the other Keras 3 augmentation layers: ``augmentation/``).
 
 They take batched ``(N, H, W, C)`` or single ``(H, W, C)`` images
 (``data_format="channels_first"`` also accepted).  The ``Random*`` layers
@@ -298,33 +298,3 @@ class RandomTranslation(_RandomAffine):
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
-
-
-class RandomContrast(BaseRandomLayer):
-    """``RandomContrast(factor, value_range=(0, 255), seed=None)``: per image,
-    ``(x - mean) * c + mean`` with the mean per channel and ``c`` drawn in
-    ``[1 - lower, 1 + upper]``, then clipped to ``value_range``.
-
-    As in Keras 3: one number ``f`` in [0, 1] means ``(lower, upper) = (0, f)``;
-    a pair is sorted.
-    """
-
-    def __init__(self, factor, value_range=(0, 255), seed=None, data_format=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        if isinstance(factor, (int, float)) and 0 <= factor <= 1:
-            factor = (0.0, float(factor))
-        elif isinstance(factor, (tuple, list)) and len(factor) == 2 and factor[0] <= 1 and factor[1] >= 0:
-            factor = tuple(sorted(float(f) for f in factor))
-        else:
-            raise ValueError(f"RandomContrast {self.name!r}: the `factor` argument should be a number (or a "
-                             f"list of two numbers) in the range [0, 1]. Received: factor={factor!r}")
-        self.factor, self.value_range = factor, tuple(value_range)
-
-    def _transform(self, x, training):
-        lower, upper = self.factor
-        c = self._rng().uniform(1.0 - lower, 1.0 + upper, size=(x.shape[0], 1, 1, 1)).astype(x.dtype)
-        mean = ops.mean(x, axis=(1, 2), keepdims=True)
-        return ops.clip((x - mean) * Tensor(c) + mean, self.value_range[0], self.value_range[1])
-
-    def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "value_range": self.value_range}
