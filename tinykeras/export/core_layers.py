@@ -37,7 +37,8 @@ def activation(g, layer, x):
           L.SpatialDropout2D, L.SpatialDropout3D, L.Identity, L.RandomContrast, L.RandomFlip,
           L.RandomRotation, L.RandomTranslation, L.RandomZoom, L.RandomBrightness, L.RandomColorDegeneration,
           L.RandomColorJitter, L.RandomGaussianBlur, L.RandomGrayscale, L.RandomHue, L.RandomInvert,
-          L.RandomPosterization, L.RandomSaturation, L.RandomSharpness, L.Solarization)
+          L.RandomPosterization, L.RandomSaturation, L.RandomSharpness, L.Solarization, L.RandomShear, L.RandomErasing,
+          L.MixUp, L.CutMix, L.Equalization)
 def identity(g, layer, x):
     """Layers that change their input only while training."""
     return g.op("Identity", x)

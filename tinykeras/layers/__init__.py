@@ -39,10 +39,11 @@ from .pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, Adapti
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
                         ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .regularization import ActivityRegularization, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
-from .preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration, RandomColorJitter,
-                            RandomContrast, RandomFlip, RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert,
-                            RandomPosterization, RandomRotation, RandomSaturation, RandomSharpness, RandomTranslation,
-                            RandomZoom, Resizing, Solarization)
+from .preprocessing import (AutoContrast, CenterCrop, ContrastLimitedAdaptiveHistogramEqualization, CutMix,
+                            Equalization, MixUp, RandomBrightness, RandomColorDegeneration, RandomColorJitter,
+                            RandomContrast, RandomCrop, RandomErasing, RandomFlip, RandomGaussianBlur, RandomGrayscale,
+                            RandomHue, RandomInvert, RandomPosterization, RandomRotation, RandomSaturation,
+                            RandomSharpness, RandomShear, RandomTranslation, RandomZoom, Resizing, Solarization)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
                   TimeDistributed, Wrapper)
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax

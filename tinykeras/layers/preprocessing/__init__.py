@@ -1,6 +1,6 @@
 """Image preprocessing and augmentation layers."""
-from .augmentation import (AutoContrast, BaseImagePreprocessingLayer, RandomBrightness, RandomColorDegeneration,
-                           RandomColorJitter, RandomContrast, RandomGaussianBlur, RandomGrayscale, RandomHue,
-                           RandomInvert, RandomPosterization, RandomSaturation, RandomSharpness, Solarization)
-from .image_layers import (BaseImageLayer, BaseRandomLayer, CenterCrop, RandomFlip, RandomRotation,
-                           RandomTranslation, RandomZoom, Resizing)
+from .augmentation import *  # noqa: F401,F403  (the Keras 3 augmentation layers)
+from .augmentation import __all__ as _augmentation
+from .image_layers import BaseImageLayer, CenterCrop, Resizing
+
+__all__ = ["BaseImageLayer", "CenterCrop", "Resizing"] + _augmentation

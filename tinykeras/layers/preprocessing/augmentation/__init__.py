@@ -4,3 +4,13 @@ from .base import BaseImagePreprocessingLayer
 from .color import (AutoContrast, RandomBrightness, RandomColorDegeneration, RandomColorJitter, RandomContrast,
                     RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert, RandomPosterization,
                     RandomSaturation, RandomSharpness, Solarization)
+from .affine import RandomFlip, RandomRotation, RandomShear, RandomTranslation, RandomZoom
+from .geometric import RandomCrop
+from .mixing import CutMix, MixUp, RandomErasing
+from .histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
+
+__all__ = ["BaseImagePreprocessingLayer", "AutoContrast", "RandomBrightness", "RandomColorDegeneration",
+           "RandomColorJitter", "RandomContrast", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+           "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization", "RandomFlip",
+           "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "RandomCrop", "CutMix", "MixUp",
+           "RandomErasing", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization"]

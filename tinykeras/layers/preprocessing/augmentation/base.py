@@ -104,17 +104,27 @@ class BaseImagePreprocessingLayer(BaseImageLayer):
                               f"images). Received: data.shape={shape}")
         return shape
 
+    def _shape(self, data):
+        """The images' shape as a channels-last batch ``(N, H, W, C)`` (a single image: N = 1)."""
+        shape = self._batch_size_and_images(data)
+        shape = shape if len(shape) == 4 else (1,) + shape
+        return shape if self.data_format == "channels_last" else (shape[0],) + shape[2:] + (shape[1],)
+
+    def _input_shape(self, shape):
+        """A channels-last ``shape`` in the images' own layout (the ``"input_shape"`` of Keras's dicts)."""
+        return shape if self.data_format == "channels_last" else (shape[0], shape[3], shape[1], shape[2])
+
+    def _rng(self, seed=None):
+        """The NumPy generator of one draw: from the layer's seed generator, or from ``seed``."""
+        return random._rng(self.generator if seed is None else seed)
+
     def get_random_transformation(self, data, training=True, seed=None):
         """The transformation for ``data`` (images or a dict with ``"images"``):
         a dict of NumPy arrays with one entry per image (a single image counts
         as a batch of one); ``None`` when not training."""
         if not (training or self._ALWAYS):
             return None
-        shape = self._batch_size_and_images(data)
-        shape = shape if len(shape) == 4 else (1,) + shape
-        if self.data_format == "channels_first":
-            shape = (shape[0],) + shape[2:] + (shape[1],)
-        return self._draw(random._rng(self.generator if seed is None else seed), shape)
+        return self._draw(self._rng(seed), self._shape(data))
 
     def _draw(self, rng, shape):
         return None
@@ -138,7 +148,7 @@ class BaseImagePreprocessingLayer(BaseImageLayer):
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         """Masks move with the pixels of a geometric layer (nearest sampling);
         a colour layer leaves them alone."""
-        if not (self._GEOMETRIC and training):
+        if not (self._GEOMETRIC and (training or self._ALWAYS)):
             return segmentation_masks
         x = conv_ops.to_channels_last(ops.convert_to_tensor(segmentation_masks), self.data_format)
         return conv_ops.from_channels_last(self._augment(x, transformation, interpolation="nearest"),
