@@ -67,15 +67,16 @@ model = keras.Sequential([
 model.summary()
 
 # %% [markdown]
-# What does augmentation do to an image?  Call the augmentation layers directly with
-# `training=True` (without it they return the image unchanged):
+# What does augmentation do to an image?  Called directly, the augmentation layers
+# augment, as in Keras; with `training=False` (as in `predict` and `evaluate`) they return
+# the image unchanged:
 
 # %%
 augment = keras.Sequential(model.layers[:3])        # Rescaling and the two Random* layers
 sample = x_train[:1]
-assert np.array_equal(augment(sample).numpy(), sample / 16)              # inference: no change
+assert np.array_equal(augment(sample, training=False).numpy(), sample / 16)   # inference: no change
 print("a pixel row before:", (sample[0, 3, :, 0] / 16).round(2))
-print("and after:       ", augment(sample, training=True).numpy()[0, 3, :, 0].round(2))
+print("and after:       ", augment(sample).numpy()[0, 3, :, 0].round(2))
 
 # %% [markdown]
 # ## Training

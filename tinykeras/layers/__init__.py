@@ -39,8 +39,8 @@ from .pooling import (AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, Adapti
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
                         ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .regularization import ActivityRegularization, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
-from .preprocessing import (AutoContrast, CenterCrop, ContrastLimitedAdaptiveHistogramEqualization, CutMix,
-                            Equalization, MixUp, RandomBrightness, RandomColorDegeneration, RandomColorJitter,
+from .preprocessing import (AugMix, AutoContrast, CenterCrop, ContrastLimitedAdaptiveHistogramEqualization, CutMix,
+                            Equalization, MixUp, RandAugment, RandomBrightness, RandomColorDegeneration, RandomColorJitter,
                             RandomContrast, RandomCrop, RandomErasing, RandomFlip, RandomGaussianBlur, RandomGrayscale,
                             RandomHue, RandomInvert, RandomPosterization, RandomRotation, RandomSaturation,
                             RandomSharpness, RandomShear, RandomTranslation, RandomZoom, Resizing, Solarization)

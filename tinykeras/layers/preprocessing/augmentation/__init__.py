@@ -8,9 +8,10 @@ from .affine import RandomFlip, RandomRotation, RandomShear, RandomTranslation, 
 from .geometric import RandomCrop
 from .mixing import CutMix, MixUp, RandomErasing
 from .histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
+from .policies import AugMix, RandAugment
 
 __all__ = ["BaseImagePreprocessingLayer", "AutoContrast", "RandomBrightness", "RandomColorDegeneration",
            "RandomColorJitter", "RandomContrast", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
            "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization", "RandomFlip",
            "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "RandomCrop", "CutMix", "MixUp",
-           "RandomErasing", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization"]
+           "RandomErasing", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment"]

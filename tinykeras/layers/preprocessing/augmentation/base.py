@@ -151,8 +151,10 @@ class BaseImagePreprocessingLayer(BaseImageLayer):
         if not (self._GEOMETRIC and (training or self._ALWAYS)):
             return segmentation_masks
         x = conv_ops.to_channels_last(ops.convert_to_tensor(segmentation_masks), self.data_format)
-        return conv_ops.from_channels_last(self._augment(x, transformation, interpolation="nearest"),
-                                           self.data_format)
+        return conv_ops.from_channels_last(self._augment_masks(x, transformation), self.data_format)
+
+    def _augment_masks(self, masks, transformation):
+        return self._augment(masks, transformation, interpolation="nearest")
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         """Boxes: unchanged by a colour layer; a geometric layer moves them."""
