@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from augmentation_keras import check_same_transformation
+from augmentation_keras import check_same_transformation, to_keras
+from keras_zoo import keras_or_skip
 
 L = tk.layers
 RNG = np.random.default_rng(8)
@@ -74,12 +75,28 @@ def test_run_layer_test(cls, kwargs):
     tk.testing.run_layer_test(cls, kwargs, input_data=x, expected_num_trainable_weights=0, check_gradients=False)
 
 
-def test_bounding_boxes_are_refused_clearly_by_geometric_layers():
-    boxes = {"boxes": np.array([[[1.0, 1.0, 4.0, 4.0]]] * 3, "float32"), "labels": np.zeros((3, 1), "int32")}
-    with pytest.raises(NotImplementedError, match="RandomShear.*bounding boxes"):
-        L.RandomShear(0.2, bounding_box_format="xyxy")({"images": X, "bounding_boxes": boxes})
-    out = L.RandomShear(0.2, bounding_box_format="xyxy")({"images": X, "bounding_boxes": boxes}, training=False)
-    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), boxes["boxes"])
+def test_bounding_boxes_move_with_the_images():
+    boxes = {"boxes": np.array([[[1.0, 2.0, 3.0, 5.0]]] * 3, "float32"), "labels": np.ones((3, 1), "int32")}
+    shift = {"translations": np.array([[2.0, 1.0]] * 3, "float32"), "input_shape": X.shape}
+    layer = L.RandomTranslation(0.5, 0.5, bounding_box_format="xyxy")
+    layer._image_size = (8, 7)
+    moved = layer.transform_bounding_boxes(boxes, shift)
+    np.testing.assert_array_equal(moved["boxes"].numpy(), [[[3.0, 3.0, 5.0, 6.0]]] * 3)      # right 2, down 1
+    out = L.RandomCrop(4, 4, seed=0, bounding_box_format="xyxy")({"images": X, "bounding_boxes": boxes})
+    top, left = L.RandomCrop(4, 4, seed=0).get_random_transformation(X)
+    expected = np.clip(boxes["boxes"] - [left, top, left, top], 0, 4)
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"].numpy(), expected, atol=1e-6)
+    flipped = L.RandomFlip("horizontal", bounding_box_format="rel_xyxy")(
+        {"images": X[0], "bounding_boxes": {"boxes": np.array([[0.1, 0.2, 0.3, 0.5]], "float32"),
+                                            "labels": np.array([4])}})["bounding_boxes"]
+    assert flipped["boxes"].shape == (1, 4) and flipped["labels"].numpy().tolist() == [4]
+    assert np.allclose(flipped["boxes"].numpy(), [[0.1, 0.2, 0.3, 0.5]]) or \
+        np.allclose(flipped["boxes"].numpy(), [[0.7, 0.2, 0.9, 0.5]])
+    gone = {"translations": np.array([[20.0, 0.0]] * 3, "float32"), "input_shape": X.shape}
+    assert (layer.transform_bounding_boxes(boxes, gone)["labels"].numpy() == -1).all()       # pushed out: -1
+    for layer in (L.RandomPerspective(bounding_box_format="xyxy"), L.RandAugment(bounding_box_format="xyxy")):
+        with pytest.raises(NotImplementedError, match="bounding boxes"):
+            layer({"images": X, "bounding_boxes": boxes})
 
 
 @pytest.mark.parametrize("make", [
@@ -106,3 +123,80 @@ def test_bad_arguments(make):
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_same_transformation_matches_keras(name, kwargs, data_format):
     check_same_transformation(name, dict(kwargs, data_format=data_format), X)
+
+
+def test_perspective_and_elastic_replay_and_masks():
+    masks = (RNG.random((3, 8, 7, 1)) > 0.5).astype("float32")
+    images = np.concatenate([masks] * 3, axis=-1) * 200.0
+    for layer in (L.RandomPerspective(scale=0.8, interpolation="nearest", seed=2),
+                  L.RandomElasticTransform(scale=(1.0, 1.0), interpolation="nearest", seed=2)):
+        t = layer.get_random_transformation(images)
+        again = layer.transform_images(images, t).numpy()
+        np.testing.assert_array_equal(again, layer.transform_images(images, t).numpy())   # replayable
+        moved = layer.transform_segmentation_masks(masks, t).numpy()
+        np.testing.assert_array_equal(again[..., :1] / 200.0, moved)                        # the same warp
+        assert not np.array_equal(moved, masks)
+    assert L.RandomElasticTransform(factor=(0.0, 0.0)).get_random_transformation(X) is None
+    np.testing.assert_array_equal(L.RandomElasticTransform(factor=(0.0, 0.0))(X).numpy(), X)
+    np.testing.assert_allclose(L.RandomPerspective(scale=0.0)(X).numpy(), X, atol=1e-4)
+
+
+def test_max_num_bounding_boxes():
+    boxes = {"boxes": RNG.random((3, 5, 4)).astype("float32"), "labels": np.arange(15).reshape(3, 5)}
+    out = L.MaxNumBoundingBoxes(3, bounding_box_format="xyxy")({"images": X, "bounding_boxes": boxes})
+    np.testing.assert_array_equal(out["bounding_boxes"]["boxes"].numpy(), boxes["boxes"][:, :3])
+    np.testing.assert_array_equal(out["images"].numpy(), X)
+    padded = L.MaxNumBoundingBoxes(7, fill_value=-2, bounding_box_format="xyxy")(
+        {"images": X[0], "bounding_boxes": {k: v[0] for k, v in boxes.items()}}, training=False)["bounding_boxes"]
+    assert padded["boxes"].shape == (7, 4) and (padded["boxes"].numpy()[5:] == -2).all()
+    np.testing.assert_array_equal(padded["labels"].numpy(), [0, 1, 2, 3, 4, -2, -2])
+    with pytest.raises(KeyError, match="unsupported keys"):
+        L.MaxNumBoundingBoxes(2, bounding_box_format="xyxy")(
+            {"images": X, "bounding_boxes": dict(boxes, scores=np.ones((3, 5)))})
+
+
+@pytest.mark.parametrize("cls,kwargs", [
+    (L.RandomPerspective, dict(scale=0.0)), (L.RandomElasticTransform, dict(factor=(0.0, 0.0))),
+    (L.MaxNumBoundingBoxes, dict(max_number=4)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_run_layer_test_of_the_warps(cls, kwargs):
+    tk.testing.run_layer_test(cls, kwargs, input_data=X[:2], expected_num_trainable_weights=0, check_gradients=False,
+                              rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("kwargs", [dict(factor=0.8, scale=0.6),
+                                    dict(scale=0.9, interpolation="nearest", fill_value=3.0,
+                                         data_format="channels_first")])
+def test_perspective_matches_keras(kwargs):
+    check_same_transformation("RandomPerspective", kwargs, X, trials=3)
+
+
+@pytest.mark.keras
+def test_elastic_and_max_num_configs_match_keras():
+    keras = keras_or_skip()
+    for name, kwargs in (("RandomElasticTransform", dict(scale=0.5)), ("MaxNumBoundingBoxes", dict(max_number=3))):
+        assert set(getattr(keras.layers, name)(**kwargs).get_config()) - set(
+            getattr(L, name)(**kwargs).get_config()) <= {"dtype"}
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name,kwargs,box_format", [
+    ("RandomFlip", {}, "xyxy"), ("RandomFlip", dict(mode="vertical"), "rel_xyxy"),
+    ("RandomTranslation", dict(height_factor=0.3, width_factor=0.3), "rel_xyxy"),
+    ("RandomZoom", dict(height_factor=0.3), "xyxy"), ("RandomRotation", dict(factor=0.2), "xyxy"),
+])
+def test_bounding_boxes_match_keras(name, kwargs, box_format):
+    keras = keras_or_skip()
+    corners = np.sort(RNG.random((3, 2, 2, 2)) * [7, 8], axis=2)
+    boxes = np.concatenate([corners[:, :, 0], corners[:, :, 1]], -1).astype("float32")
+    boxes = boxes if box_format == "xyxy" else boxes / np.array([7, 8, 7, 8], "float32")
+    ours = getattr(L, name)(**kwargs, bounding_box_format=box_format)
+    theirs = getattr(keras.layers, name)(**kwargs, bounding_box_format=box_format)
+    t = ours.get_random_transformation(X)
+    ours._image_size = X.shape[1:3]
+    got = ours.transform_bounding_boxes({"boxes": boxes, "labels": np.ones((3, 2), "int32")}, t)
+    expected = theirs.transform_bounding_boxes({"boxes": keras.ops.convert_to_tensor(boxes),
+                                                "labels": keras.ops.convert_to_tensor(np.ones((3, 2), "int32"))},
+                                               to_keras(keras, t))
+    np.testing.assert_allclose(got["boxes"].numpy(), keras.ops.convert_to_numpy(expected["boxes"]), atol=2e-6)

@@ -38,7 +38,8 @@ def activation(g, layer, x):
           L.RandomRotation, L.RandomTranslation, L.RandomZoom, L.RandomBrightness, L.RandomColorDegeneration,
           L.RandomColorJitter, L.RandomGaussianBlur, L.RandomGrayscale, L.RandomHue, L.RandomInvert,
           L.RandomPosterization, L.RandomSaturation, L.RandomSharpness, L.Solarization, L.RandomShear, L.RandomErasing,
-          L.MixUp, L.CutMix, L.Equalization)
+          L.MixUp, L.CutMix, L.Equalization, L.RandomPerspective, L.RandomElasticTransform, L.MaxNumBoundingBoxes,
+          L.RandAugment, L.AugMix)
 def identity(g, layer, x):
     """Layers that change their input only while training."""
     return g.op("Identity", x)

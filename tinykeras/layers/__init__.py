@@ -40,10 +40,12 @@ from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSamp
                         ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .regularization import ActivityRegularization, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .preprocessing import (AugMix, AutoContrast, CenterCrop, ContrastLimitedAdaptiveHistogramEqualization, CutMix,
-                            Equalization, MixUp, RandAugment, RandomBrightness, RandomColorDegeneration, RandomColorJitter,
-                            RandomContrast, RandomCrop, RandomErasing, RandomFlip, RandomGaussianBlur, RandomGrayscale,
-                            RandomHue, RandomInvert, RandomPosterization, RandomRotation, RandomSaturation,
-                            RandomSharpness, RandomShear, RandomTranslation, RandomZoom, Resizing, Solarization)
+                            Equalization, MaxNumBoundingBoxes, MixUp, RandAugment, RandomBrightness,
+                            RandomColorDegeneration, RandomColorJitter, RandomContrast, RandomCrop,
+                            RandomElasticTransform, RandomErasing, RandomFlip, RandomGaussianBlur, RandomGrayscale,
+                            RandomHue, RandomInvert, RandomPerspective, RandomPosterization, RandomRotation,
+                            RandomSaturation, RandomSharpness, RandomShear, RandomTranslation, RandomZoom, Resizing,
+                            Solarization)
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
                   TimeDistributed, Wrapper)
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax

@@ -5,7 +5,7 @@ from .color import (AutoContrast, RandomBrightness, RandomColorDegeneration, Ran
                     RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert, RandomPosterization,
                     RandomSaturation, RandomSharpness, Solarization)
 from .affine import RandomFlip, RandomRotation, RandomShear, RandomTranslation, RandomZoom
-from .geometric import RandomCrop
+from .geometric import MaxNumBoundingBoxes, RandomCrop, RandomElasticTransform, RandomPerspective
 from .mixing import CutMix, MixUp, RandomErasing
 from .histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
 from .policies import AugMix, RandAugment
@@ -13,5 +13,6 @@ from .policies import AugMix, RandAugment
 __all__ = ["BaseImagePreprocessingLayer", "AutoContrast", "RandomBrightness", "RandomColorDegeneration",
            "RandomColorJitter", "RandomContrast", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
            "RandomPosterization", "RandomSaturation", "RandomSharpness", "Solarization", "RandomFlip",
-           "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "RandomCrop", "CutMix", "MixUp",
-           "RandomErasing", "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment"]
+           "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomPerspective",
+           "RandomElasticTransform", "MaxNumBoundingBoxes", "CutMix", "MixUp", "RandomErasing",
+           "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment"]

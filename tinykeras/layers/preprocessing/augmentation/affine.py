@@ -69,6 +69,19 @@ class _WarpLayer(BaseImagePreprocessingLayer):
                               f"range [{low}, {high}]. Received: {name}={factor!r}")
         return tuple(sorted(values)) if len(values) == 2 else (-abs(values[0]), abs(values[0]))
 
+    def _move_boxes(self, boxes, t, height, width):
+        """Each box's corners through the inverse of the image transform
+        (which maps output pixels to input ones); the box around them."""
+        matrix = np.concatenate([np.asarray(self._matrix(t, height, width), np.float64).reshape(-1, 8),
+                                 np.ones((len(boxes), 1))], axis=1).reshape(-1, 3, 3)
+        inverse = np.linalg.inv(matrix)
+        x1, y1, x2, y2 = np.moveaxis(boxes, -1, 0)
+        corners = np.stack([np.stack([x, y, np.ones_like(x)], -1) for x, y in
+                            ((x1, y1), (x2, y1), (x1, y2), (x2, y2))], axis=-2)       # (N, B, 4, 3)
+        moved = np.einsum("nij,nbkj->nbki", inverse, corners)
+        xy = moved[..., :2] / moved[..., 2:]
+        return np.concatenate([xy.min(axis=-2), xy.max(axis=-2)], axis=-1), (height, width)
+
     def _augment(self, images, t, interpolation=None):
         matrix = self._matrix(t, images.shape[1], images.shape[2])
         return image_ops.affine_transform(images, matrix, interpolation or self.interpolation, self.fill_mode,
@@ -93,6 +106,15 @@ class RandomFlip(BaseImagePreprocessingLayer):
 
     def _draw(self, rng, shape):
         return {"flips": (rng.uniform(size=(shape[0], 1, 1, 1)) <= 0.5), "input_shape": self._input_shape(shape)}
+
+    def _move_boxes(self, boxes, t, height, width):
+        flips = _host(t["flips"]).reshape(-1, 1, 1).astype(bool)
+        x1, y1, x2, y2 = np.moveaxis(boxes, -1, 0)[..., None]
+        if "horizontal" in self.mode:
+            x1, x2 = np.where(flips, width - x2, x1), np.where(flips, width - x1, x2)
+        if "vertical" in self.mode:
+            y1, y2 = np.where(flips, height - y2, y1), np.where(flips, height - y1, y2)
+        return np.concatenate([x1, y1, x2, y2], axis=-1), (height, width)
 
     def _augment(self, images, t, interpolation=None):
         flips = ops.convert_to_tensor(_host(t["flips"]).reshape(-1, 1, 1, 1))

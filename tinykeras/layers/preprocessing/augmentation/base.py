@@ -157,11 +157,28 @@ class BaseImagePreprocessingLayer(BaseImageLayer):
         return self._augment(masks, transformation, interpolation="nearest")
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
-        """Boxes: unchanged by a colour layer; a geometric layer moves them."""
-        if self._GEOMETRIC and training:
-            raise NotImplementedError(f"{type(self).__name__}: bounding boxes are not supported by "
-                                      "this layer in tinykeras yet")
-        return bounding_boxes
+        """Boxes: unchanged by a colour layer; a geometric layer moves them
+        (``_move_boxes`` on ``"xyxy"`` pixel boxes), clips them to the image
+        (a box left without area gets the label -1) and converts them back."""
+        if not (self._GEOMETRIC and (training or self._ALWAYS)):
+            return bounding_boxes
+        if type(self)._move_boxes is BaseImagePreprocessingLayer._move_boxes:
+            raise NotImplementedError(f"{type(self).__name__}: bounding boxes are not supported by this layer in "
+                                      "tinykeras yet")
+        from ....utils import bounding_boxes as bb   # utils builds on layers: import when boxes come
+        height, width = self._image_size
+        boxes = bb.convert_format(bounding_boxes["boxes"], self.bounding_box_format, "xyxy", height=height,
+                                  width=width)
+        moved, (height, width) = self._move_boxes(_host(boxes).astype(np.float64), transformation, height, width)
+        out = bb.clip_to_image_size(dict(bounding_boxes, boxes=Tensor(moved.astype(np.float32))), height=height,
+                                    width=width, bounding_box_format="xyxy")
+        out["boxes"] = bb.convert_format(out["boxes"], "xyxy", self.bounding_box_format, height=height, width=width)
+        return out
+
+    def _move_boxes(self, boxes, transformation, height, width):
+        """``"xyxy"`` pixel boxes (NumPy, ``(N, B, 4)``) as moved by the
+        transformation, and the output image's ``(height, width)``."""
+        raise NotImplementedError
 
     def call(self, data, training=None):
         training = True if training is None else bool(training)
@@ -175,6 +192,7 @@ class BaseImagePreprocessingLayer(BaseImageLayer):
                               f"bounding box format. Pass a `bounding_box_format` argument to your "
                               f"{type(self).__name__} layer, e.g. `bounding_box_format='xyxy'`.")
         batched = len(self._batch_size_and_images(parts)) == 4
+        self._image_size = self._shape(parts)[1:3]          # for the boxes: their image's (height, width)
         out = {}
         for key, value in parts.items():
             if key == "bounding_boxes":

@@ -89,7 +89,12 @@ class RandomContrast(_ColorLayer):
 class RandomColorDegeneration(_ColorLayer):
     """``RandomColorDegeneration(factor, value_range=(0, 255), seed=None)``:
     blend each image towards its grayscale version by a weight drawn in
-    ``factor`` (one number f: ``[-f, f]``, as Keras), then clip."""
+    ``factor`` (one number f: ``[-f, f]``, as Keras), then clip.
+
+    >>> import numpy as np
+    >>> RandomColorDegeneration((1.0, 1.0))(np.array([[[[3.0, 0.0, 0.0]]]])).numpy().astype("float64").round(3).tolist()
+    [[[[0.897, 0.897, 0.897]]]]
+    """
 
     def _draw(self, rng, shape):
         return {"factor": _uniform(rng, *self.factor, (shape[0], 1, 1, 1))}
@@ -102,7 +107,12 @@ class RandomColorDegeneration(_ColorLayer):
 class RandomGrayscale(BaseImagePreprocessingLayer):
     """``RandomGrayscale(factor=0.5, seed=None)``: each image becomes gray
     (its luma in every channel) with probability ``factor``.  The
-    transformation is, as in Keras, a boolean array ``(N, 1, 1, 1)``."""
+    transformation is, as in Keras, a boolean array ``(N, 1, 1, 1)``.
+
+    >>> import numpy as np
+    >>> RandomGrayscale(1.0)(np.array([[[[3.0, 0.0, 0.0]]]])).numpy().astype("float64").round(3).tolist()
+    [[[[0.897, 0.897, 0.897]]]]
+    """
 
     _CONFIG = ("factor", "seed")
 
@@ -123,7 +133,12 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
 class RandomHue(_ColorLayer):
     """``RandomHue(factor, value_range=(0, 255), seed=None)``: turn each
     image's hue by ``±u / 2`` of a full turn, ``u`` drawn in ``factor``
-    (in [0, 1]; one number f: ``[0, f]``), the sign at random."""
+    (in [0, 1]; one number f: ``[0, f]``), the sign at random.
+
+    >>> import numpy as np
+    >>> RandomHue((0.0, 0.0))(np.array([[[[3.0, 0.0, 0.0]]]])).numpy().astype("float64").round(3).tolist()
+    [[[[3.0, 0.0, 0.0]]]]
+    """
 
     _FACTOR_BOUNDS = (0, 1)
     _SORT_RANGE = False
@@ -200,7 +215,12 @@ class RandomPosterization(_ColorLayer):
     """``RandomPosterization(factor, value_range=(0, 255), seed=None)``: keep
     ``b`` bits of each 8-bit value, ``b`` drawn from ``[lower, upper)``
     (``factor`` in [1, 8]; one number f: ``[1, f)``; equal bounds keep that
-    many bits)."""
+    many bits).
+
+    >>> import numpy as np
+    >>> RandomPosterization((2, 2))(np.array([[[[100.0]]]])).numpy().tolist()     # 2 bits: steps of 64
+    [[[[64.0]]]]
+    """
 
     _FACTOR_BOUNDS = (1, 8)
 
@@ -254,7 +274,12 @@ class AutoContrast(BaseImagePreprocessingLayer):
     """``AutoContrast(value_range=(0, 255))``: stretch each channel of each
     image to the full value range (its minimum to the bottom, maximum to the
     top).  Not random: it acts at inference too, as in Keras.  A constant
-    channel is left unchanged."""
+    channel is left unchanged.
+
+    >>> import numpy as np
+    >>> AutoContrast()(np.array([[[[10.0], [20.0]]]])).numpy().tolist()
+    [[[[0.0], [255.0]]]]
+    """
 
     _ALWAYS = True
     _CONFIG = ("value_range",)
