@@ -107,14 +107,16 @@ CASES = {
     "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), [(5, 4)]),
     "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(2)), [(5, 4)]),
 }
-# Layers that take Python strings (not tensors) are checked alone, through their config.
+# Layers that take Python strings or dicts (not tensors) are checked alone, through their config.
 STANDALONE = {"TextVectorization": (lambda: L.TextVectorization(vocabulary=["cat", "dog"], ngrams=2),
                                     ["The cat sat", "a dog, a cat"]),
               "StringLookup": (lambda: L.StringLookup(vocabulary=["cat", "dog"], output_mode="count"),
                                [["cat", "x"], ["dog", "dog"]]),
               "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[7, 3], mask_token=0), [[7, 0], [3, 9]]),
               "Hashing": (lambda: L.Hashing(num_bins=5, salt=3), [["a", "b"], ["c", "d"]]),
-              "HashedCrossing": (lambda: L.HashedCrossing(num_bins=5), [["a", "b"], [1, 2]])}
+              "HashedCrossing": (lambda: L.HashedCrossing(num_bins=5), [["a", "b"], [1, 2]]),
+              "FeatureSpace": (lambda: tk.utils.FeatureSpace({"x": tk.utils.FeatureSpace.float_rescaled(scale=2.0),
+                                                              "y": "float"}), {"x": [1.0, 2.0], "y": [3.0, 4.0]})}
 INTEGER_INPUTS = {"Embedding", "CategoryEncoding"}
 SEPARATE_ARGUMENTS = {"MultiHeadAttention"}  # layer(a, b) rather than layer([a, b])
 BASES = {"Merge", "Wrapper"}  # abstract base classes exported by tk.layers

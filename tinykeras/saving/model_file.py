@@ -260,6 +260,7 @@ def build_model(path, architecture, compile_cfg, stored, read, custom_objects=No
     ``read(names)`` returns as arrays; ``by_name``: format-1 paths;
     ``iterations``: the step count the metadata states, if any."""
     from ..models import Model
+    from ..utils import FeatureSpace
     weights = {n: i for n, i in stored.items() if not n.startswith(OPTIMIZER_PREFIX)}
     optimizer = {n: i for n, i in stored.items() if n.startswith(OPTIMIZER_PREFIX)}
     _check_optimizer_tensors(path, optimizer, compile_cfg, iterations, by_name)
@@ -272,7 +273,7 @@ def build_model(path, architecture, compile_cfg, stored, read, custom_objects=No
         if str(exc).startswith(str(path)):
             raise
         raise type(exc)(f"{path}: {exc}") from None
-    if not isinstance(model, Model):
+    if not isinstance(model, (Model, FeatureSpace)):
         raise FileFormatError(f"{path}: the architecture is a {type(model).__name__}, not a model")
     expected = dict((name_paths if by_name else weight_paths)(model))
     report = match(expected, weights)

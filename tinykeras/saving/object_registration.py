@@ -135,11 +135,11 @@ def _collect(kind):
         if inspect.isclass(obj) and not attr.startswith("_") and obj.__module__.startswith("tinykeras."):
             table.setdefault(obj.__name__, obj)
     if kind == "layers":
-        from .. import models
+        from .. import models, utils
         from ..applications import convnext_layers  # up to applications (imports models): not at module level
         table.update({"Model": models.Model, "Functional": models.Functional,
                       "Sequential": models.Sequential, "LayerScale": convnext_layers.LayerScale,
-                      "StochasticDepth": convnext_layers.StochasticDepth})
+                      "StochasticDepth": convnext_layers.StochasticDepth, "FeatureSpace": utils.FeatureSpace})
     return table
 
 

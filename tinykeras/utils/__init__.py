@@ -9,6 +9,7 @@ from tinykeras.backend import is_keras_tensor
 from tinykeras.dtypes import standardize_dtype
 from tinykeras.global_state import clear_session
 from tinykeras.utils.data_utils import get_file
+from tinykeras.utils.feature_space import FeatureSpace
 from tinykeras.utils.dataset_utils import Dataset, split_dataset, timeseries_dataset_from_array
 from tinykeras.utils.audio_dataset import audio_dataset_from_directory
 from tinykeras.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
@@ -35,4 +36,5 @@ __all__ = ["get_file", "to_categorical", "normalize", "set_random_seed", "Progba
            "disable_interactive_logging", "enable_interactive_logging", "is_interactive_logging_enabled", "Config",
            "deserialize_keras_object", "get_source_inputs", "serialize_keras_object", "custom_object_scope",
            "CustomObjectScope", "get_custom_objects", "get_registered_name", "get_registered_object",
-           "register_keras_serializable", "bounding_boxes", "audio_dataset_from_directory"]
+           "register_keras_serializable", "bounding_boxes", "audio_dataset_from_directory",
+           "FeatureSpace"]
