@@ -238,10 +238,13 @@ sparse_sigmoid = ops.sparse_sigmoid  # the op, as keras.activations.sparse_sigmo
 glu = ops.glu  # the op, as keras.activations.glu computes keras.ops.glu
 
 
+sparsemax = ops.sparsemax  # the op, as keras.activations.sparsemax computes keras.ops.sparsemax
+
+
 ALL_OBJECTS = (relu, leaky_relu, relu6, softmax, log_softmax, elu, selu, celu, softplus, softsign,
                silu, gelu, glu, tanh, tanh_shrink, hard_tanh, hard_shrink, soft_shrink, threshold,
                squareplus, sparse_plus, sparse_sigmoid, sigmoid, log_sigmoid, exponential,
-               hard_sigmoid, hard_silu, linear, mish)
+               hard_sigmoid, hard_silu, linear, mish, sparsemax)
 ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS, {"swish": silu, "hard_swish": hard_silu})
 swish, hard_swish = silu, hard_silu
 _NAMES = {fn: fn.__name__ for fn in ALL_OBJECTS}

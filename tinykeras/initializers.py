@@ -429,6 +429,7 @@ ALL_OBJECTS_DICT = serialization.build_table(ALL_OBJECTS, {
 
 # Lower-case function-style aliases, as ``keras.initializers.glorot_uniform``.
 zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal  # Keras's second names
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform

@@ -13,6 +13,8 @@ from .layer import Layer
 from .core.activation import Activation
 from .core.dropout import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .core.embedding import Embedding
+from .core.einsum_dense import EinsumDense
+from .core.reversible_embedding import ReversibleEmbedding
 from .core.identity import Identity
 from .core.lambda_layer import Lambda
 from .core.rescaling import Rescaling

@@ -323,7 +323,8 @@ class Layer(Operation):
             if (not args and not symbolic) or (len(symbolic) == len(extra) == len(names) + len(kwargs)
                                                and all(f"{k}_shape" in accepted for k in symbolic)):
                 shapes = {f"{k}_shape": map_structure(lambda t: t.shape, v) for k, v in symbolic.items()}
-                return self.compute_output_shape(map_structure(lambda t: t.shape, inputs), **shapes)
+                plain = {k: v for k, v in kwargs.items() if k not in symbolic and k in accepted}  # reverse=True
+                return self.compute_output_shape(map_structure(lambda t: t.shape, inputs), **shapes, **plain)
         return _traced_shapes(self, inputs, args, kwargs)
 
     # -- config -----------------------------------------------------------

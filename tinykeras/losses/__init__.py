@@ -21,6 +21,7 @@ from .functions import (binary_crossentropy, binary_focal_crossentropy, categori
                         squared_hinge)
 from .overlap import (CategoricalGeneralizedCrossEntropy, Circle, Dice, Tversky,
                       categorical_generalized_cross_entropy, circle, dice, tversky)
+from .ctc import CTC, ctc
 from .loss import Loss, LossFunctionWrapper, reduce_weighted_values, squeeze_or_expand_to_same_rank
 
 ALL_OBJECTS = (
@@ -33,7 +34,7 @@ ALL_OBJECTS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber, hinge, squared_hinge,
     categorical_hinge, Dice, Tversky, Circle, CategoricalGeneralizedCrossEntropy, dice, tversky,
-    circle, categorical_generalized_cross_entropy)
+    circle, categorical_generalized_cross_entropy, CTC, ctc)
 _ALIASES = {"bce": binary_crossentropy, "kld": kl_divergence, "mae": mean_absolute_error,
             "mse": mean_squared_error, "mape": mean_absolute_percentage_error,
             "msle": mean_squared_logarithmic_error, "logcosh": log_cosh,
