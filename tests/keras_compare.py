@@ -58,3 +58,39 @@ def assert_close(got, expected, rtol=1e-4, atol=1e-5):
     else:
         np.testing.assert_allclose(np.asarray(got, dtype="float64"), np.asarray(expected, dtype="float64"),
                                    rtol=rtol, atol=atol)
+
+
+def _outputs(model, x):
+    out = model.predict(x, verbose=0)
+    return [np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else [np.asarray(out)]
+
+
+def max_diff(got, expected):
+    """The largest absolute difference between two lists of arrays."""
+    return max(float(np.max(np.abs(np.asarray(g, "float64") - np.asarray(e, "float64")))) for g, e in
+               zip(got, expected))
+
+
+def keras_parity(keras, k_model, t_model, x, y, tmp_path, weights, rtol=1e-4, atol=1e-5, label=""):
+    """Compiled twins given the same ``weights``: the same weight names and
+    predictions, the same weights after one ``fit`` step on ``(x, y)`` (one
+    batch), and each side's ``.keras`` file loads in the other and predicts the
+    same.  Returns (and prints, for ``pytest -s``) the largest differences."""
+    k_model.set_weights(weights)
+    t_model.set_weights(weights)
+    assert [w.name for w in t_model.weights] == [w.name for w in k_model.weights]
+    want = _outputs(k_model, x)
+    forward = max_diff(_outputs(t_model, x), want)
+    assert_close(_outputs(t_model, x), want, rtol, atol)
+    k_model.save(str(tmp_path / "k.keras"))
+    t_model.save(str(tmp_path / "t.keras"))
+    assert_close(_outputs(tk.models.load_model(str(tmp_path / "k.keras")), x), want, rtol, atol)
+    assert_close(_outputs(keras.models.load_model(str(tmp_path / "t.keras")), x), want, rtol, atol)
+    batch = len(x[0] if isinstance(x, list) else x)
+    for model in (k_model, t_model):
+        model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+    k_weights, t_weights = [np.asarray(w) for w in k_model.get_weights()], t_model.get_weights()
+    step = max_diff(t_weights, k_weights)
+    assert_close(t_weights, k_weights, rtol, atol)
+    print(f"PARITY {label}: forward {forward:.2e}, after one step {step:.2e}")
+    return forward, step

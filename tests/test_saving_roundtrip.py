@@ -106,6 +106,12 @@ CASES = {
     "StackedRNNCells": (lambda: L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)])), [(5, 4)]),
     "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), [(5, 4)]),
     "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(2)), [(5, 4)]),
+    "EinsumDense": ({"equation": "abc,cde->abde", "output_shape": (5, 2, 3), "bias_axes": "de"}, [(5, 4)]),
+    "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 3, "tie_weights": False}, [(5,)]),
+    "SpectralNormalization": (lambda: L.SpectralNormalization(L.Conv1D(3, 2)), [(5, 4)]),
+    "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2}, [(5, 4), (5, 4)]),
+    "GroupedQueryAttention": ({"head_dim": 3, "num_query_heads": 2, "num_key_value_heads": 1, "use_gate": True},
+                              [(5, 4), (3, 4)]),
 }
 # Layers that take Python strings or dicts (not tensors) are checked alone, through their config.
 STANDALONE = {"TextVectorization": (lambda: L.TextVectorization(vocabulary=["cat", "dog"], ngrams=2),
@@ -117,8 +123,8 @@ STANDALONE = {"TextVectorization": (lambda: L.TextVectorization(vocabulary=["cat
               "HashedCrossing": (lambda: L.HashedCrossing(num_bins=5), [["a", "b"], [1, 2]]),
               "FeatureSpace": (lambda: tk.utils.FeatureSpace({"x": tk.utils.FeatureSpace.float_rescaled(scale=2.0),
                                                               "y": "float"}), {"x": [1.0, 2.0], "y": [3.0, 4.0]})}
-INTEGER_INPUTS = {"Embedding", "CategoryEncoding"}
-SEPARATE_ARGUMENTS = {"MultiHeadAttention"}  # layer(a, b) rather than layer([a, b])
+INTEGER_INPUTS = {"Embedding", "CategoryEncoding", "ReversibleEmbedding"}
+SEPARATE_ARGUMENTS = {"MultiHeadAttention", "GroupQueryAttention", "GroupedQueryAttention"}  # layer(a, b)
 BASES = {"Merge", "Wrapper"}  # abstract base classes exported by tk.layers
 GUESS_SHAPES = [[(4,)], [(6, 4)], [(6, 6, 4)], [(4, 4, 4, 2)], [(4,), (4,)], [(6, 4), (6, 4)]]
 

@@ -22,6 +22,7 @@ from .core.reshaping import Flatten, Permute, RepeatVector, Reshape
 from .normalization.batch_normalization import BatchNormalization
 from .normalization.layer_normalization import LayerNormalization
 from .normalization.group_normalization import GroupNormalization
+from .normalization.spectral_normalization import SpectralNormalization
 from .normalization.unit_normalization import RMSNormalization, UnitNormalization
 from .merging.base_merge import Merge
 from .merging.concatenate import Concatenate, concatenate
@@ -51,7 +52,7 @@ from .preprocessing import (AugMix, AutoContrast, CenterCrop, ContrastLimitedAda
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
                   TimeDistributed, Wrapper)
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
 from .core.masking import Masking
 from .preprocessing.text_vectorization import TextVectorization
 from .preprocessing.normalization import Normalization

@@ -7,9 +7,11 @@ and as a ``LossFunctionWrapper`` class, on top of ``ops.ctc_loss``.
 0.2877
 """
 from .. import ops
+from .labels import check, expects
 from .loss import LossFunctionWrapper
 
 
+@expects("sequence")
 def ctc(y_true, y_pred):
     """Per-sample CTC loss of integer labels ``y_true`` ``(batch, max_length)``
     (0 is the blank and pads the labels) and logits ``y_pred`` ``(batch, steps,
@@ -19,13 +21,7 @@ def ctc(y_true, y_pred):
     >>> ctc([[1, 0]], np.zeros((1, 2, 2), "float32")).shape
     (1,)
     """
-    for what, value, rank, form in (("Targets `y_true`", y_true, 2, "(batch_size, max_length)` in integer "
-                                     "format"), ("Logits `y_pred`", y_pred, 3,
-                                                 "(batch_size, max_length, num_classes)`")):
-        shape = tuple(ops.shape(value))
-        if len(shape) != rank:
-            raise ValueError(f"ctc: {what} are expected to be a tensor of shape `{form}. "
-                             f"Received: shape={shape}")
+    check(ctc, y_true, y_pred)
     y_pred = ops.convert_to_tensor(y_pred)
     batch, steps = y_pred.shape[:2]
     label_length = ops.sum(ops.cast(ops.not_equal(y_true, 0), "int32"), axis=-1)

@@ -10,7 +10,9 @@ loss, both shapes and the likely fix.  The kinds:
 * ``"binary"``: shaped like the predictions, values in [0, 1];
 * ``"one_hot"``: one-hot (or soft) rows shaped like the predictions;
 * ``"sparse"``: integer class ids, one axis fewer than the predictions;
-* ``"ids"``: one integer label per prediction row, any value (metric learning).
+* ``"ids"``: one integer label per prediction row, any value (metric learning);
+* ``"sequence"``: integer label sequences ``(batch, max_length)`` next to
+  logits ``(batch, steps, classes)`` (CTC).
 
 A trailing axis of 1 on either side is ignored, as Keras's
 ``squeeze_or_expand_to_same_rank`` does.
@@ -22,12 +24,13 @@ ValueError: sparse_categorical_crossentropy: labels of shape (2, 3) look one-hot
 """
 import numpy as np
 
-KINDS = ("same", "binary", "one_hot", "sparse", "ids")
+KINDS = ("same", "binary", "one_hot", "sparse", "ids", "sequence")
 _WHAT = {"same": "labels of the same shape as the predictions",
          "binary": "0/1 labels of the same shape as the predictions",
          "one_hot": "one-hot labels (one column per class) of the same shape as the predictions",
          "sparse": "integer class ids, one per prediction row",
-         "ids": "one integer label per prediction row"}
+         "ids": "one integer label per prediction row",
+         "sequence": "integer label sequences (batch, max_length), 0-padded, for logits (batch, steps, classes)"}
 
 
 def expects(kind):
@@ -129,6 +132,10 @@ def check_labels(name, kind, y_true, y_pred, kwargs=None, fn_name=None):
         if not p or _to_rank(t, p[:1]) != p[:1]:
             raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
                              f"{fn_name} expects {_WHAT[kind]}, shape {p[:1]}.")
+    elif kind == "sequence":
+        if len(t) != 2 or len(p) != 3 or t[0] != p[0]:
+            raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
+                             f"{fn_name} expects {_WHAT[kind]}.")
     elif not _same_shape(t, p):
         raise ValueError(f"{name}: labels of shape {t} do not fit predictions of shape {p}; "
                          f"{fn_name} expects {_WHAT[kind]}. {_shape_hint(kind, t, p)}")

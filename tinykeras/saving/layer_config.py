@@ -183,7 +183,8 @@ def serialize_layer(layer):
     if cls is object_registration.builtins("layers").get("Lambda"):
         raise ValueError(f"Layer {layer.name!r}: a Lambda layer cannot be saved, its function is "
                          f"Python code; {object_registration.HOW_TO_REGISTER}")
-    out = {"class_name": cls.__name__,
+    out = {"class_name": cls.__dict__.get("_export_name", cls.__name__),  # GroupQueryAttention: Keras's
+
            "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
            "registered_name": object_registration._NAMES.get(cls)}
     build = build_config(layer)

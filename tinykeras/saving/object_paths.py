@@ -14,8 +14,10 @@ instead of ``dense``) finds every weight.  The walk is Keras 3's
   attribute holding a layer adds ``/<attribute>`` (``lstm/cell``,
   ``bidirectional/forward_layer``); a list, tuple or dict of layers is a
   container (nested containers are ``container``, ``container_1``...);
-* an object reached twice (a shared layer, a tied weight) is stored once,
-  under its first path; the optimizer's state is ``optimizer/vars/<i>``.
+* a layer reached twice (a shared layer) is stored once, under its first
+  path; a variable that two layers hold as their own (``SpectralNormalization``'s
+  ``kernel`` is its layer's) is stored under both, as Keras does; the
+  optimizer's state is ``optimizer/vars/<i>``.
 
 The same paths name the tensors of tinykeras's safetensors files and the
 datasets of Keras's ``.weights.h5`` (see :mod:`tinykeras.saving.keras_h5`).
@@ -56,9 +58,7 @@ def object_groups(model):
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        own = [v for v in layer._trainable_variables + layer._non_trainable_variables
-               if id(v) not in seen]
-        seen.update(id(v) for v in own)
+        own = layer._trainable_variables + layer._non_trainable_variables  # all, as Keras's save_own_variables
         out.append((path, layer, own))
         graph = isinstance(layer, (Functional, Sequential))
         attributes = {n: v for n, v in vars(layer).items() if n not in _skipped()}

@@ -134,6 +134,7 @@ def _collect(kind):
     for attr, obj in vars(module).items():
         if inspect.isclass(obj) and not attr.startswith("_") and obj.__module__.startswith("tinykeras."):
             table.setdefault(obj.__name__, obj)
+            table.setdefault(obj.__dict__.get("_export_name", obj.__name__), obj)   # Keras's exported name
     if kind == "layers":
         from .. import models, utils
         from ..applications import convnext_layers  # up to applications (imports models): not at module level
@@ -208,7 +209,8 @@ def resolve(class_name, kind, registered_name=None, custom_objects=None, base=No
     if registered_name is not None and not custom and registered_name != class_name:
         raise UnknownObjectError(f"registered_name {excerpt(registered_name)} disagrees with class_name "
                                  f"{excerpt(class_name)} (a built-in has registered_name null)")
-    if inspect.isclass(obj) and obj.__name__ != class_name and not aliased:
+    if inspect.isclass(obj) and class_name not in (obj.__name__, obj.__dict__.get("_export_name")) \
+            and not aliased:
         raise UnknownObjectError(f"class_name {excerpt(class_name)} names the class {obj.__name__!r}; "
                                  "a config names its class exactly")
     return obj

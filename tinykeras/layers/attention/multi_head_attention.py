@@ -22,17 +22,12 @@ mask; the output carries the query's mask.
 >>> out.shape, scores.shape, [w.shape for w in mha.get_weights()][::2]
 ((3, 5, 8), (3, 2, 5, 5), [(8, 2, 4), (8, 2, 4), (8, 2, 4), (2, 4, 8)])
 """
-import math
-
-from ... import constraints, initializers, ops, random, regularizers
-from ...ops import attention_ops
+from ... import constraints, initializers, random, regularizers
 from ...serialization import serialize
-from ..layer import Layer
-from .attention import causal_mask
-from .projection import Projection
+from .heads import HeadsAttention
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(HeadsAttention):
     """Multi-head (scaled dot-product) attention over rank-3 inputs ``(batch, steps, dim)``."""
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
@@ -66,17 +61,6 @@ class MultiHeadAttention(Layer):
         self.seed_generator = random.SeedGenerator(seed)
         self._returns_scores = False
 
-    def _projection(self, name, shape, contract_dims=1, activation=None):
-        """One sub-layer; each gets a fresh copy of the initializers (as Keras)."""
-        return Projection(shape, contract_dims=contract_dims, use_bias=self.use_bias, activation=activation,
-                          name=name, dtype=self.dtype,
-                          kernel_initializer=type(self.kernel_initializer).from_config(
-                              self.kernel_initializer.get_config()),
-                          bias_initializer=type(self.bias_initializer).from_config(
-                              self.bias_initializer.get_config()),
-                          kernel_regularizer=self.kernel_regularizer, bias_regularizer=self.bias_regularizer,
-                          kernel_constraint=self.kernel_constraint, bias_constraint=self.bias_constraint)
-
     def build(self, query_shape, value_shape, key_shape=None):
         key_shape = value_shape if key_shape is None else key_shape
         shapes = {"query": tuple(query_shape), "value": tuple(value_shape), "key": tuple(key_shape)}
@@ -98,60 +82,18 @@ class MultiHeadAttention(Layer):
                                              contract_dims=2)
         self.output_dense._maybe_build(shapes["query"][:2] + (heads, self.value_dim))
 
-    def _attention_mask(self, query, value, key, given, attention_mask, use_causal_mask):
-        """Merge the masks of query, value and key (``given``, else their Keras
-        masks), ``attention_mask`` and the causal mask into one bool
-        ``(batch or 1, Tq, Tv)`` mask (None: attend everywhere)."""
-        tq, tv = query.shape[1], value.shape[1]
-        masks = []
-        for what, t, m, axis, steps in (("query", query, given[0], -1, tq), ("value", value, given[1], -2, tv),
-                                        ("key", key, given[2], -2, tv)):
-            m = getattr(t, "_keras_mask", None) if m is None else ops.convert_to_tensor(m)
-            if m is not None:
-                if tuple(m.shape) != (t.shape[0], steps):
-                    raise ValueError(f"MultiHeadAttention {self.name!r}: the {what} mask has shape "
-                                     f"{tuple(m.shape)}, expected {(t.shape[0], steps)}")
-                masks.append(ops.expand_dims(ops.cast(m, "bool"), axis))
-        if use_causal_mask:
-            masks.append(causal_mask(tq, tv))
-        if self.sliding_window is not None:
-            i = ops.arange(tq).reshape((1, tq, 1))
-            masks.append(ops.abs(i - ops.arange(tv).reshape((1, 1, tv))) < self.sliding_window)
-        if attention_mask is not None:
-            attention_mask = ops.cast(ops.convert_to_tensor(attention_mask), "bool")
-            if attention_mask.ndim not in (2, 3) or tuple(attention_mask.shape[-2:]) != (tq, tv):
-                raise ValueError(f"MultiHeadAttention {self.name!r}: attention_mask has shape "
-                                 f"{tuple(attention_mask.shape)}, expected (batch, {tq}, {tv}) for query "
-                                 f"of shape {tuple(query.shape)} and value of shape {tuple(value.shape)}")
-            masks.append(attention_mask)
-        if not masks:
-            return None
-        out = masks[0]
-        for m in masks[1:]:
-            out = out & m
-        return out
-
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
         mask = self._attention_mask(query, value, key, (query_mask, value_mask, key_mask), attention_mask,
                                     use_causal_mask)
-        q = self.query_dense(query) * (1.0 / math.sqrt(self.key_dim))   # (B, Tq, H, dk)
-        k, v = self.key_dense(key), self.value_dense(value)            # (B, Tv, H, dk / dv)
-        scores = attention_ops.attention_probabilities(q, k, mask)     # (B, H, Tq, Tv), one fused op
-        dropped = random.dropout(scores, self.dropout, seed=self.seed_generator) \
-            if training and self.dropout > 0 else scores
-        out = ops.transpose(dropped @ ops.transpose(v, (0, 2, 1, 3)), (0, 2, 1, 3))  # (B, Tq, H, dv)
+        out, scores = self._attend(self.query_dense(query), self.key_dense(key), self.value_dense(value), mask,
+                                   training)                             # (B, Tq, H, dv), (B, H, Tq, Tv)
         if self.use_gate:
             out = out * self.gate_dense(query)
         out = self.output_dense(out)
         self._returns_scores = return_attention_scores
         return (out, scores) if return_attention_scores else out
-
-    def compute_mask(self, query, mask=None):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        return [mask, None] if self._returns_scores else mask
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self._output_shape or (query_shape[-1],))
