@@ -94,3 +94,17 @@ def keras_parity(keras, k_model, t_model, x, y, tmp_path, weights, rtol=1e-4, at
     assert_close(t_weights, k_weights, rtol, atol)
     print(f"PARITY {label}: forward {forward:.2e}, after one step {step:.2e}")
     return forward, step
+
+
+def assert_reloads_and_summary_row(model, x, tmp_path, layer):
+    """Saved as ``.keras`` and as safetensors, ``model`` loads and predicts
+    exactly the same; returns the cells (name, output shape, params) of
+    ``layer``'s first summary() row."""
+    for suffix in ("keras", "safetensors"):
+        path = str(tmp_path / f"m.{suffix}")
+        model.save(path)
+        np.testing.assert_array_equal(tk.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+    printed = []
+    model.summary(print_fn=printed.append)
+    line = next(line for line in "\n".join(printed).splitlines() if f"│ {layer.name[:18]}" in line)
+    return [cell.strip() for cell in line.split("│")[1:4]]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
-from keras_compare import keras_parity, real_keras
+from keras_compare import assert_reloads_and_summary_row, keras_parity, real_keras
 from tinykeras.testing import run_layer_test
 
 L = tk.layers
@@ -22,10 +22,13 @@ def _wrapping(make):
 @pytest.mark.parametrize("inner, shape", [(lambda d: L.Dense(3, dtype=d), (2, 4)),
                                           (lambda d: L.Conv2D(2, 3, padding="same", dtype=d), (2, 5, 5, 3))])
 def test_layer_test(inner, shape):
-    for training in (False, True):   # (training assigns kernel / sigma: no gradient through sigma)
+    # Each training call divides the kernel by its estimated sigma again (no gradient through
+    # sigma), so two calls agree only up to how far sigma still moves: a looser rtol there.
+    for training in (False, True):
         run_layer_test(_wrapping(inner), {"power_iterations": 2},
                        input_shape=shape, expected_num_trainable_weights=2, expected_num_non_trainable_weights=1,
-                       call_kwargs={"training": training}, check_gradients=not training)
+                       call_kwargs={"training": training}, check_gradients=not training,
+                       rtol=1e-2 if training else 1e-5)
 
 
 def test_power_iteration_against_numpy_and_inference_keeps_the_kernel():
@@ -60,14 +63,8 @@ def test_errors_saving_and_summary(tmp_path):
     x = RNG.normal(size=(5, 4)).astype(np.float32)
     model.compile("sgd", "mse")
     model.fit(x, np.zeros((5, 2), np.float32), verbose=0)
-    for suffix in ("keras", "safetensors"):
-        path = str(tmp_path / f"m.{suffix}")
-        model.save(path)
-        np.testing.assert_array_equal(tk.models.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
-    printed = []
-    model.summary(print_fn=printed.append)
-    line = next(line for line in printed[0].splitlines() if model.layers[0].name in line)
-    assert "(None, 3)" in line and line.split("│")[3].strip() == "18"
+    _, shape, params = assert_reloads_and_summary_row(model, x, tmp_path, model.layers[0])
+    assert shape == "(None, 3)" and params == "18"
 
 
 @pytest.mark.keras

@@ -49,8 +49,8 @@ from .preprocessing import (AugMix, AutoContrast, CenterCrop, ContrastLimitedAda
                             RandomHue, RandomInvert, RandomPerspective, RandomPosterization, RandomRotation,
                             RandomSaturation, RandomSharpness, RandomShear, RandomTranslation, RandomZoom, Resizing,
                             Solarization)
-from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
-                  TimeDistributed, Wrapper)
+from .rnn import (GRU, LSTM, RNN, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, GRUCell, LSTMCell, SimpleRNN,
+                  SimpleRNNCell, StackedRNNCells, TimeDistributed, Wrapper)
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import AdditiveAttention, Attention, GroupQueryAttention, MultiHeadAttention
 from .core.masking import Masking

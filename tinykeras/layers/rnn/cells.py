@@ -21,6 +21,16 @@ from ...serialization import serialize
 from ..layer import Layer
 
 
+def state_dims(size):
+    """The shape of one state of a cell (without the batch axis): ``(size,)``
+    for an int (a dense cell), the tuple itself for a spatial state (ConvLSTM).
+
+    >>> state_dims(4), state_dims((5, 5, 3))
+    ((4,), (5, 5, 3))
+    """
+    return (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(d) for d in size)
+
+
 class RNNCell(Layer):
     """Base of the built-in cells: ``units``, activations, initializers,
     regularizers, constraints, ``dropout`` (of the inputs) and
@@ -121,8 +131,9 @@ class RNNCell(Layer):
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))
         states = list(states) if nested else [states]
-        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
-        if [tuple(s.shape[-1:]) for s in states] != [(n,) for n in sizes]:
+        sizes = [state_dims(n) for n in (self.state_size if isinstance(self.state_size, list) else
+                                         [self.state_size])]
+        if len(states) != len(sizes) or any(tuple(s.shape[-len(n):]) != n for s, n in zip(states, sizes)):
             raise ValueError(f"{type(self).__name__} {self.name!r}: expects {len(sizes)} state(s) of sizes "
                              f"{sizes}, received states of shapes {[tuple(s.shape) for s in states]}")
         if training and self.dropout > 0:
@@ -151,7 +162,7 @@ class RNNCell(Layer):
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ops.zeros((batch_size, s), dtype=self.dtype) for s in sizes]
+        return [ops.zeros((batch_size,) + state_dims(s), dtype=self.dtype) for s in sizes]
 
     def get_config(self):
         config = {**super().get_config(), "units": self.units,

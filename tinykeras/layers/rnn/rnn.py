@@ -39,6 +39,7 @@ from ... import ops
 from ...core.tensor import Tensor
 from ...variables import Variable
 from ..layer import Layer, _call_spec
+from .cells import state_dims
 
 
 class RNN(Layer):
@@ -62,8 +63,10 @@ class RNN(Layer):
 
     @property
     def state_size(self):
+        """One entry per state: an int, or a shape tuple for a spatial state (ConvLSTM)."""
         size = self.cell.state_size
-        return [int(size)] if isinstance(size, (int, np.integer)) else [int(s) for s in size]
+        return [int(size)] if isinstance(size, (int, np.integer)) else \
+            [int(s) if isinstance(s, (int, np.integer)) else tuple(s) for s in size]
 
     def _msg(self, what):
         return f"{type(self).__name__} {self.name!r}: {what}"
@@ -81,7 +84,7 @@ class RNN(Layer):
                 raise ValueError(self._msg(
                     f"stateful=True needs a fixed batch size, found the dynamic batch size of input shape "
                     f"{shape}; give it, e.g. keras.Input(batch_shape=(32, ...)) or batch_size=32"))
-            self.states = [Variable(np.zeros((shape[0], s), dtype=self.dtype), trainable=False,
+            self.states = [Variable(np.zeros((shape[0],) + state_dims(s), dtype=self.dtype), trainable=False,
                                     name="rnn_state") for s in self.state_size]
 
     def reset_state(self):
@@ -96,7 +99,7 @@ class RNN(Layer):
         if get is not None:
             states = get(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [ops.zeros((batch_size, s), dtype=self.dtype) for s in self.state_size]
+        return [ops.zeros((batch_size,) + state_dims(s), dtype=self.dtype) for s in self.state_size]
 
     # -- calling --------------------------------------------------------------
     def call(self, sequences, initial_state=None, mask=None, training=False):
@@ -132,9 +135,10 @@ class RNN(Layer):
         if mask is None:
             return h, last, final
         emit = mask if self.zero_output_for_mask else np.logical_or.accumulate(mask, axis=1)
+        emit = emit.reshape(emit.shape + (1,) * (last.ndim - 1))     # over the state's axes
         if not self.return_sequences:
-            return None, ops.where(Tensor(emit[:, -1:]), last, 0), final
-        outputs = ops.where(Tensor(emit[..., None]), h, 0)
+            return None, ops.where(Tensor(np.ascontiguousarray(emit[:, -1])), last, 0), final
+        outputs = ops.where(Tensor(emit), h, 0)
         return outputs, outputs[:, -1], final
 
     def _run_steps(self, sequences, states, mask, training):
@@ -145,8 +149,8 @@ class RNN(Layer):
         for t in range(sequences.shape[1]):
             out, new = cell.call(sequences[:, t], states, **kwargs)
             new = list(new) if isinstance(new, (list, tuple)) else [new]
-            if mask is not None:
-                keep = Tensor(np.ascontiguousarray(mask[:, t:t + 1]))
+            if mask is not None:   # (batch, 1, ...): broadcasts over a state's axes
+                keep = Tensor(np.ascontiguousarray(mask[:, t].reshape((-1,) + (1,) * (out.ndim - 1))))
                 new = [ops.where(keep, n, s) for n, s in zip(new, states)]
                 out = ops.where(keep, out, 0 if self.zero_output_for_mask or prev is None else prev)
             states, prev = new, out
@@ -179,7 +183,7 @@ class RNN(Layer):
         else:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         states = [ops.convert_to_tensor(s).astype(sequences.dtype) for s in states]
-        expected = [(batch, s) for s in self.state_size]
+        expected = [(batch,) + state_dims(s) for s in self.state_size]
         if [tuple(s.shape) for s in states] != expected:
             raise ValueError(self._msg(f"initial_state has shapes {[tuple(s.shape) for s in states]}, "
                                          f"expected {expected} (one (batch, size) tensor per state)"))
@@ -188,9 +192,9 @@ class RNN(Layer):
     # -- shapes, masks, config --------------------------------------------------
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, steps = sequences_shape[0], sequences_shape[1]
-        size = getattr(self.cell, "output_size", None) or self.state_size[0]
-        output = (batch, steps, size) if self.return_sequences else (batch, size)
-        return (output, *[(batch, s) for s in self.state_size]) if self.return_state else output
+        size = state_dims(getattr(self.cell, "output_size", None) or self.state_size[0])
+        output = (batch, steps) + size if self.return_sequences else (batch,) + size
+        return (output, *[(batch,) + state_dims(s) for s in self.state_size]) if self.return_state else output
 
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
