@@ -26,8 +26,10 @@ from .reduce_ops import *  # noqa: F401,F403
 from .nan_ops import *  # noqa: F401,F403
 from .core_ops import *  # noqa: F401,F403
 from .linalg_ops import *  # noqa: F401,F403
+from .linalg_factor import *  # noqa: F401,F403
 from .nn_extra import *  # noqa: F401,F403
 from .signal_ops import *  # noqa: F401,F403
+from .fourier import *  # noqa: F401,F403
 from .einops_ops import *  # noqa: F401,F403
 from .jvp_ops import *  # noqa: F401,F403
 from ..core.tensor import Tensor

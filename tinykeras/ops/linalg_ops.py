@@ -5,9 +5,9 @@
 and ``cholesky`` are ops with backward rules written with ops (so they
 differentiate on every backend); their forward runs NumPy's LAPACK on the
 host copy (a composite from ``to_numpy``/``asarray``), which works on every
-backend.  The factorizations with several outputs (``qr``, ``svd``,
-``eig``, ``eigh``, ``lu_factor``, ``lstsq``) are computed on the host and
-are not differentiable.  ``norm`` is written with ops.
+backend.  ``qr``, ``svd``, ``eigh``, ``pinv`` and ``lstsq`` (differentiable
+too) are in ``linalg_factor.py``; ``eig`` and ``lu_factor`` are computed on
+the host and are not differentiable.  ``norm`` is written with ops.
 
 >>> import tinykeras as tk
 >>> tk.ops.inv([[2.0, 0.0], [0.0, 4.0]]).numpy().tolist()
@@ -24,7 +24,7 @@ from .elementwise_ops import floating
 from .math_ops import abs, max, min, sqrt, sum
 
 __all__ = ["inv", "det", "slogdet", "logdet", "solve", "solve_triangular", "cholesky", "cholesky_inverse",
-           "qr", "svd", "eig", "eigh", "lu_factor", "lstsq", "pinv", "matrix_rank", "norm", "cdist"]
+           "eig", "lu_factor", "matrix_rank", "norm", "cdist"]
 
 
 def _mT(x):
@@ -216,34 +216,6 @@ def cholesky_inverse(x, upper=False):
     return inv(_mT(x) @ x if upper else x @ _mT(x))
 
 
-def qr(x, mode="reduced"):
-    """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal, ``r`` upper triangular.
-
-    >>> q, r = qr([[1.0, 0.0], [0.0, 2.0]]); bool(np.allclose((q @ r).numpy(), [[1, 0], [0, 2]]))
-    True
-    """
-    if symbolic(locals()):
-        return record("qr", locals())
-    if mode not in ("reduced", "complete"):
-        raise ValueError(f"qr: mode must be 'reduced' or 'complete', got {mode!r}")
-    x = floating(x)
-    q, r = np.linalg.qr(x.numpy(), mode=mode)
-    return Tensor(q.astype(x.data.dtype)), Tensor(r.astype(x.data.dtype))
-
-
-def svd(x, full_matrices=True, compute_uv=True):
-    """``(u, s, v)`` with ``x = u @ diag(s) @ v`` (``s`` alone without ``compute_uv``).
-
-    >>> svd([[3.0, 0.0], [0.0, 2.0]], compute_uv=False).numpy().tolist()
-    [3.0, 2.0]
-    """
-    if symbolic(locals()):
-        return record("svd", locals())
-    x = floating(x)
-    out = np.linalg.svd(x.numpy(), full_matrices=full_matrices, compute_uv=compute_uv)
-    if not compute_uv:
-        return Tensor(out.astype(x.data.dtype))
-    return tuple(Tensor(o.astype(x.data.dtype)) for o in out)
 
 
 def eig(x):
@@ -261,18 +233,6 @@ def eig(x):
         raise ValueError("eig: the matrix has complex eigenvalues, and tinykeras has no complex dtypes")
     return Tensor(w.real.astype(x.data.dtype)), Tensor(v.real.astype(x.data.dtype))
 
-
-def eigh(x):
-    """Eigenvalues (ascending) and eigenvectors of symmetric matrices.
-
-    >>> eigh([[2.0, 0.0], [0.0, 1.0]])[0].numpy().tolist()
-    [1.0, 2.0]
-    """
-    if symbolic(locals()):
-        return record("eigh", locals())
-    x = _square(x, "eigh")
-    w, v = np.linalg.eigh(x.numpy())
-    return Tensor(w.astype(x.data.dtype)), Tensor(v.astype(x.data.dtype))
 
 
 def lu_factor(x):
@@ -303,29 +263,6 @@ def lu_factor(x):
     return Tensor(lu), Tensor(np.stack(pivs).reshape(a.shape[:-1]))
 
 
-def lstsq(a, b, rcond=None):
-    """The least-squares solution of ``a @ x = b``.
-
-    >>> lstsq([[1.0], [1.0]], [1.0, 3.0]).numpy().tolist()
-    [2.0]
-    """
-    if symbolic(locals()):
-        return record("lstsq", locals())
-    a, b = tensors(a, b)
-    a = floating(a)
-    return Tensor(np.linalg.lstsq(a.numpy(), b.numpy().astype(a.data.dtype), rcond=rcond)[0])
-
-
-def pinv(x, rcond=None):
-    """The Moore-Penrose pseudo-inverse.
-
-    >>> pinv([[2.0, 0.0]]).numpy().tolist()
-    [[0.5], [0.0]]
-    """
-    if symbolic(locals()):
-        return record("pinv", locals())
-    x = floating(x)
-    return Tensor(np.linalg.pinv(x.numpy(), **({} if rcond is None else {"rcond": rcond})).astype(x.data.dtype))
 
 
 def matrix_rank(x, tol=None):
@@ -390,7 +327,7 @@ def _matrix_norm(x, ord, axes, keepdims):
         out = (max if ord == np.inf else min)(rows, (r,), keepdims=True)
     elif ord in (2, -2, "nuc"):
         moved = x.transpose([i for i in range(x.ndim) if i not in axes] + [r, c])
-        s = svd(moved, compute_uv=False)
+        s = apply("svd_s", (moved,), {})  # (svd of linalg_factor.py: differentiable)
         out = {2: max, -2: min}.get(ord, sum)(s, -1)
         out = out.reshape(out.shape + (1, 1))
         order = [i for i in range(x.ndim) if i not in axes] + [r, c]

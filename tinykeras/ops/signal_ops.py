@@ -1,10 +1,7 @@
 """Keras 3's math group (``keras.src.ops.math``) beyond elementwise math:
-segment reductions, ``extract_sequences`` and the Fourier transforms.
-
-tinykeras has no complex dtypes, so, as in Keras, a complex tensor is a
-pair ``(real, imag)`` of float tensors.  The transforms run NumPy's FFT on
-the host (not differentiable); segment reductions and
-``extract_sequences`` are written with ops (differentiable).
+segment reductions and ``extract_sequences``, written with ops
+(differentiable), and ``get_window`` (the windows of ``stft`` and the STFT
+initializer).  The Fourier transforms are in ``fourier.py``.
 
 >>> import tinykeras as tk
 >>> tk.ops.segment_sum([1.0, 2.0, 3.0], [0, 0, 1]).numpy().tolist()
@@ -17,12 +14,10 @@ import numpy as np
 from ..core.primitives import where
 from ..core.tensor import Tensor
 from .common import convert_to_tensor, record, symbolic
-from .elementwise_ops import floating
 from .math_ops import max, min, prod
 from .shape_ops import scatter_add, stack
 
-__all__ = ["segment_sum", "segment_max", "segment_min", "segment_prod", "extract_sequences", "fft", "fft2",
-           "ifft2", "rfft", "irfft", "stft", "istft"]
+__all__ = ["segment_sum", "segment_max", "segment_min", "segment_prod", "extract_sequences"]
 
 
 def _segments(data, segment_ids, num_segments):
@@ -91,80 +86,6 @@ def extract_sequences(x, sequence_length, sequence_stride):
     return x[..., idx]
 
 
-def _pair(x):
-    if not isinstance(x, (tuple, list)) or len(x) != 2:
-        raise ValueError("FFT ops take a complex tensor as a tuple (real, imag) of two float tensors")
-    real, imag = floating(x[0]), floating(x[1])
-    if real.shape != imag.shape:
-        raise ValueError(f"FFT ops: real part {real.shape} and imaginary part {imag.shape} differ in shape")
-    return real.numpy() + 1j * imag.numpy(), real.data.dtype
-
-
-def _out(z, dtype):
-    return Tensor(np.real(z).astype(dtype)), Tensor(np.imag(z).astype(dtype))
-
-
-def fft(x):
-    """The FFT along the last axis of ``x = (real, imag)``; returns ``(real, imag)``.
-
-    >>> [t.numpy().tolist() for t in fft(([1.0, 0.0], [0.0, 0.0]))]
-    [[1.0, 1.0], [0.0, 0.0]]
-    """
-    if symbolic(locals()):
-        return record("fft", locals())
-    z, dtype = _pair(x)
-    return _out(np.fft.fft(z), dtype)
-
-
-def fft2(x):
-    """The 2-D FFT over the last two axes of ``(real, imag)``.
-
-    >>> fft2((np.ones((2, 2)), np.zeros((2, 2))))[0].numpy().tolist()
-    [[4.0, 0.0], [0.0, 0.0]]
-    """
-    if symbolic(locals()):
-        return record("fft2", locals())
-    z, dtype = _pair(x)
-    return _out(np.fft.fft2(z), dtype)
-
-
-def ifft2(x):
-    """The inverse 2-D FFT over the last two axes of ``(real, imag)``.
-
-    >>> ifft2((np.array([[4.0, 0.0], [0.0, 0.0]]), np.zeros((2, 2))))[0].numpy().tolist()
-    [[1.0, 1.0], [1.0, 1.0]]
-    """
-    if symbolic(locals()):
-        return record("ifft2", locals())
-    z, dtype = _pair(x)
-    return _out(np.fft.ifft2(z), dtype)
-
-
-def rfft(x, fft_length=None):
-    """The FFT of real ``x`` along its last axis: ``(real, imag)`` of the
-    ``fft_length // 2 + 1`` non-negative frequencies.
-
-    >>> rfft([1.0, 1.0, 1.0, 1.0])[0].numpy().tolist()
-    [4.0, 0.0, 0.0]
-    """
-    if symbolic(locals()):
-        return record("rfft", locals())
-    x = floating(x)
-    return _out(np.fft.rfft(x.numpy(), n=fft_length), x.data.dtype)
-
-
-def irfft(x, fft_length=None):
-    """The inverse of ``rfft``: real values from ``(real, imag)``.
-
-    >>> irfft(([4.0, 0.0, 0.0], [0.0, 0.0, 0.0])).numpy().tolist()
-    [1.0, 1.0, 1.0, 1.0]
-    """
-    if symbolic(locals()):
-        return record("irfft", locals())
-    z, dtype = _pair(x)
-    return Tensor(np.fft.irfft(z, n=fft_length).astype(dtype))
-
-
 _WINDOWS = {"hann": np.hanning, "hanning": np.hanning, "hamming": np.hamming, "blackman": np.blackman,
             "bartlett": np.bartlett, "boxcar": np.ones, "box": np.ones, "ones": np.ones, "rect": np.ones,
             "rectangular": np.ones}
@@ -192,63 +113,3 @@ def get_window(window, length, periodic=True):
         raise ValueError(f"The shape of `window` must be equal to [{length}]. Received: window shape="
                          f"{values.shape}")
     return values
-
-
-def _window(window, length):
-    if isinstance(window, str) and window not in ("hann", "hamming"):
-        raise ValueError(f"stft: window must be 'hann', 'hamming', a tensor or None, got {window!r}")
-    return get_window(window, length)  # periodic, as Keras
-
-
-def _padded_window(window, sequence_length, fft_length):
-    w = _window(window, sequence_length)
-    lo = (fft_length - sequence_length) // 2
-    return np.pad(w, (lo, fft_length - sequence_length - lo))
-
-
-def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
-    """The short-time Fourier transform along the last axis: ``(real, imag)``
-    of shape ``(..., frames, fft_length // 2 + 1)``.
-
-    >>> [t.shape for t in stft(np.zeros(16), 8, 4, 8)]
-    [(5, 5), (5, 5)]
-    """
-    if symbolic(locals()):
-        return record("stft", locals())
-    x = floating(x)
-    a = x.numpy().astype(np.float64)
-    if center:
-        a = np.pad(a, [(0, 0)] * (a.ndim - 1) + [(fft_length // 2, fft_length // 2)], mode="reflect")
-    w = _padded_window(window, sequence_length, fft_length)
-    n = (a.shape[-1] - fft_length) // sequence_stride + 1
-    idx = np.arange(n)[:, None] * sequence_stride + np.arange(fft_length)[None, :]
-    return _out(np.fft.rfft(a[..., idx] * w, n=fft_length), x.data.dtype)
-
-
-def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
-    """The inverse of ``stft`` (overlap-add with window normalization).
-
-    >>> sig = np.sin(np.arange(32.0))
-    >>> bool(np.allclose(istft(stft(sig, 8, 2, 8), 8, 2, 8, length=32).numpy(), sig, atol=1e-5))
-    True
-    """
-    if symbolic(locals()):
-        return record("istft", locals())
-    z, dtype = _pair(x)
-    frames = np.fft.irfft(z, n=fft_length)
-    w = _padded_window(window, sequence_length, fft_length)
-    n = frames.shape[-2]
-    total = fft_length + sequence_stride * (n - 1)
-    out = np.zeros(frames.shape[:-2] + (total,))
-    norm = np.zeros(total)
-    for i in range(n):
-        s = i * sequence_stride
-        out[..., s:s + fft_length] += frames[..., i, :] * w
-        norm[s:s + fft_length] += w * w
-    out = out / np.where(norm > 1e-10, norm, 1.0)
-    if center:
-        out = out[..., fft_length // 2:total - fft_length // 2]
-    if length is not None:
-        out = out[..., :length] if out.shape[-1] >= length else np.pad(
-            out, [(0, 0)] * (out.ndim - 1) + [(0, length - out.shape[-1])])
-    return Tensor(out.astype(dtype))

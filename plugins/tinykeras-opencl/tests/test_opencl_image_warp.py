@@ -1,4 +1,5 @@
-"""The image ops that move pixels and ``ops.jvp`` are written with ops:
+"""The image ops that move pixels, ``ops.jvp``, the Fourier transforms and
+the factorizations' backward rules are written with ops:
 run with backend "opencl" (every op through the plugin's kernels or their
 composites) they must agree with the NumPy backend, values and gradients."""
 import numpy as np
@@ -36,6 +37,21 @@ def test_image_op_on_opencl_like_numpy(name, args, kwargs):
         return out.numpy(), x.grad.numpy()
     for got, want in zip(_run("opencl", call), _run("numpy", call)):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ["fft2", "stft", "qr", "svd"])
+def test_fourier_and_factorization_gradients_on_opencl_like_numpy(name):
+    x = R.normal(size=(4, 6)).astype("float32")
+    calls = {"fft2": lambda t: tk.ops.fft2((t, t * 0.5)), "stft": lambda t: tk.ops.stft(t, 4, 2, 4),
+             "qr": lambda t: tk.ops.qr(t.T), "svd": lambda t: tk.ops.svd(t, full_matrices=False)}
+
+    def call():
+        t = tk.Tensor(x, requires_grad=True)
+        outs = calls[name](t)
+        sum((o * o).sum() for o in outs[:2]).backward()
+        return [o.numpy() for o in outs[:2]] + [t.grad.numpy()]
+    for got, want in zip(_run("opencl", call), _run("numpy", call)):
+        np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-4, err_msg=name)
 
 
 def test_jvp_on_opencl_like_numpy():

@@ -1,0 +1,249 @@
+"""The factorizations of ``keras.ops.linalg`` with several outputs (``qr``,
+``svd``, ``eigh``) and ``pinv``/``lstsq``, differentiable.
+
+Autograd nodes have one output, so each output is its own op (``qr_q`` and
+``qr_r``, ``svd_u``/``svd_s``/``svd_vh``, ``eigh_values``/``eigh_vectors``):
+its forward runs NumPy's LAPACK on the host copy (a composite, so every
+backend has it), and its backward rule, written with ops, is the
+factorization's adjoint with the other outputs' gradients zero (adjoints
+are linear in the output gradients, so the sum over the outputs is the
+whole gradient).  The rules are the standard ones (Murray 2016; Liao et al.
+2019; PyTorch's ``linalg_qr_backward``/``svd_backward``/``eigh_backward``;
+Golub and Pereyra 1973 for ``pinv``); they assume distinct eigenvalues or
+singular values and full rank, as those do.
+
+>>> import tinykeras as tk
+>>> x = tk.Tensor([[3.0, 1.0], [1.0, 2.0]], requires_grad=True)
+>>> tk.ops.eigh(x)[0].sum().backward()   # d(trace)/dx: the identity (lower triangle read)
+>>> x.grad.numpy().round(6).tolist()
+[[1.0, 0.0], [0.0, 1.0]]
+"""
+import numpy as np
+
+from ..core import registry
+from ..core.registry import OpDef
+from ..core.tensor import Tensor, apply
+from .common import record, symbolic, tensors
+from .elementwise_ops import floating
+from .linalg_ops import _host, _mT, _square
+
+__all__ = ["qr", "svd", "eigh", "lstsq", "pinv"]
+
+
+def _const(a, like):
+    return Tensor(np.asarray(a, like.data.dtype))
+
+
+def _col(v):
+    """``(..., k)`` as ``(..., 1, k)``: scales the columns of a matrix."""
+    return v.reshape(v.shape[:-1] + (1, v.shape[-1]))
+
+
+def _row(v):
+    return v.reshape(v.shape + (1,))
+
+
+# -- QR ------------------------------------------------------------------------
+def _qr_square_or_tall(a, q, r, gq, gr):
+    """``a`` (m >= n) = ``q r``, reduced: gA = [gQ + Q copyltu(M)] R^-T, M = R gR^T - gQ^T Q."""
+    n = r.shape[-1]
+    m = r @ _mT(gr) - _mT(gq) @ q
+    lower = _const(np.tril(np.ones((n, n))), m)
+    strict = _const(np.tril(np.ones((n, n)), -1), m)
+    copyltu = m * lower + _mT(m * strict)
+    b = gq + q @ copyltu
+    return _mT(apply("solve_triangular", (r, _mT(b)), {"lower": False}))
+
+
+def _qr_vjp(a, mode, gq=None, gr=None):
+    q, r = apply("qr_q", (a,), {"mode": mode}), apply("qr_r", (a,), {"mode": mode})
+    gq = gq if gq is not None else q * 0.0
+    gr = gr if gr is not None else r * 0.0
+    m, n = a.shape[-2], a.shape[-1]
+    if m >= n:
+        if mode == "complete" and m > n:
+            raise ValueError("qr: mode='complete' with more rows than columns is not differentiable (the extra "
+                             "columns of q are not unique); use mode='reduced'")
+        return _qr_square_or_tall(a, q, r, gq, gr)
+    x, y = a[..., :, :m], a[..., :, m:]
+    u, gu, gv = r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
+    gx = _qr_square_or_tall(x, q, u, gq + y @ _mT(gv), gu)
+    return apply("concatenate", (gx, q @ gv), {"axis": a.ndim - 1})
+
+
+# -- SVD -----------------------------------------------------------------------
+def _svd_vjp(a, full_matrices, gu=None, gs=None, gvh=None):
+    """PyTorch's svd_backward (real): gA = U [(skew(U^T gU) / E) S + S (skew(V^T gV) / E) + diag(gS)] V^T
+    + (gU - U U^T gU) S^-1 V^T + U S^-1 (gV - V V^T gV)^T, E_jk = s_k^2 - s_j^2."""
+    m, n = a.shape[-2], a.shape[-1]
+    k = min(m, n)
+    s = apply("svd_s", (a,), {})
+    if gu is None and gvh is None:
+        u = apply("svd_u", (a,), {"full_matrices": False})
+        vh = apply("svd_vh", (a,), {"full_matrices": False})
+        return (u * _col(gs)) @ vh
+    if full_matrices and m != n:
+        raise ValueError("svd: the gradient of u or v with full_matrices=True is defined only for square "
+                         "matrices (the extra columns are not unique); use full_matrices=False")
+    u = apply("svd_u", (a,), {"full_matrices": False})
+    vh = apply("svd_vh", (a,), {"full_matrices": False})
+    v = _mT(vh)
+    gu = gu[..., :, :k] if gu is not None else u * 0.0
+    gv = _mT(gvh[..., :k, :]) if gvh is not None else v * 0.0
+    gs = gs if gs is not None else s * 0.0
+    s2 = s * s
+    e = _col(s2) - _row(s2) + _const(np.eye(k), s)  # E_jk = s_k^2 - s_j^2, 1 on the diagonal
+    uhgu, vhgv = _mT(u) @ gu, _mT(v) @ gv
+    inner = ((uhgu - _mT(uhgu)) / e) * _col(s) + _row(s) * ((vhgv - _mT(vhgv)) / e)
+    inner = inner + _row(gs) * _const(np.eye(k), s)
+    ga = u @ inner @ vh
+    if m > k:
+        ga = ga + ((gu - u @ uhgu) / _col(s)) @ vh
+    if n > k:
+        ga = ga + (u / _col(s)) @ _mT(gv - v @ vhgv)
+    return ga
+
+
+# -- eigh ----------------------------------------------------------------------
+def _eigh_vjp(a, gw=None, gv=None):
+    """S = V (diag(gw) + F o (V^T gV)) V^T, F_ij = 1 / (w_j - w_i); NumPy reads
+    only the lower triangle, so its off-diagonal entries get S_ij + S_ji."""
+    w, v = apply("eigh_values", (a,), {}), apply("eigh_vectors", (a,), {})
+    n = a.shape[-1]
+    eye = _const(np.eye(n), w)
+    inner = _row(gw) * eye if gw is not None else None
+    if gv is not None:
+        diff = _col(w) - _row(w) + eye  # w_j - w_i off the diagonal
+        f = (1.0 - eye) / diff
+        inner = f * (_mT(v) @ gv) if inner is None else inner + f * (_mT(v) @ gv)
+    s = v @ inner @ _mT(v)
+    return (s + _mT(s)) * _const(np.tril(np.ones((n, n)), -1), s) + s * eye
+
+
+# -- pinv and lstsq --------------------------------------------------------------
+def _pinv_vjp(a, p, g):
+    """Golub and Pereyra: gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
+    m, n = a.shape[-2], a.shape[-1]
+    pt, gt = _mT(p), _mT(g)
+    return (-(pt @ g @ pt) + (_const(np.eye(m), a) - a @ p) @ gt @ p @ pt
+            + pt @ p @ gt @ (_const(np.eye(n), a) - p @ a))
+
+
+def _pinv(a, rcond):
+    return np.linalg.pinv(a, **({} if rcond is None else {"rcond": rcond}))
+
+
+def _lstsq_rule(g, o, a, b, rcond):
+    p = apply("pinv", (a,), {"rcond": rcond})
+    vec = b.ndim == 1
+    g2, b2 = (_row(g), _row(b)) if vec else (g, b)
+    gb = _mT(p) @ g2
+    return _pinv_vjp(a, p, g2 @ _mT(b2)), gb.reshape(b.shape)
+
+
+def _matrices(rng, shapes):
+    return [rng.normal(size=s).astype(np.float32) + (np.eye(*s[-2:]) * 2).astype(np.float32) for s in shapes]
+
+
+def _sym(rng, n, batch=()):
+    """Symmetric, eigenvalues well apart."""
+    q, _ = np.linalg.qr(rng.normal(size=batch + (n, n)))
+    w = np.arange(1, n + 1) * 1.5 + rng.uniform(-0.3, 0.3, size=batch + (n,))
+    return ((q * w[..., None, :]) @ np.swapaxes(q, -1, -2)).astype(np.float32)
+
+
+_SHAPES = [(3, 3), (4, 2), (2, 4), (2, 3, 2)]
+registry.declare(
+    *[OpDef(f"qr_{part}", 1, ("mode",), composite=_host(f"qr_{part}", lambda x, mode, k=k: np.linalg.qr(x, mode)[k]),
+            rule=lambda g, o, a, mode, part=part: (_qr_vjp(a, mode, **{f"g{part}": g}),),
+            sample=lambda rng: [([x], {"mode": mode}) for x in _matrices(rng, _SHAPES)
+                                for mode in ("reduced", "complete") if mode == "reduced" or x.shape[-2] <= x.shape[-1]])
+      for k, part in enumerate("qr")],
+    OpDef("svd_s", 1, composite=_host("svd_s", lambda x: np.linalg.svd(x, compute_uv=False)),
+          rule=lambda g, o, a: (_svd_vjp(a, False, gs=g),), sample=lambda rng: [([x], {}) for x in _matrices(rng, _SHAPES)]),
+    *[OpDef(f"svd_{part}", 1, ("full_matrices",),
+            composite=_host(f"svd_{part}", lambda x, full_matrices, k=k: np.linalg.svd(x, full_matrices)[k]),
+            rule=lambda g, o, a, full_matrices, part=part: (_svd_vjp(a, full_matrices, **{f"g{part}": g}),),
+            sample=lambda rng: [([x], {"full_matrices": full}) for x in _matrices(rng, _SHAPES)
+                                for full in (False, True) if not full or x.shape[-1] == x.shape[-2]])
+      for k, part in ((0, "u"), (2, "vh"))],
+    OpDef("eigh_values", 1, composite=_host("eigh_values", lambda x: np.linalg.eigh(x)[0]),
+          rule=lambda g, o, a: (_eigh_vjp(a, gw=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
+    OpDef("eigh_vectors", 1, composite=_host("eigh_vectors", lambda x: np.linalg.eigh(x)[1]),
+          rule=lambda g, o, a: (_eigh_vjp(a, gv=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
+    OpDef("pinv", 1, ("rcond",), composite=_host("pinv", _pinv), rule=lambda g, o, a, rcond: (_pinv_vjp(a, o, g),),
+          sample=lambda rng: [([x], {"rcond": None}) for x in _matrices(rng, _SHAPES)]),
+    OpDef("lstsq", 2, ("rcond",), rule=_lstsq_rule,
+          composite=_host("lstsq", lambda a, b, rcond: np.linalg.lstsq(a, b, rcond=rcond)[0]),
+          sample=lambda rng: [([x, rng.normal(size=s).astype(np.float32)], {"rcond": None})
+                              for x, s in zip(_matrices(rng, [(4, 2), (3, 3), (4, 3)]), [(4,), (3, 2), (4, 1)])]),
+)
+
+
+def qr(x, mode="reduced"):
+    """``(q, r)`` with ``x = q @ r``, ``q`` orthonormal, ``r`` upper triangular.
+
+    >>> q, r = qr([[1.0, 0.0], [0.0, 2.0]]); bool(np.allclose((q @ r).numpy(), [[1, 0], [0, 2]]))
+    True
+    """
+    if symbolic(locals()):
+        return record("qr", locals())
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"qr: mode must be 'reduced' or 'complete', got {mode!r}")
+    x = floating(x)
+    return apply("qr_q", (x,), {"mode": mode}), apply("qr_r", (x,), {"mode": mode})
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    """``(u, s, v)`` with ``x = u @ diag(s) @ v`` (``s`` alone without ``compute_uv``).
+
+    >>> svd([[3.0, 0.0], [0.0, 2.0]], compute_uv=False).numpy().tolist()
+    [3.0, 2.0]
+    """
+    if symbolic(locals()):
+        return record("svd", locals())
+    x = floating(x)
+    s = apply("svd_s", (x,), {})
+    if not compute_uv:
+        return s
+    params = {"full_matrices": bool(full_matrices)}
+    return apply("svd_u", (x,), params), s, apply("svd_vh", (x,), params)
+
+
+def eigh(x):
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices (the
+    lower triangle is read, as NumPy).
+
+    >>> eigh([[2.0, 0.0], [0.0, 1.0]])[0].numpy().tolist()
+    [1.0, 2.0]
+    """
+    if symbolic(locals()):
+        return record("eigh", locals())
+    x = _square(x, "eigh")
+    return apply("eigh_values", (x,), {}), apply("eigh_vectors", (x,), {})
+
+
+def lstsq(a, b, rcond=None):
+    """The least-squares solution of ``a @ x = b``.
+
+    >>> lstsq([[1.0], [1.0]], [1.0, 3.0]).numpy().tolist()
+    [2.0]
+    """
+    if symbolic(locals()):
+        return record("lstsq", locals())
+    a, b = tensors(a, b)
+    a = floating(a)
+    if a.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ValueError(f"lstsq: expected a of shape (m, n) and b of shape (m,) or (m, k), got {a.shape} and {b.shape}")
+    return apply("lstsq", (a, b.astype(a.dtype)), {"rcond": rcond})
+
+
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse.
+
+    >>> pinv([[2.0, 0.0]]).numpy().tolist()
+    [[0.5], [0.0]]
+    """
+    if symbolic(locals()):
+        return record("pinv", locals())
+    return apply("pinv", (floating(x),), {"rcond": rcond})
