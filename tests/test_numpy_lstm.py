@@ -167,34 +167,3 @@ def test_gru_gradients_match_finite_differences(reset_after):
     forward, backward = GRU_FORMS[reset_after]
     flat = backward(g, forward(*inputs, m), *inputs, m)
     check_finite_differences(forward, inputs, m, g, flat, rng)
-
-
-@pytest.mark.parametrize("kind", ["lstm", "simple_rnn", "gru", "gru_reset_before"])
-def test_batch_pieces_in_threads_give_the_one_piece_results(kind, monkeypatch):
-    """``by_batch`` cuts the rows into pieces for Python threads when the
-    policy sees free cores: the results are those of one piece, bit for bit."""
-    from tinykeras.numpy_plugin import numpy_parallel
-    rng = np.random.default_rng(5)
-    b, steps, u = 37, 6, 4
-    mask = rng.random((b, steps)) < 0.8
-    h0 = rng.standard_normal((b, u))
-    kernel = rng.standard_normal((u, {"lstm": 4, "simple_rnn": 1}.get(kind, 3) * u)) * 0.5
-    xz = rng.standard_normal((b, steps, kernel.shape[1]))
-    args = {"lstm": (xz, h0, h0 * 0.5, kernel), "simple_rnn": (xz, h0, kernel),
-            "gru": (xz, h0, kernel, rng.standard_normal(3 * u))}[kind.split("_reset")[0]]
-    fwd, bwd = {"lstm": (numpy_lstm.forward, numpy_lstm.backward),
-                "simple_rnn": (numpy_lstm.simple_rnn_forward, numpy_lstm.simple_rnn_backward),
-                "gru": GRU_FORMS[True], "gru_reset_before": GRU_FORMS[False]}[kind]
-    results, cuts = [], []
-    real_pieces = numpy_parallel.pieces
-    monkeypatch.setattr(numpy_lstm, "pieces", lambda fn, n, **kw: cuts.append(n) or real_pieces(fn, n, **kw))
-    monkeypatch.setattr(numpy_parallel, "WORKERS", 3)
-    for threads in (1, 3):
-        monkeypatch.setattr(numpy_lstm.POLICY, "tick", lambda: None)
-        monkeypatch.setattr(numpy_lstm.POLICY, "threads", threads)
-        out = fwd(*args, mask)
-        g = rng.standard_normal(out.shape) if not results else results[0][2]
-        results.append((out, bwd(g, out, *args, mask), g))
-    assert cuts == [b, b]                       # pieces only with free cores (forward and backward)
-    np.testing.assert_array_equal(results[0][0], results[1][0])
-    np.testing.assert_array_equal(results[0][1], results[1][1])

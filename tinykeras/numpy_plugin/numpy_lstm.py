@@ -9,9 +9,8 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 ``concatenate``, no ``where`` per step.  What does not depend on the
 previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
 at once.  The input projection of all steps (``xz``) is one matmul, done by
-the layer.  The per-step products are small and run on one BLAS thread;
-when the machine has free cores, the rows of the batch are cut into pieces
-that Python threads step through at once (:func:`by_batch`).
+the layer.  The per-step products are small and run on one BLAS thread
+(:func:`by_batch`).
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[0, :, 0].tolist()   # H stays 0
@@ -19,10 +18,7 @@ that Python threads step through at once (:func:`by_batch`).
 """
 import numpy as np
 
-from .numpy_parallel import pieces
-from .numpy_threads import POLICY, single_threaded_blas
-
-MIN_ROWS = 8     # rows per piece at least: fewer, and the threads cost more than they give
+from .numpy_threads import single_threaded_blas
 
 
 def backward_steps(mask, states):
@@ -58,21 +54,17 @@ def backward_steps(mask, states):
 
 
 def by_batch(fn, n):
-    """``fn(rows)`` for slices ``rows`` that cover the batch ``range(n)``: the
-    rows of a recurrent layer do not depend on each other, so when the
-    thread policy sees free cores they are cut into pieces that Python
-    threads work on at once (``numpy_parallel.pieces``), else one piece.
-    Either way with one BLAS thread per piece.
+    """``fn(rows)`` over the batch ``range(n)`` with one BLAS thread: the
+    rows do not depend on each other, so ``fn`` may be given any slice.
+    (Cutting them into pieces for Python threads was measured slower on 2
+    cores: each step is a few dozen small NumPy calls, and the threads
+    queue for the GIL between them.)
 
-    >>> seen = []; by_batch(seen.append, 4); seen[0].start in (0, None)
+    >>> seen = []; by_batch(seen.append, 4); seen[0] == slice(None)
     True
     """
-    POLICY.tick()
-    if POLICY.threads > 1 and n >= 2 * MIN_ROWS:
-        pieces(lambda lo, hi: fn(slice(lo, hi)), n, nbytes=1, min_bytes=1)
-    else:
-        with single_threaded_blas():
-            fn(slice(None))
+    with single_threaded_blas():
+        fn(slice(None))
 
 
 def _rows(mask, rows):
@@ -184,7 +176,7 @@ def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
 
 
 def _with_kernel_gradient(loop):
-    """``loop`` (its steps in ``by_batch`` pieces), then the recurrent kernel's gradient
+    """``loop`` (one BLAS thread), then the recurrent kernel's gradient
     ``sum_t h_{t-1}^T dz_t``: one large product, with the BLAS threads the
     thread policy allows."""
     def backward(*arrays):
