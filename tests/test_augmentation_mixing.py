@@ -107,3 +107,9 @@ def test_histogram_layers_match_keras(name, kwargs, data_format):
     expected = keras.ops.convert_to_numpy(getattr(keras.layers, name)(**kwargs, data_format=data_format)(x))
     got = getattr(L, name)(**kwargs, data_format=data_format)(x).numpy()
     np.testing.assert_allclose(got, expected, atol=1e-4 * float(x.max()))
+
+
+def test_run_layer_test_cutmix():
+    """CutMix on one image cuts from itself: the same output every call."""
+    tk.testing.run_layer_test(L.CutMix, {}, input_data=X[:1], expected_output=X[:1],
+                              expected_num_trainable_weights=0, check_gradients=False)
