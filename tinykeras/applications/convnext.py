@@ -155,9 +155,7 @@ def _variant(size):
 ConvNeXtTiny, ConvNeXtSmall, ConvNeXtBase, ConvNeXtLarge, ConvNeXtXLarge = (_variant(s) for s in MODEL_CONFIGS)
 
 
-def preprocess_input(x, data_format=None):
-    """Returns ``x`` unchanged: the model normalizes (as in Keras)."""
-    return x
+preprocess_input = imagenet_utils.preprocess_for(None)
 
 
 decode_predictions = imagenet_utils.decode_predictions

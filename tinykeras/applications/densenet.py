@@ -85,9 +85,7 @@ DenseNet169 = _variant("densenet169", "DenseNet169 with Keras's signature; 14,30
 DenseNet201 = _variant("densenet201", "DenseNet201 with Keras's signature; 20,242,984 parameters with the top.")
 
 
-def preprocess_input(x, data_format=None):
-    """Scale [0, 255] to [0, 1], then normalize by the ImageNet mean and std (mode "torch")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
+preprocess_input = imagenet_utils.preprocess_for("torch")
 
 
 decode_predictions = imagenet_utils.decode_predictions

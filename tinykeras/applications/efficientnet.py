@@ -177,9 +177,7 @@ EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3, EfficientNetB4, 
     EfficientNetB6, EfficientNetB7 = (_variant(key) for key in VARIANTS)
 
 
-def preprocess_input(x, data_format=None):
-    """Returns ``x`` unchanged: the model rescales and normalizes (as in Keras)."""
-    return x
+preprocess_input = imagenet_utils.preprocess_for(None)
 
 
 decode_predictions = imagenet_utils.decode_predictions

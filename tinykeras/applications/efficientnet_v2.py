@@ -160,9 +160,7 @@ EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2, EfficientNetV2B3, Efficien
     EfficientNetV2L = (_variant(key, f"EfficientNetV2{key.strip('-').upper()}") for key in VARIANTS)
 
 
-def preprocess_input(x, data_format=None):
-    """Returns ``x`` unchanged: the model preprocesses (as in Keras)."""
-    return x
+preprocess_input = imagenet_utils.preprocess_for(None)
 
 
 decode_predictions = imagenet_utils.decode_predictions

@@ -72,6 +72,28 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     return x
 
 
+_MODES = {"caffe": "RGB -> BGR, minus the ImageNet mean, no scaling (mode \"caffe\").",
+          "tf": "Scale [0, 255] to [-1, 1] (mode \"tf\").",
+          "torch": "Scale [0, 255] to [0, 1], then normalize by the ImageNet mean and std (mode \"torch\").",
+          None: "Returns ``x`` unchanged: the model preprocesses its input itself (as in Keras)."}
+
+
+def preprocess_for(mode):
+    """An application module's ``preprocess_input(x, data_format=None)``:
+    ``preprocess_input`` with ``mode`` (None: the model normalizes, so the
+    input is returned unchanged).
+
+    >>> import numpy as np
+    >>> preprocess_for("tf")(np.full((1, 1, 1, 3), 255.0)).tolist()
+    [[[[1.0, 1.0, 1.0]]]]
+    """
+    def preprocess(x, data_format=None):
+        return x if mode is None else preprocess_input(x, data_format=data_format, mode=mode)
+    preprocess.__name__ = preprocess.__qualname__ = "preprocess_input"
+    preprocess.__doc__ = _MODES[mode]
+    return preprocess
+
+
 def _preprocess_tensor(x, data_format, mode):
     from .. import ops
     x = ops.convert_to_tensor(x)

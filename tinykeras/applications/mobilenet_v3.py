@@ -177,9 +177,7 @@ MobileNetV3Large = _variant(LARGE, 1280, "large",
                             "MobileNetV3Large with Keras's signature; 5,507,432 parameters with the top.")
 
 
-def preprocess_input(x, data_format=None):
-    """Returns ``x`` unchanged: the model's ``Rescaling`` layer preprocesses (as in Keras)."""
-    return x
+preprocess_input = imagenet_utils.preprocess_for(None)
 
 
 decode_predictions = imagenet_utils.decode_predictions

@@ -186,9 +186,7 @@ NASNetLarge = _nasnet_variant("NASNetLarge with Keras's signature; 88,949,818 pa
                               stem_block_filters=96, skip_reduction=True, filter_multiplier=2)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale [0, 255] to [-1, 1] (mode "tf")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocess_for("tf")
 
 
 decode_predictions = imagenet_utils.decode_predictions

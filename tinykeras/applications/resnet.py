@@ -101,9 +101,7 @@ ResNet101 = _variant("resnet101", "ResNet101 with Keras's signature; 44,707,176 
 ResNet152 = _variant("resnet152", "ResNet152 with Keras's signature; 60,419,944 parameters with the top.")
 
 
-def preprocess_input(x, data_format=None):
-    """RGB -> BGR, minus the ImageNet mean, no scaling (mode "caffe")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+preprocess_input = imagenet_utils.preprocess_for("caffe")
 
 
 decode_predictions = imagenet_utils.decode_predictions

@@ -53,9 +53,7 @@ ResNet101V2 = _variant("resnet101v2", "ResNet101V2 with Keras's signature; 44,67
 ResNet152V2 = _variant("resnet152v2", "ResNet152V2 with Keras's signature; 60,380,648 parameters with the top.")
 
 
-def preprocess_input(x, data_format=None):
-    """Scale [0, 255] to [-1, 1] (mode "tf")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocess_for("tf")
 
 
 decode_predictions = imagenet_utils.decode_predictions

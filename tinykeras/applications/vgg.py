@@ -67,9 +67,7 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                classifier_activation, name, weights_name="vgg19")
 
 
-def preprocess_input(x, data_format=None):
-    """RGB -> BGR, minus the ImageNet mean, no scaling (mode "caffe")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+preprocess_input = imagenet_utils.preprocess_for("caffe")
 
 
 decode_predictions = imagenet_utils.decode_predictions

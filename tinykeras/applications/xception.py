@@ -77,9 +77,7 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     return _common.finish(img_input, input_tensor, x, name, weights, spec)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale [0, 255] to [-1, 1] (mode "tf")."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocess_for("tf")
 
 
 decode_predictions = imagenet_utils.decode_predictions
