@@ -16,7 +16,8 @@ written into the packed vector.
 """
 import numpy as np
 
-from .numpy_lstm import _rows, _tanh, _with_kernel_gradient, backward_steps, by_batch
+from .numpy_lstm import _tanh, _with_kernel_gradient, backward_steps
+from .numpy_threads import single_threaded_blas
 
 
 def _sigmoid(x):
@@ -32,18 +33,16 @@ def forward(xz, h0, kernel, bias, mask):
     """``H`` of shape ``(batch, time, units)``; ``bias`` is the recurrent bias."""
     out = np.empty(xz.shape[:2] + (xz.shape[2] // 3,), np.result_type(xz, h0, kernel))
     u = h0.shape[-1]
+    rec = np.empty((xz.shape[0], 3 * u), out.dtype)
 
-    def rows(r):
-        rec = np.empty((xz[r].shape[0], 3 * u), out.dtype)
+    def gates(h, zr):                                # h U + b; its z and r parts
+        np.matmul(h, kernel, out=rec)
+        rec[...] += bias
+        zr[...] = rec[:, :2 * u]
 
-        def gates(h, zr):                            # h U + b; its z and r parts
-            np.matmul(h, kernel, out=rec)
-            np.add(rec, bias, out=rec)
-            zr[...] = rec[:, :2 * u]
-
-        _steps(out[r], xz[r], h0[r], _rows(mask, r), gates, lambda h, reset, cand: np.multiply(
+    with single_threaded_blas():
+        _steps(out, xz, h0, mask, gates, lambda h, reset, cand: np.multiply(
             reset, rec[:, 2 * u:], out=cand))        # r (h U_h + b_h)
-    by_batch(rows, xz.shape[0])
     return out
 
 
@@ -97,7 +96,8 @@ def backward_loop(g, out, xz, h0, kernel, bias, mask):
     kr = kh * rec[..., 2 * u:] * r * (1 - r)
     k_rec = np.concatenate([kz, kr, kh * r], -1)
     per_step = np.empty((b, steps, u), out.dtype)
-    by_batch(lambda r: _bptt(g[r], k_rec[r], z[r], kernel, _rows(mask, r), per_step[r], dh[r]), b)
+    with single_threaded_blas():
+        _bptt(g, k_rec, z, kernel, mask, per_step, dh)
     np.multiply(per_step[:, :, None], np.stack([kz, kr, kh], 2), out=dxz.reshape(b, steps, 3, u))
     k_rec.reshape(b, steps, 3, u)[...] *= per_step[:, :, None]          # now d(h U + b) of every step
     flat[ends[2]:] = k_rec.sum((0, 1))
@@ -128,15 +128,14 @@ def forward_reset_before(xz, h0, kernel, bias, mask):
     u = h0.shape[-1]
     uzr, uh = np.ascontiguousarray(kernel[:, :2 * u]), np.ascontiguousarray(kernel[:, 2 * u:])
 
-    def rows(r):
-        rh = np.empty((xz[r].shape[0], u), out.dtype)
+    rh = np.empty((xz.shape[0], u), out.dtype)
 
-        def candidate(h, reset, cand):              # (r h) U_h
-            np.multiply(reset, h, out=rh)
-            np.matmul(rh, uh, out=cand)
+    def candidate(h, reset, cand):                  # (r h) U_h
+        np.multiply(reset, h, out=rh)
+        np.matmul(rh, uh, out=cand)
 
-        _steps(out[r], xz[r], h0[r], _rows(mask, r), lambda h, zr: np.matmul(h, uzr, out=zr), candidate)
-    by_batch(rows, xz.shape[0])
+    with single_threaded_blas():
+        _steps(out, xz, h0, mask, lambda h, zr: np.matmul(h, uzr, out=zr), candidate)
     return out
 
 
@@ -160,8 +159,8 @@ def backward_reset_before(g, out, xz, h0, kernel, bias, mask):
     kh = (1 - z) * (1 - hh * hh)                      # ... and the candidate
     kr = hp * r * (1 - r)                             # d r pre-activation / d (r h)
     uzr_t, uh_t = np.ascontiguousarray(kernel[:, :2 * u].T), np.ascontiguousarray(kernel[:, 2 * u:].T)
-    by_batch(lambda s: _bptt_reset_before(g[s], z[s], r[s], kz[s], kh[s], kr[s], uzr_t, uh_t, _rows(mask, s),
-                                          dxz[s], dh[s]), b)
+    with single_threaded_blas():
+        _bptt_reset_before(g, z, r, kz, kh, kr, uzr_t, uh_t, mask, dxz, dh)
     d_kernel = flat[ends[1]:ends[2]].reshape(u, three)
     np.matmul(hp.reshape(-1, u).T, dxz[..., :2 * u].reshape(-1, 2 * u), out=d_kernel[:, :2 * u])
     np.matmul(rh.reshape(-1, u).T, dxz[..., 2 * u:].reshape(-1, u), out=d_kernel[:, 2 * u:])

@@ -10,7 +10,7 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
 at once.  The input projection of all steps (``xz``) is one matmul, done by
 the layer.  The per-step products are small and run on one BLAS thread
-(:func:`by_batch`).
+(``single_threaded_blas``).
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
 >>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[0, :, 0].tolist()   # H stays 0
@@ -53,29 +53,12 @@ def backward_steps(mask, states):
                 d[skip] += p
 
 
-def by_batch(fn, n):
-    """``fn(rows)`` over the batch ``range(n)`` with one BLAS thread: the
-    rows do not depend on each other, so ``fn`` may be given any slice.
-    (Cutting them into pieces for Python threads was measured slower on 2
-    cores: each step is a few dozen small NumPy calls, and the threads
-    queue for the GIL between them.)
-
-    >>> seen = []; by_batch(seen.append, 4); seen[0] == slice(None)
-    True
-    """
-    with single_threaded_blas():
-        fn(slice(None))
-
-
-def _rows(mask, rows):
-    return None if mask is None else mask[rows]
-
-
 def forward(xz, h0, c0, kernel, mask):
     """``[H | C | A]`` of shape ``(batch, time, 6 units)``; ``mask`` a bool
     ``(batch, time)`` array or None (no masked step)."""
     out = np.empty(xz.shape[:2] + (xz.shape[2] // 4 * 6,), np.result_type(xz, h0, kernel))
-    by_batch(lambda r: _forward(out[r], xz[r], h0[r], c0[r], kernel, _rows(mask, r)), xz.shape[0])
+    with single_threaded_blas():
+        _forward(out, xz, h0, c0, kernel, mask)
     return out
 
 
@@ -134,7 +117,8 @@ def backward_loop(g, out, xz, h0, c0, kernel, mask):
     ends = np.cumsum(sizes)
     dxz = flat[:ends[0]].reshape(b, steps, four)
     dh, dc = flat[ends[0]:ends[1]].reshape(b, u), flat[ends[1]:ends[2]].reshape(b, u)
-    by_batch(lambda r: _bptt(g[r], out[r], c0[r], kernel, _rows(mask, r), dxz[r], dh[r], dc[r]), b)
+    with single_threaded_blas():
+        _bptt(g, out, c0, kernel, mask, dxz, dh, dc)
     hseq = out[..., :u]
     return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), \
         flat[ends[2]:].reshape(u, four)
@@ -193,7 +177,8 @@ backward = _with_kernel_gradient(backward_loop)
 def simple_rnn_forward(xz, h0, kernel, mask):
     """``H``, ``(batch, time, units)``: ``h_t = tanh(xz_t + h_{t-1} kernel)``."""
     out = np.empty(xz.shape, np.result_type(xz, h0, kernel))
-    by_batch(lambda r: _simple_rnn_steps(out[r], xz[r], h0[r], kernel, _rows(mask, r)), xz.shape[0])
+    with single_threaded_blas():
+        _simple_rnn_steps(out, xz, h0, kernel, mask)
     return out
 
 
@@ -220,7 +205,8 @@ def simple_rnn_backward_loop(g, out, xz, h0, kernel, mask):
     dh = flat[sizes[0]:sizes[0] + sizes[1]].reshape(b, u)
     a = np.multiply(out, out)
     np.subtract(1, a, out=a)                          # tanh' = 1 - h^2
-    by_batch(lambda r: _simple_rnn_bptt(g[r], a[r], kernel, _rows(mask, r), das[r], dh[r]), b)
+    with single_threaded_blas():
+        _simple_rnn_bptt(g, a, kernel, mask, das, dh)
     hprev = np.concatenate([h0[:, None], out[:, :-1]], 1).reshape(-1, u)
     return flat, hprev, das.reshape(-1, u), flat[sizes[0] + sizes[1]:].reshape(u, u)
 
