@@ -213,6 +213,48 @@ def test_frozen_base_model_keeps_batch_norm_in_inference_mode():
     np.testing.assert_allclose(base(x, training=True).numpy(), base(x, training=False).numpy())
 
 
+def _training_seen(lib):
+    """The ``training`` a layer's call receives inside a functional model whose node recorded no
+    training, ``training=False`` or ``training=True``: for ``model(x)``, ``model(x, training=False)``,
+    ``model(x, training=True)``, ``predict`` and ``fit``, and for that model nested in another, its node
+    there recorded ``training=False``, the outer one called plainly and with ``training=True``."""
+    seen = []
+
+    class Recorder(lib.layers.Layer):
+        def call(self, x, training=None):
+            seen.append(training)
+            return x
+
+    x, y = rand(4, 3), rand(4, 1)
+    table = {}
+    for recorded in ({}, {"training": False}, {"training": True}):
+        inputs = lib.Input((3,))
+        model = lib.Model(inputs, lib.layers.Dense(1)(Recorder()(inputs, **recorded)))
+        outer_inputs = lib.Input((3,))
+        outer = lib.Model(outer_inputs, model(outer_inputs, training=False))
+        model.compile(optimizer="sgd", loss="mse")
+        runs = {"plain": lambda: model(x), "False": lambda: model(x, training=False),
+                "True": lambda: model(x, training=True), "predict": lambda: model.predict(x, verbose=0),
+                "fit": lambda: model.fit(x, y, batch_size=4, verbose=0),
+                "outer plain": lambda: outer(x), "outer True": lambda: outer(x, training=True)}
+        for name, run in runs.items():
+            seen.clear()
+            run()
+            table[str(recorded.get("training", "-")), name] = seen[-1]      # (Keras first builds, in fit)
+    return table
+
+
+def test_training_given_to_a_functional_model_overrides_the_nodes():
+    """As Keras 3 (``functional.operation_fn``): a training value given to the model wins over the
+    one recorded on a node; at ``training=None`` the node's value (or the layer's default) holds."""
+    seen = _training_seen(tk)
+    for recorded in ("-", "False", "True"):
+        node = {"-": None, "False": False, "True": True}[recorded]
+        assert [seen[recorded, name] for name in ("plain", "False", "True", "predict", "fit")] == \
+            [node, False, True, False, True], recorded
+        assert (seen[recorded, "outer plain"], seen[recorded, "outer True"]) == (False, True), recorded
+
+
 # -- errors ------------------------------------------------------------------------------------
 
 def test_wrong_input_shape_names_the_layer():
@@ -349,3 +391,8 @@ def test_subclassed_weights_order_matches_keras(keras):
     assert [w.name for w in t_model.weights] == [w.name for w in k_model.weights]
     t_model.set_weights(k_model.get_weights())
     np.testing.assert_allclose(t_model.predict(x, verbose=0), k_pred, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.keras
+def test_training_propagation_matches_keras(keras):
+    assert _training_seen(tk) == _training_seen(keras)

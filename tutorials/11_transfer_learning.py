@@ -61,9 +61,12 @@ print("base output:", base_model.output_shape)
 # %% [markdown]
 # ## 3. Freeze the base, add a new head
 # `base_model.trainable = False` freezes every weight of the base and, as in
-# Keras 3, puts its BatchNormalization layers in inference mode.  We also
-# call the base with `training=False`, so that its BatchNormalization layers
-# stay in inference mode even when we unfreeze it later (the guide's advice).
+# Keras 3, puts its BatchNormalization layers in inference mode.  As in the
+# guide, we call the base with `training=False`; in Keras 3 that value holds
+# when the model is called without one (`model(x)`), but a value given to the
+# model wins over it: `fit` calls `model(x, training=True)`, and the base then
+# trains too (keras-team/keras#20285).  Section 5 shows what keeps its
+# BatchNormalization layers in inference mode while fine-tuning.
 
 # %%
 base_model.trainable = False
@@ -99,11 +102,17 @@ assert head_accuracy > 0.6
 # Unfreeze the base and **compile again** (in Keras, `compile` takes the
 # trainable state into account), with a learning rate 10 times smaller, so
 # that the pretrained features are adjusted rather than destroyed.
-# BatchNormalization stays in inference mode because of `training=False`:
-# its moving statistics do not change, only the weights do.
+# The BatchNormalization layers must stay in inference mode, or their moving
+# statistics would drift to the few new images: we freeze them again after
+# unfreezing the base (a frozen BatchNormalization runs in inference mode,
+# whatever `training` says), as the guide advises.  Their moving statistics
+# do not change, only the other weights do.
 
 # %%
 base_model.trainable = True
+for layer in base_model.layers:
+    if isinstance(layer, layers.BatchNormalization):
+        layer.trainable = False
 print(f"after unfreezing: trainable weights: {len(model.trainable_weights)}, "
       f"non-trainable weights: {len(model.non_trainable_weights)}")
 model.summary()

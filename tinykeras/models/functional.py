@@ -176,7 +176,10 @@ class Functional(Model):
                 continue
             args, kwargs = map_structure(lambda x: values[id(x)] if isinstance(x, KerasTensor) else x,
                                          (node.args, node.kwargs))
-            if training is not None and "training" not in kwargs and isinstance(node.layer, Layer):
+            if training is not None and isinstance(node.layer, Layer):
+                # As Keras 3: a training value given to the model overrides the one recorded on the
+                # node (``layer(x, training=False)`` when the graph was built); at ``training=None``
+                # the node's own value (or the layer's default) holds.
                 kwargs = {**kwargs, "training": training}
             outs = node.layer(*args, **kwargs)
             for sym, real in zip(flatten(node.outputs), flatten(outs)):
