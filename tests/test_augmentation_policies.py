@@ -1,6 +1,6 @@
 """RandAugment and AugMix: their sub-layers replayed from the transformation,
-inference, masks, configs, saving, and Keras's layers on the same
-transformation."""
+inference, masks, configs, saving, ``run_layer_test``, and Keras's layers on
+the same transformation (and in a functional model, training or not)."""
 import json
 
 import numpy as np
@@ -8,6 +8,7 @@ import pytest
 
 import tinykeras as tk
 from augmentation_keras import check_same_transformation
+from keras_zoo import keras_or_skip
 
 L = tk.layers
 RNG = np.random.default_rng(11)
@@ -63,6 +64,34 @@ def test_masks_configs_and_saving(cls, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
 
 
+@pytest.mark.parametrize("training", [False, True])
+def test_augmix_run_layer_test(training):
+    """At inference AugMix gives back its input, in the eager call and in the functional model (its
+    node recorded training=False); training, it changes the images and keeps them in the value range."""
+    x = X[:2]
+    layer = tk.testing.run_layer_test(
+        L.AugMix, dict(num_chains=2, chain_depth=2, factor=0.5, seed=7), input_data=x,
+        call_kwargs={"training": training}, expected_output_shape=x.shape, expected_output_dtype="float32",
+        expected_output=None if training else x, expected_num_trainable_weights=0,
+        expected_num_non_trainable_weights=0, check_gradients=not training)   # inference: the identity
+    out = layer(x, training=training).numpy()
+    assert (not np.allclose(out, x)) == training and out.min() >= 0 and out.max() <= 255
+
+
+def test_augmix_functional_model_draws_as_the_eager_layer():
+    """With the same seed, a functional model's first call draws what the eager layer's first call
+    draws; the node's recorded training=False holds at training=None and gives way to training=True."""
+    eager = L.AugMix(seed=7)(X).numpy()
+    assert not np.allclose(eager, X)
+    inputs = tk.Input(X.shape[1:])
+    model = tk.Model(inputs, L.AugMix(seed=7)(inputs, training=False))
+    np.testing.assert_array_equal(model(X).numpy(), X)
+    np.testing.assert_array_equal(model.predict(X, verbose=0), X)
+    np.testing.assert_allclose(model(X, training=True).numpy(), eager, rtol=1e-6)
+    plain = tk.Input(X.shape[1:])
+    np.testing.assert_allclose(tk.Model(plain, L.AugMix(seed=7)(plain))(X).numpy(), eager, rtol=1e-6)
+
+
 def test_bad_arguments():
     for make in (lambda: L.RandAugment(num_ops=-1), lambda: L.RandAugment(factor=1.5),
                  lambda: L.AugMix(num_chains=0), lambda: L.AugMix(factor=-0.2)):
@@ -95,3 +124,26 @@ def test_randaugment_matches_keras(kwargs, monkeypatch):
                                     dict(num_chains=2, chain_depth=4, alpha=0.5, all_ops=False, seed=4)])
 def test_augmix_matches_keras(kwargs):
     check_same_transformation("AugMix", kwargs, X, trials=4, flips=0.01)
+
+
+@pytest.mark.keras
+def test_augmix_in_a_functional_model_augments_when_keras_does():
+    """A functional model around AugMix (its node recording no training, False or True), called
+    plainly, with training=False/True and by predict: it augments exactly where Keras's does."""
+    keras = keras_or_skip()
+
+    def augments(lib):
+        table = {}
+        for recorded in ({}, {"training": False}, {"training": True}):
+            inputs = lib.Input(X.shape[1:])
+            model = lib.Model(inputs, lib.layers.AugMix(seed=7)(inputs, **recorded))
+            runs = {"plain": lambda: model(X), "False": lambda: model(X, training=False),
+                    "True": lambda: model(X, training=True), "predict": lambda: model.predict(X, verbose=0)}
+            for name, run in runs.items():
+                table[str(recorded.get("training", "-")), name] = not np.allclose(lib.ops.convert_to_numpy(run()), X)
+        return table
+
+    ours = augments(tk)
+    assert ours == augments(keras)
+    assert sorted(key for key, changed in ours.items() if changed) == [
+        ("-", "True"), ("-", "plain"), ("False", "True"), ("True", "True"), ("True", "plain")]

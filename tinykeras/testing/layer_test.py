@@ -15,9 +15,13 @@ It checks, in order:
    ``supports_masking`` and the output mask's shape;
 3. a symbolic call on ``tk.Input`` (with the full batch shape, then with an
    unknown batch size) gives the expected shape, and a functional model
-   built from it, given the same weights, gives the eager output;
+   built from it, given the same weights, gives the eager output: called
+   plainly, its node runs with the ``call_kwargs`` it recorded (unless they
+   train: that output is random or moves state); called with
+   ``training=False``, that overrides the recorded value, as in Keras 3;
 4. after building: the config is JSON-ready and round-trips, and the
-   rebuilt layer, given the same weights, gives the same outputs;
+   rebuilt layer, given the same weights, gives the same outputs (at
+   ``training=False`` when ``call_kwargs`` train);
 5. gradients with respect to the float inputs and to every trainable
    weight match float64 finite differences (``check_gradients``) on a
    copy of the layer made with ``dtype="float64"``;
@@ -28,6 +32,7 @@ import json
 
 import numpy as np
 
+from ..layers.layer import _call_spec
 from ..tree import flatten, map_structure
 from .gradcheck import check_gradients as _check_gradients
 
@@ -208,10 +213,17 @@ def run_layer_test(layer_cls, init_kwargs, input_shape=None, input_dtype="float3
                                  f"expected {(None,) + shape[1:]}")
     model = Model(model_inputs, sym)
     twin.set_weights(layer.get_weights())
-    inference = {k: v for k, v in call_kwargs.items() if k != "training"}
+    # the comparisons run with call_kwargs, or at training=False if they train (random output, moved state);
+    # a training=False in them is kept, so a layer that augments by default (Keras's image layers) is
+    # compared at inference, where the model's node runs with the training=False it recorded
+    inference = dict(call_kwargs, training=False) if call_kwargs.get("training") else call_kwargs
     if not call_kwargs.get("training"):
-        _assert_close(f"{name}: functional model vs eager layer", model(inputs),
+        _assert_close(f"{name}: functional model (its node's call_kwargs) vs eager layer", model(inputs),
                       layer(inputs, **inference), rtol, atol)
+    if "training" in _call_spec(layer_cls):
+        _assert_close(f"{name}: functional model called with training=False vs eager layer",
+                      model(inputs, training=False), layer(inputs, **dict(call_kwargs, training=False)),
+                      rtol, atol)
 
     # 4. config round trip of the built layer, same weights -> same outputs
     config = layer.get_config()
