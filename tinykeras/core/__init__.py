@@ -11,11 +11,12 @@ what the packages above must plug in goes through ``registry.HOOKS`` and
 """
 from . import autograd, registry
 from .autograd import grad, no_grad, is_grad_enabled
+from .complex_parts import COMPLEX_OPS
 from .primitives import PRIMITIVE_OPS
 from .registry import OpDef, hookimpl
 from .tensor import Tensor, apply
 
-registry.declare(*PRIMITIVE_OPS)
+registry.declare(*PRIMITIVE_OPS, *COMPLEX_OPS)
 
 __all__ = ["Tensor", "apply", "autograd", "registry", "grad", "no_grad", "is_grad_enabled",
            "OpDef", "hookimpl"]

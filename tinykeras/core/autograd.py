@@ -97,6 +97,21 @@ def _topological_order(root):
     return order
 
 
+def _complex_rule(opdef, g, node, inputs, params):
+    """The input gradients of a complex ``node`` in PyTorch's convention
+    (``dL/dRe + i dL/dIm``).  A rule written as for real numbers is the
+    complex derivative ``f'``, and the convention wants ``g * conj(f')``:
+    so it runs on ``conj(g)`` and its results are conjugated.  A real input
+    gets the real part."""
+    from .complex_parts import conj, real
+    if not opdef.holomorphic:
+        grads = opdef.rule(g, node, *inputs, **params)
+    else:
+        grads = [None if ig is None else conj(ig) for ig in opdef.rule(conj(g), node, *inputs, **params)]
+    return [real(ig) if ig is not None and inp.data.dtype.kind != "c" else ig
+            for inp, ig in zip(inputs, grads)]
+
+
 def backward(root, gradient=None, retain_graph=False, create_graph=False, inputs=None):
     """Accumulate d(root)/d(leaf) into ``leaf.grad`` for every leaf (only
     for the tensors in ``inputs`` when given).  ``create_graph=True`` records
@@ -131,7 +146,11 @@ def backward(root, gradient=None, retain_graph=False, create_graph=False, inputs
                 node.grad = g if node.grad is None else node.grad + g
                 continue
             op, inputs, params = node._ctx
-            for inp, ig in zip(inputs, OPS[op].rule(g, node, *inputs, **params)):
+            if node.data.dtype.kind == "c":
+                in_grads = _complex_rule(OPS[op], g, node, inputs, params)
+            else:
+                in_grads = OPS[op].rule(g, node, *inputs, **params)
+            for inp, ig in zip(inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
                 if ig.shape != inp.shape:

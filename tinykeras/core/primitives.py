@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .complex_parts import real
 from .registry import OpDef
 from .tensor import Tensor, _lift, apply, result_dtype
 
@@ -85,11 +86,13 @@ def _index_add(values, key, shape):
 
 
 def _float_cast_rule(g, o, a, dtype):
-    return (g.astype(a.dtype) if a.data.dtype.kind in "fc" else None,)
+    if a.data.dtype.kind not in "fc":
+        return (None,)
+    return ((real(g) if a.data.dtype.kind == "f" else g).astype(a.dtype),)
 
 
 def _power_rule(g, o, a, b):
-    safe_log = where(a > 0, a, 1).log()
+    safe_log = a.log() if a.data.dtype.kind == "c" else where(a > 0, a, 1).log()
     return g * b * a ** (b - 1), g * o * safe_log
 
 

@@ -73,7 +73,10 @@ class OpDef:
     ``tinykeras.testing``), and an optional ``spec(*inputs, **params)``
     giving the output's ``(shape, dtype)`` from the inputs' shapes and dtypes
     (None in a shape: unknown), which symbolic tensors use (else the
-    composite is traced on them).
+    composite is traced on them).  A rule is written as for real numbers:
+    on complex outputs autograd applies it PyTorch's way (``holomorphic``;
+    set it False for a rule that already gives ``dL/dRe + i dL/dIm``, as
+    ``real``, ``imag`` and ``conj`` do).
 
     >>> OpDef("cube", 1, rule=lambda g, out, x: (g * 3 * x * x,)).name
     'cube'
@@ -89,6 +92,7 @@ class OpDef:
     doc: str = ""
     plugin: str = "tinykeras"
     spec: Optional[Callable] = None
+    holomorphic: bool = True
 
 
 def primitives():

@@ -23,7 +23,7 @@ from .registry import ACTIVE, OPS, current_backend, on_rebuild
 _NOPARAMS = {}
 _CONSTS = {}                   # (type, value, dtype) -> Tensor, per backend
 on_rebuild(_CONSTS.clear)
-_PYTHON_DTYPES = {bool: np.bool_, int: np.int32, float: np.float32}
+_PYTHON_DTYPES = {bool: np.bool_, int: np.int32, float: np.float32, complex: np.complex64}
 
 
 class Symbolic:
@@ -45,7 +45,8 @@ class Tensor:
 
     ``Tensor(data, dtype=None, requires_grad=False)``: ``data`` is a number,
     a nested list, a NumPy array or a Tensor.  Python floats become
-    float32, Python ints int32; NumPy arrays keep their dtype.
+    float32, Python ints int32, Python complex numbers complex64; NumPy
+    arrays keep their dtype.
 
     >>> Tensor([1, 2]).dtype, Tensor([1.5]).dtype
     ('int32', 'float32')
@@ -64,7 +65,8 @@ class Tensor:
                 dtype = _PYTHON_DTYPES[type(data)]
             elif isinstance(data, (list, tuple)) and dtype is None:
                 probe = np.asarray(data)
-                dtype = {"f": np.float32, "i": np.int32, "u": np.int32}.get(probe.dtype.kind, probe.dtype)
+                dtype = {"f": np.float32, "i": np.int32, "u": np.int32,
+                         "c": np.complex64}.get(probe.dtype.kind, probe.dtype)
             data = np.asarray(data)
         if dtype is not None:
             data = data.astype(dtype, copy=False)
@@ -250,10 +252,12 @@ def _lift(value, like):
         return value
     if value is None:
         raise TypeError("unsupported operand: None cannot be combined with a Tensor")
-    if isinstance(value, (bool, int, float, np.generic)):
+    if isinstance(value, (bool, int, float, complex, np.generic)):
         kind, like_dtype = np.asarray(value).dtype.kind, like.data.dtype
         if kind == "f" and like_dtype.kind not in "fc":
             dtype = np.float32
+        elif kind == "c" and like_dtype.kind != "c":  # float64 -> complex128, else complex64
+            dtype = np.complex128 if like_dtype == np.float64 else np.complex64
         elif kind == "b" and like_dtype.kind != "b":
             dtype = like_dtype
         elif kind in "iu" and like_dtype.kind == "b":

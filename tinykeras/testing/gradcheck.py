@@ -18,9 +18,11 @@ def check_gradients(fn, inputs, params=None, eps=1e-6, rtol=1e-4, atol=1e-5, nam
     with central finite differences, everything in float64.
 
     ``inputs`` are arrays (or Tensors); floating ones are cast to float64
-    and differentiated, the others (int labels, bool masks) are passed as
-    they are.  The output is reduced to a scalar with fixed random weights,
-    so every output element counts.  Raises AssertionError naming ``name``
+    (complex ones to complex128) and differentiated, the others (int
+    labels, bool masks) are passed as they are.  The output is reduced to a
+    real scalar with fixed random weights (on the real and the imaginary
+    part of a complex output), so every output element counts; a complex
+    input's gradient is PyTorch's ``dL/dRe + i dL/dIm``.  Raises AssertionError naming ``name``
     (default: ``fn.__name__``), the input and its worst element.
 
     >>> import tinykeras as tk
@@ -29,24 +31,26 @@ def check_gradients(fn, inputs, params=None, eps=1e-6, rtol=1e-4, atol=1e-5, nam
     params = dict(params or {})
     name = name or getattr(fn, "__name__", repr(fn))
     arrays = [np.asarray(x.numpy() if isinstance(x, Tensor) else x) for x in inputs]
-    arrays = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays]
-    wrt = [i for i, a in enumerate(arrays) if a.dtype == np.float64]
+    arrays = [a.astype(_PRECISE.get(a.dtype.kind, a.dtype)) for a in arrays]
+    wrt = [i for i, a in enumerate(arrays) if a.dtype.kind in "fc"]
 
     leaves = [Tensor(a.copy(), requires_grad=i in wrt) for i, a in enumerate(arrays)]
     out = fn(*leaves, **params)
     if not isinstance(out, Tensor):
         raise TypeError(f"check_gradients: {name} returned {type(out).__name__}, not a Tensor")
-    if out.dtype in ("float16", "float32"):
+    if out.dtype in ("float16", "float32", "complex64"):
         raise ValueError(f"check_gradients: {name} gives {out.dtype} for float64 inputs; "
-                         "finite differences need a float64 output")
+                         "finite differences need a float64 (or complex128) output")
     weights = np.random.default_rng(seed).uniform(0.5, 1.5, size=out.shape)
+    if out.dtype == "complex128":  # L = sum(Re(out) * w.real + Im(out) * w.imag)
+        weights = weights + 1j * np.random.default_rng(seed + 1).uniform(0.5, 1.5, size=out.shape)
     if out.requires_grad:
         out.backward(Tensor(weights.astype(out.dtype)))
 
     def objective():
         with no_grad():
             value = fn(*[Tensor(a.copy()) for a in arrays], **params)
-        return float(np.sum(value.numpy().astype(np.float64) * weights))
+        return float(np.sum(np.real(value.numpy() * np.conj(weights))))
 
     for i in wrt:
         grad = leaves[i].grad
@@ -58,18 +62,24 @@ def check_gradients(fn, inputs, params=None, eps=1e-6, rtol=1e-4, atol=1e-5, nam
         _compare(name, i, analytic, numeric, rtol, atol)
 
 
+_PRECISE = {"f": np.float64, "c": np.complex128}
+
+
 def _finite_differences(objective, array, eps):
-    """d objective / d array by central differences, perturbing ``array`` in place."""
+    """d objective / d array by central differences, perturbing ``array`` in
+    place (for a complex array: d/dRe + i d/dIm)."""
     numeric = np.zeros_like(array)
     flat, out = array.reshape(-1), numeric.reshape(-1)  # views: edits reach ``array``
+    steps = (eps, 1j * eps) if array.dtype.kind == "c" else (eps,)
     for j in range(flat.size):
         orig = flat[j]
-        flat[j] = orig + eps
-        plus = objective()
-        flat[j] = orig - eps
-        minus = objective()
-        flat[j] = orig
-        out[j] = (plus - minus) / (2 * eps)
+        for step in steps:
+            flat[j] = orig + step
+            plus = objective()
+            flat[j] = orig - step
+            minus = objective()
+            flat[j] = orig
+            out[j] += (plus - minus) / (2 * eps) * (step / eps)
     return numeric
 
 

@@ -17,7 +17,9 @@ The kinds (a string, or a ``(kind, modifier)`` tuple):
 * movement: ``"reshape"``, ``"transpose"``, ``"broadcast_to"``, ``"pad"``,
   ``"concatenate"``, ``"getitem"``, ``"index_add"``, ``"cast"``;
 * ``"matmul"``, ``"where"``, ``"softmax"`` (``axis``), ``"sparse_xent"``
-  (logits and int32 labels), ``"creation"`` (asarray, to_numpy, full);
+  (logits and int32 labels), ``"creation"`` (asarray, to_numpy, full),
+  ``"complex"`` (complex64 inputs for one-input ops, two float32 parts of
+  one shape for two-input ones);
 * or a callable ``sample(rng) -> [(inputs, params), ...]`` for anything else.
 
 >>> import numpy as np
@@ -234,8 +236,15 @@ def _creation(op, rng, mod):
             ([values(rng, (0,))], {}), ([values(rng, (), "bool")], {})]
 
 
+def _complex(op, rng, mod):
+    if op.n_inputs == 2:
+        return [([values(rng, s), values(rng, s)], {}) for s in _UNARY_SHAPES]
+    return [([(values(rng, s) + 1j * values(rng, s)).astype(np.complex64)], {}) for s in _UNARY_SHAPES]
+
+
 _KINDS = {"unary": _unary, "binary": _binary, "where": _where, "reduce": _reduce,
           "argreduce": _argreduce, "reshape": _reshape, "transpose": _transpose,
           "broadcast_to": _broadcast_to, "pad": _pad, "concatenate": _concatenate,
           "getitem": _getitem, "index_add": _index_add, "cast": _cast, "matmul": _matmul,
-          "softmax": _softmax, "sparse_xent": _sparse_xent, "creation": _creation}
+          "softmax": _softmax, "sparse_xent": _sparse_xent, "creation": _creation,
+          "complex": _complex}
