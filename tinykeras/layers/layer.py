@@ -278,9 +278,9 @@ class Layer(Operation):
         if x is None or isinstance(x, (str, bytes)):
             return x
         arr = np.asarray(x)
-        if arr.dtype.kind in "fc" and self.autocast and np.dtype(self.dtype).kind == "f":
+        if arr.dtype.kind == "f" and self.autocast and np.dtype(self.dtype).kind == "f":
             arr = arr.astype(self.dtype, copy=False)
-        elif arr.dtype.kind not in "biuf":
+        elif arr.dtype.kind not in "biufc":  # complex inputs keep their dtype, as in Keras
             return x
         return Tensor(arr)
 

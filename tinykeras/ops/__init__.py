@@ -19,6 +19,7 @@ from . import norm_ops  # noqa: F401  (declares layer_norm, used by LayerNormali
 from . import attention_ops  # noqa: F401  (declares attention, used by MultiHeadAttention; no Keras name)
 from .rnn_ops import *  # noqa: F401,F403
 from .elementwise_ops import *  # noqa: F401,F403
+from .complex_ops import *  # noqa: F401,F403
 from .array_ops import *  # noqa: F401,F403
 from .product_ops import *  # noqa: F401,F403
 from .sort_ops import *  # noqa: F401,F403

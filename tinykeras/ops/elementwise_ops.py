@@ -1,6 +1,6 @@
 """More elementwise math with Keras 3 names: inverse trigonometric and
 hyperbolic functions, ``log2``/``log10``/``exp2``, ``logaddexp``, ``hypot``, ...,
-and the complex-number ops (``real``, ``imag``, ``conj``, ``angle``: no complex dtypes here).
+(the complex-number ops are in ``complex_ops.py``).
 
 Each op is declared once with :func:`declare_composite`: its composite is
 written with primitives (so it runs and differentiates on every backend);
@@ -17,14 +17,13 @@ import numpy as np
 
 from .. import backend as _backend
 from ..core.primitives import where
-from ..core.tensor import Tensor, _lift, apply
+from ..core.tensor import _lift, apply
 from .common import convert_to_tensor, declare_composite, record, symbolic, tensors
 from .math_ops import erf, expm1, floor, maximum
 
 __all__ = ["arctan", "arcsin", "arccos", "tan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2",
            "log10", "exp2", "cbrt", "rsqrt", "erfc", "erfinv", "arctan2", "hypot", "logaddexp", "logaddexp2",
-           "fmod", "deg2rad", "rad2deg", "sinc", "trunc", "fabs", "ldexp", "heaviside", "signbit",
-           "isreal", "real", "imag", "conj", "conjugate", "angle"]
+           "fmod", "deg2rad", "rad2deg", "sinc", "trunc", "fabs", "ldexp", "heaviside", "signbit"]
 U = "unary"
 _PI = math.pi
 _TAN_PI_12 = 2.0 - math.sqrt(3.0)
@@ -266,71 +265,3 @@ def signbit(x):
     if x.data.dtype.kind not in "fc":
         return x < 0
     return (x < 0) | ((x == 0) & ((1 / where(x == 0, x, 1.0)) < 0))
-
-
-def isreal(x):
-    """True everywhere (tinykeras has no complex dtypes).
-
-    >>> isreal([1.0]).numpy().tolist()
-    [True]
-    """
-    if symbolic(locals()):
-        return record("isreal", locals())
-    return Tensor(np.ones(convert_to_tensor(x).shape, bool))
-
-
-def real(x):
-    """The real part: ``x`` itself (no complex dtypes here).
-
-    >>> real([1.5]).numpy().tolist()
-    [1.5]
-    """
-    if symbolic(locals()):
-        return record("real", locals())
-    return convert_to_tensor(x)
-
-
-def imag(x):
-    """The imaginary part: zeros (no complex dtypes here).
-
-    >>> imag([1.5]).numpy().tolist()
-    [0.0]
-    """
-    if symbolic(locals()):
-        return record("imag", locals())
-    x = convert_to_tensor(x)
-    return x * 0
-
-
-def conj(x):
-    """The complex conjugate: ``x`` itself (no complex dtypes here).
-
-    >>> conj([1.5]).numpy().tolist()
-    [1.5]
-    """
-    if symbolic(locals()):
-        return record("conj", locals())
-    return convert_to_tensor(x)
-
-
-def conjugate(x):
-    """``conj`` under its other Keras name (a node of this name).
-
-    >>> conjugate([1.5]).numpy().tolist()
-    [1.5]
-    """
-    if symbolic(locals()):
-        return record("conjugate", locals())
-    return conj(x)
-
-
-def angle(x):
-    """The argument of each value: pi for negative values, else 0.
-
-    >>> [round(v, 4) for v in angle([-1.0, 2.0]).numpy().tolist()]
-    [3.1416, 0.0]
-    """
-    if symbolic(locals()):
-        return record("angle", locals())
-    x = floating(x)
-    return where(x < 0, _lift(math.pi, x), 0.0)

@@ -1,14 +1,15 @@
 """The factorizations of ``keras.ops.linalg`` with several outputs (``qr``,
-``svd``, ``eigh``) and ``pinv``/``lstsq``, differentiable.
+``svd``, ``eig``, ``eigh``) and ``pinv``/``lstsq``, differentiable.
 
 Autograd nodes have one output, so each output is its own op (``qr_q`` and
-``qr_r``, ``svd_u``/``svd_s``/``svd_vh``, ``eigh_values``/``eigh_vectors``):
+``qr_r``, ``svd_u``/``svd_s``/``svd_vh``, ``eig_values``/``eig_vectors``,
+``eigh_values``/``eigh_vectors``):
 its forward runs NumPy's LAPACK on the host copy (a composite, so every
 backend has it), and its backward rule, written with ops, is the
 factorization's adjoint with the other outputs' gradients zero (adjoints
 are linear in the output gradients, so the sum over the outputs is the
 whole gradient).  The rules are the standard ones (Murray 2016; Liao et al.
-2019; PyTorch's ``linalg_qr_backward``/``svd_backward``/``eigh_backward``;
+2019; PyTorch's ``linalg_qr_backward``/``svd_backward``/``linalg_eig_backward``/``eigh_backward``;
 Golub and Pereyra 1973 for ``pinv``); they assume distinct eigenvalues or
 singular values and full rank, as those do.
 
@@ -21,13 +22,14 @@ singular values and full rank, as those do.
 import numpy as np
 
 from ..core import registry
+from ..core.complex_parts import conj, real
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
 from .common import record, symbolic, tensors
 from .elementwise_ops import floating
 from .linalg_ops import _host, _mT, _square
 
-__all__ = ["qr", "svd", "eigh", "lstsq", "pinv"]
+__all__ = ["qr", "svd", "eig", "eigh", "lstsq", "pinv"]
 
 
 def _const(a, like):
@@ -120,6 +122,47 @@ def _eigh_vjp(a, gw=None, gv=None):
     return (s + _mT(s)) * _const(np.tril(np.ones((n, n)), -1), s) + s * eye
 
 
+# -- eig -------------------------------------------------------------------------
+def _eig_vjp(a, gw=None, gv=None):
+    """PyTorch's ``linalg_eig_backward`` (already in its complex convention):
+    gA = V^-H (diag(gw) + conj(F) o (V^H gV - V^H V diag(Re diag(V^H gV)))) V^H,
+    F_ij = 1 / (w_j - w_i) off the diagonal; autograd keeps the real part
+    for a real ``a``.  Eigenvectors are defined up to a phase, so only a
+    loss that does not depend on it has a gradient (as in PyTorch)."""
+    w, v = apply("eig_values", (a,), {}), apply("eig_vectors", (a,), {})
+    n = a.shape[-1]
+    eye = _const(np.eye(n), w)
+    inner = _row(gw) * eye if gw is not None else None
+    vh = conj(_mT(v))
+    if gv is not None:
+        vhgv = vh @ gv
+        diag = real((vhgv * eye).sum(axis=-2)).astype(w.dtype)
+        f = conj((1.0 - eye) / (_col(w) - _row(w) + eye))  # 1 / (w_j - w_i) off the diagonal
+        term = f * (vhgv - (vh @ v) * _col(diag))
+        inner = term if inner is None else inner + term
+    return apply("solve", (vh, inner @ vh))
+
+
+def _eig(x, part):
+    w, v = np.linalg.eig(x)
+    dtype = np.result_type(x.dtype, np.complex64)  # complex even when every eigenvalue is real (as torch)
+    return (w if part == 0 else v).astype(dtype)
+
+
+def _nonsymmetric(rng, n, batch=(), rotate=False):
+    """Eigenvalues well apart: real ones, or (``rotate``) a complex pair."""
+    p = rng.normal(size=batch + (n, n)) + 2 * np.eye(n)
+    d = np.zeros(batch + (n, n))
+    d[..., range(n), range(n)] = np.arange(1, n + 1) * 1.5
+    if rotate:
+        d[..., 0, 1], d[..., 1, 0] = 1.0, -1.0  # 1.5 +- i on the first two
+    return (p @ d @ np.linalg.inv(p)).astype(np.float32)
+
+
+def _eig_sample(rng):
+    return [([_nonsymmetric(rng, 3)], {}), ([_nonsymmetric(rng, 2, (2,))], {})]
+
+
 # -- pinv and lstsq --------------------------------------------------------------
 def _pinv_vjp(a, p, g):
     """Golub and Pereyra: gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
@@ -171,6 +214,9 @@ registry.declare(
           rule=lambda g, o, a: (_eigh_vjp(a, gw=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
     OpDef("eigh_vectors", 1, composite=_host("eigh_vectors", lambda x: np.linalg.eigh(x)[1]),
           rule=lambda g, o, a: (_eigh_vjp(a, gv=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
+    *[OpDef(f"eig_{part}", 1, composite=_host(f"eig_{part}", lambda x, k=k: _eig(x, k)), holomorphic=False,
+            rule=lambda g, o, a, grad=grad: (_eig_vjp(a, **{grad: g}),), sample=_eig_sample)
+      for k, (part, grad) in enumerate((("values", "gw"), ("vectors", "gv")))],
     OpDef("pinv", 1, ("rcond",), composite=_host("pinv", _pinv), rule=lambda g, o, a, rcond: (_pinv_vjp(a, o, g),),
           sample=lambda rng: [([x], {"rcond": None}) for x in _matrices(rng, _SHAPES)]),
     OpDef("lstsq", 2, ("rcond",), rule=_lstsq_rule,
@@ -208,6 +254,21 @@ def svd(x, full_matrices=True, compute_uv=True):
         return s
     params = {"full_matrices": bool(full_matrices)}
     return apply("svd_u", (x,), params), s, apply("svd_vh", (x,), params)
+
+
+def eig(x):
+    """Eigenvalues and eigenvectors (unit columns) of general square
+    matrices, complex (complex64 for float32 input, as torch's
+    ``linalg.eig``), differentiable.
+
+    >>> w, v = eig([[0.0, -1.0], [1.0, 0.0]])   # a rotation: eigenvalues +-i
+    >>> w.dtype, np.round(w.numpy(), 6).tolist()
+    ('complex64', [1j, -1j])
+    """
+    if symbolic(locals()):
+        return record("eig", locals())
+    x = _square(x, "eig")
+    return apply("eig_values", (x,), {}), apply("eig_vectors", (x,), {})
 
 
 def eigh(x):

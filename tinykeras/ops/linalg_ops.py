@@ -5,9 +5,9 @@
 and ``cholesky`` are ops with backward rules written with ops (so they
 differentiate on every backend); their forward runs NumPy's LAPACK on the
 host copy (a composite from ``to_numpy``/``asarray``), which works on every
-backend.  ``qr``, ``svd``, ``eigh``, ``pinv`` and ``lstsq`` (differentiable
-too) are in ``linalg_factor.py``; ``eig`` and ``lu_factor`` are computed on
-the host and are not differentiable.  ``norm`` is written with ops.
+backend.  ``qr``, ``svd``, ``eig``, ``eigh``, ``pinv`` and ``lstsq``
+(differentiable too) are in ``linalg_factor.py``; ``lu_factor`` is computed
+on the host and is not differentiable.  ``norm`` is written with ops.
 
 >>> import tinykeras as tk
 >>> tk.ops.inv([[2.0, 0.0], [0.0, 4.0]]).numpy().tolist()
@@ -24,7 +24,7 @@ from .elementwise_ops import floating
 from .math_ops import abs, max, min, sqrt, sum
 
 __all__ = ["inv", "det", "slogdet", "logdet", "solve", "solve_triangular", "cholesky", "cholesky_inverse",
-           "eig", "lu_factor", "matrix_rank", "norm", "cdist"]
+           "lu_factor", "matrix_rank", "norm", "cdist"]
 
 
 def _mT(x):
@@ -215,23 +215,6 @@ def cholesky_inverse(x, upper=False):
     x = _square(x, "cholesky_inverse")
     return inv(_mT(x) @ x if upper else x @ _mT(x))
 
-
-
-
-def eig(x):
-    """Eigenvalues and eigenvectors of general square matrices (real parts;
-    tinykeras has no complex dtypes, so complex eigenvalues raise ValueError).
-
-    >>> eig([[2.0, 0.0], [0.0, 1.0]])[0].numpy().tolist()
-    [2.0, 1.0]
-    """
-    if symbolic(locals()):
-        return record("eig", locals())
-    x = _square(x, "eig")
-    w, v = np.linalg.eig(x.numpy())
-    if np.iscomplexobj(w) and np.abs(w.imag).max(initial=0) > 0:
-        raise ValueError("eig: the matrix has complex eigenvalues, and tinykeras has no complex dtypes")
-    return Tensor(w.real.astype(x.data.dtype)), Tensor(v.real.astype(x.data.dtype))
 
 
 

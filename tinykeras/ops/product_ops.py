@@ -11,6 +11,7 @@ import string
 
 import numpy as np
 
+from ..core.complex_parts import conj
 from .array_ops import diagonal
 from .common import normalize_axis, record, symbolic, tensors
 from .math_ops import matmul, sum, zeros
@@ -46,7 +47,7 @@ def inner(x1, x2):
 
 
 def vdot(x1, x2):
-    """Dot product of the flattened inputs.
+    """Dot product of the flattened inputs (``x1`` conjugated, as NumPy and torch).
 
     >>> vdot([[1, 2]], [3, 4]).item()
     11
@@ -54,7 +55,7 @@ def vdot(x1, x2):
     if symbolic(locals()):
         return record("vdot", locals())
     x1, x2 = tensors(x1, x2)
-    return sum(x1.reshape(-1) * x2.reshape(-1))
+    return sum(conj(x1).reshape(-1) * x2.reshape(-1))
 
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):

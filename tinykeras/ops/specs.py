@@ -118,7 +118,7 @@ def _divide(x1, x2):
 
 
 register(_FLOAT_UNARY, 1, _float_unary)
-register("negative abs absolute sign floor ceil round square clip stop_gradient tril triu flip "
+register("negative sign floor ceil round square clip stop_gradient tril triu flip "
          "convert_to_tensor", 1, _unary)
 register("isfinite isnan logical_not", 1, _bool_unary)
 register("add subtract multiply power maximum minimum floor_divide mod", 2, _binary())

@@ -15,16 +15,37 @@ them is unknown.  Ops whose output shape depends on the values (``unique``,
 """
 import numpy as np
 
-from .specs import (SPECS, _binary, _bool_unary, _divide, _float_unary, _reduce, _unary, promote, register,
-                    shape_dtype)
+from .specs import (SPECS, _binary, _bool_unary, _divide, _float_unary, _reduce, _unary, broadcast, promote,
+                    register, shape_dtype)
 
 _F = "float32"
 
 register("arctan arcsin arccos tan sinh cosh arcsinh arccosh arctanh log2 log10 exp2 cbrt rsqrt erfc erfinv "
-         "deg2rad rad2deg sinc fabs i0 angle celu hard_tanh tanh_shrink soft_shrink hard_shrink squareplus "
+         "deg2rad rad2deg sinc fabs i0 celu hard_tanh tanh_shrink soft_shrink hard_shrink squareplus "
          "sparse_plus sparse_sigmoid sparsemax normalize rms_normalization layer_normalization threshold", 1,
          _float_unary)
-register("trunc real conj conjugate copy fliplr flipud nan_to_num imag saturate_cast", 1, _unary)
+register("trunc conj conjugate copy fliplr flipud nan_to_num saturate_cast", 1, _unary)
+_PART = {"complex64": "float32", "complex128": "float64"}  # a complex dtype -> its parts' dtype
+
+
+def _part(spec):
+    """A real-valued op: complex inputs give their parts' dtype, others follow ``spec``."""
+    def part_spec(x):
+        shape, dtype = shape_dtype(x)
+        return (shape, _PART[dtype]) if dtype in _PART else spec(x)
+    return part_spec
+
+
+def _polar(abs_, angle):
+    (s1, d1), (s2, d2) = shape_dtype(abs_), shape_dtype(angle)
+    return broadcast(s1, s2), "complex128" if "float64" in (d1, d2) else "complex64"
+
+
+register("real imag abs absolute", 1, _part(_unary))
+register("angle", 1, _part(_float_unary))
+register("polar", 2, _polar)
+register("view_as_complex", 1, lambda x: (shape_dtype(x)[0][:-1], "complex64"))
+register("view_as_real", 1, lambda x: (shape_dtype(x)[0] + (2,), _PART.get(shape_dtype(x)[1], shape_dtype(x)[1])))
 register("signbit isinf isposinf isneginf isreal", 1, _bool_unary)
 register("arctan2 hypot logaddexp logaddexp2 fmod divide_no_nan heaviside ldexp nextafter", 2, _divide)
 register("fmax fmin gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift left_shift "
@@ -99,7 +120,7 @@ def _probe(name):
 
 _PROBED = {  # op -> number of leading tensor arguments
     1: "roll rot90 diagonal trace diag diagflat diff average vander corrcoef hstack vstack dstack array_split "
-       "hsplit vsplit dsplit unstack norm cholesky inv det logdet cholesky_inverse eigh svd qr slogdet pinv "
+       "hsplit vsplit dsplit unstack norm cholesky inv det logdet cholesky_inverse eig eigh svd qr slogdet pinv "
        "multi_hot depth_to_space space_to_depth adaptive_average_pool adaptive_max_pool unfold fold "
        "extract_sequences rfft glu rearrange",
     2: "outer inner vdot kron tensordot cross append solve solve_triangular lstsq cdist correlate psnr",
