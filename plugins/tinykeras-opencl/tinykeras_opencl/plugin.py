@@ -14,7 +14,7 @@ import inspect
 from tinykeras.core import registry
 from tinykeras.core.hookspecs import hookimpl
 
-from . import device, kernels
+from . import device, host, kernels
 
 
 @hookimpl
@@ -44,8 +44,14 @@ def _fits(op, fn, declared):
 
 @hookimpl
 def tinykeras_register_kernels(register):
+    """Every kernel of :func:`kernels.all_kernels`, with complex tensors kept
+    on the host (:mod:`.host`)."""
     declared = getattr(registry, "core_ops", lambda: None)()  # the core's OpDefs
+    creation = {"asarray": host.asarray, "to_numpy": host.to_numpy, "full": host.full}
     for op, fn in kernels.all_kernels().items():
         if op in kernels.FUSED and not _fits(op, fn, declared):
             continue  # the core declares no such op (or another version of it): keep its composite
-        register("opencl", op, fn)
+        register("opencl", op, creation.get(op) or host.with_host_fallback(op, fn))
+    for op in host.HOST_ONLY:
+        if declared is None or op in declared:
+            register("opencl", op, host.host_kernel(op))
