@@ -129,6 +129,13 @@ GRADS = [  # (name, function, inputs): float64 / complex128 inputs, checked agai
     ("matmul", tk.ops.matmul, [c(2, 3), c(3, 4)]), ("vdot", tk.ops.vdot, [c(2, 3), c(6)]), ("matmul real", tk.ops.matmul, [f(2, 2, 3), c(3)]),
     ("exp sum", lambda z: tk.ops.sum(tk.ops.exp(z), axis=0), [c(3, 2)]),
     ("sqrt mean", lambda z: tk.ops.mean(tk.ops.sqrt(z + 3)), [c(2, 2)]),
+    ("elementwise", lambda z: tk.ops.sin(z) * tk.ops.cos(z) + tk.ops.tanh(z) + tk.ops.log(z + 3) + tk.ops.sinh(z)
+     + tk.ops.reciprocal(z + 3), [c(2, 3)]),
+    ("power", lambda z, w: tk.ops.power(z + 3, w), [c(2, 3), c(3)]),
+    ("movement", lambda z: tk.ops.concatenate([tk.ops.where(tk.ops.real(z) > 0, z, tk.ops.conj(z) * 2),
+                                               tk.ops.pad(tk.ops.transpose(z)[1:, 1:], [[0, 0], [1, 0]])], 0),
+     [c(3, 3)]),
+    ("prod", lambda z: tk.ops.prod(z + 2, axis=0), [c(2, 3)]),
     ("eig values", lambda x: tk.ops.eig(x)[0], [nonsymmetric(3)]),
     ("eig values complex", lambda x: tk.ops.eig(x)[0], [nonsymmetric(4, rotate=True)]),
     ("eig values batch", lambda x: tk.ops.eig(x)[0], [nonsymmetric(3, (2,), rotate=True)]),
