@@ -77,3 +77,45 @@ def test_relu_gradient_matches_finite_differences_away_from_zero():
     eps = 1e-6
     numeric = ((np.maximum(x + eps, 0) - np.maximum(x - eps, 0)) / (2 * eps)) * w
     np.testing.assert_allclose(np.asarray(xt.grad), numeric, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_and_layer_norm_kernels_in_pieces_match_one_piece(monkeypatch, masked):
+    """Cut into pieces of the batch for threads (``numpy_parallel.pieces``),
+    the fused kernels give what they give in one piece, to the bit."""
+    from tinykeras.core import registry
+    from tinykeras.numpy_plugin import numpy_parallel
+    kernels = registry.KERNELS["numpy"]
+    rng = np.random.default_rng(3)
+    q, k = rng.standard_normal((16, 64, 4, 16), np.float32), rng.standard_normal((16, 64, 4, 16), np.float32)
+    mask = rng.random((16, 64, 64)) < 0.8 if masked else np.ones((1, 64, 64), bool)
+    g = rng.standard_normal((16, 4, 64, 64), np.float32)
+    x, gamma, beta = rng.standard_normal((16, 64, 256), np.float32), rng.standard_normal(256, np.float32), \
+        rng.standard_normal(256, np.float32)
+    gx = rng.standard_normal(x.shape, np.float32)
+
+    def run():
+        p = kernels["attention_probabilities"](q, k, mask)
+        return [p, kernels["attention_probabilities_grad"](g, p, q, k), kernels["layer_norm"](x, gamma, beta, 1e-3),
+                kernels["layer_norm_grad"](gx, x, gamma, 1e-3)]
+
+    from tinykeras.numpy_plugin import numpy_attention, numpy_fused
+    counts = []
+
+    def counted(fn, n, *args, **kwargs):
+        results = numpy_parallel.pieces(fn, n, *args, **kwargs)
+        counts.append(len(results))
+        return results
+
+    monkeypatch.setattr(numpy_parallel, "WORKERS", 2)
+    for module in (numpy_attention, numpy_fused):
+        monkeypatch.setattr(module, "pieces", counted)
+    cut = run()
+    assert len(counts) == 4 and min(counts) >= 2              # every kernel was cut
+    for module in (numpy_attention, numpy_fused):
+        monkeypatch.setattr(module, "pieces", lambda fn, n, *args, **kwargs: [fn(0, n)])
+    whole = run()
+    for a, b in zip(cut[:3], whole[:3]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(cut[3][:x.size], whole[3][:x.size])                    # d x
+    np.testing.assert_allclose(cut[3][x.size:], whole[3][x.size:], rtol=1e-5, atol=1e-4)  # d gamma, d beta: sums in pieces

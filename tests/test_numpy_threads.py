@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tinykeras import _config
+from tinykeras.numpy_plugin import numpy_parallel
 from tinykeras.numpy_plugin import numpy_threads as nt
 
 
@@ -69,8 +70,8 @@ def test_fixed_count_ignores_the_load(monkeypatch):
     m = FakeMachine(monkeypatch, cpus=2)
     m.policy = nt.ThreadPolicy(fixed=3, cpus=[0, 1])
     assert m.run(5, ours=0.5, others=1.5) == 3
-    assert m.policy.blas_threads_for(64, 64, 512) == 1           # small: one thread
-    assert m.policy.blas_threads_for(128, 784, 512) == 3
+    assert m.policy.threads_for(64, 64, 512) == 1           # small: one thread
+    assert m.policy.threads_for(128, 784, 512) == 3
 
 
 @pytest.mark.parametrize("value, expected", [("", "auto"), ("auto", "auto"), ("AUTO", "auto"), ("3", 3)])
@@ -86,15 +87,16 @@ def test_bad_knob_names_the_variable(monkeypatch, value):
         _config.num_threads()
 
 
-def test_apply_sets_numpys_blas_threads():
+def test_apply_pins_numpys_blas_to_one_thread():
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    policy = nt.ThreadPolicy(fixed=1)
+    policy = nt.ThreadPolicy(fixed=2)
     controller = threadpoolctl.ThreadpoolController().select(user_api="blas")
     if not controller.lib_controllers:
         pytest.skip("NumPy's BLAS is not one threadpoolctl knows")
     before = [lib.num_threads for lib in controller.lib_controllers]
     try:
         policy.refresh()
+        assert policy.threads == 2                  # tinykeras's own threads, not BLAS's
         assert [lib.num_threads for lib in
                 threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers] == [1] * len(before)
     finally:
@@ -103,14 +105,44 @@ def test_apply_sets_numpys_blas_threads():
         nt.POLICY._applied = None   # the global policy re-applies its own count
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((300, 200), (200, 100)), ((2, 3, 4), (4, 2)),
-                                    ((4,), (4,)), ((5, 4), (4,)), ((2, 64, 128), (128, 512))])
-def test_matmul_kernel_matches_numpy(shapes):
+                                    ((4,), (4,)), ((5, 4), (4,)), ((2, 64, 128), (128, 512)),
+                                    ((40, 700), (700, 300)), ((8, 64, 64), (8, 64, 32)), ((3, 70, 128, 64), (64, 40)),
+                                    ((2, 3, 64, 64), (2, 3, 64, 64)), ((1, 512, 512), (512, 64))])
+def test_matmul_kernel_matches_numpy(shapes, threads, monkeypatch):
+    """The pieces (by batch, rows or columns) give NumPy's product."""
+    monkeypatch.setattr(nt.POLICY, "threads", threads)
+    monkeypatch.setattr(nt.POLICY, "_next", float("inf"))     # no new look at the machine
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
-    out = nt.matmul(a, b)
+    out = numpy_parallel.matmul(a, b)
     assert type(out) is np.ndarray
-    np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-12)
+    np.testing.assert_allclose(out, np.matmul(a, b), rtol=1e-12, atol=1e-12 * np.abs(a).sum(-1).max())
+    assert out.shape == np.matmul(a, b).shape
+
+
+def test_big_products_are_cut_into_pieces(monkeypatch):
+    monkeypatch.setattr(nt.POLICY, "threads", 2)
+    monkeypatch.setattr(nt.POLICY, "_next", float("inf"))
+    calls = []
+    real = numpy_parallel.pieces
+    monkeypatch.setattr(numpy_parallel, "pieces", lambda fn, n, *a, **k: calls.append(n) or real(fn, n, *a, **k))
+    numpy_parallel.matmul(np.ones((128, 784), np.float32), np.ones((784, 512), np.float32))   # by rows
+    numpy_parallel.matmul(np.ones((4096, 64), np.float32), np.ones((64, 64), np.float32))
+    numpy_parallel.matmul(np.ones((8, 2048), np.float32), np.ones((2048, 1024), np.float32))  # few rows: by columns
+    numpy_parallel.matmul(np.ones((64, 4, 64, 16), np.float32), np.ones((64, 4, 16, 64), np.float32))
+    numpy_parallel.matmul(np.ones((1, 784), np.float32), np.ones((784, 512), np.float32))     # small: none
+    assert calls == [128, 4096, 1024, 64]
+
+
+def test_worker_errors_reach_the_caller():
+    def fail(lo, hi):
+        if lo:
+            raise ValueError("piece failed")
+    with pytest.raises(ValueError, match="piece failed"):
+        numpy_parallel.pieces(fail, 4, nbytes=1 << 30, threads=2)
+    assert numpy_parallel.pieces(lambda lo, hi: hi - lo, 4, nbytes=1 << 30, threads=2) == [1, 1, 1, 1]
 
 
 def test_single_threaded_blas_restores_the_setting():
@@ -132,3 +164,24 @@ def test_first_look_at_proc_stat_replaces_the_load_average_guess(monkeypatch):
     m.policy = nt.ThreadPolicy(cpus=[0, 1])
     assert m.run(0.5, ours=1, others=1) == 1         # really busy: stays at one
     assert m.run(1.0, ours=1, others=0) == 1         # later looks are smoothed, as before
+
+
+def test_pieces_from_two_program_threads_at_once():
+    """Two threads of a program cutting work at the same time (one of them
+    gets the workers, the other works alone) both get every piece done."""
+    import threading
+    import time
+    start, results = threading.Barrier(2), {}
+
+    def caller(name):
+        start.wait(timeout=5)
+        results[name] = numpy_parallel.pieces(lambda lo, hi: time.sleep(0.01) or (lo, hi), 8, nbytes=1 << 30,
+                                              threads=2)
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    expected = [(i, i + 1) for i in range(8)]
+    assert results == {"a": expected, "b": expected}

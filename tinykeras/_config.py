@@ -12,11 +12,12 @@
                                     (default ``~/.tinykeras``)
 ``TINYKERAS_CHECK_KERNELS``         ``1`` checks every kernel call of a
                                     non-reference backend against NumPy
-``TINYKERAS_NUM_THREADS``           ``auto`` (default): BLAS threads follow
-                                    the free cores (one for small products),
-                                    at most 8; a number fixes the thread
-                                    count of BLAS and of the big NumPy
-                                    kernels (``docs/threads.md``)
+``TINYKERAS_NUM_THREADS``           ``auto`` (default): the threads that big
+                                    NumPy products and kernels are cut for
+                                    follow the free cores (one for small
+                                    products), at most 8; a number fixes
+                                    the count (BLAS itself runs on one
+                                    thread; ``docs/threads.md``)
 ``TINYKERAS_MALLOC_TUNING``         ``0`` leaves glibc's allocator settings alone
 ``TINYKERAS_REQUIRE_OPENCL``        ``1``: the test-suite fails (instead of
                                     skipping) the OpenCL tests when there is

@@ -293,7 +293,7 @@ def result_dtype(a, b):
 
 
 def _binary(op, a, b):
-    if type(b) is not Tensor:
+    if type(b) is not Tensor and not isinstance(b, Tensor):   # (a Variable is a Tensor)
         if isinstance(b, Symbolic):
             return NotImplemented
         b = _lift(b, a)

@@ -313,9 +313,9 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Predictions for every sample, as NumPy arrays (batched)."""
-        from ..callbacks import CallbackList
         if small_batch(self, x, batch_size, steps, callbacks, verbose, Trainer.predict_step):  # one batch, nothing to report
             return map_structure(lambda t: np.array(_to_numpy(t)), self._predict_small_batch(x))
+        from ..callbacks import CallbackList
         iterator = data.EpochIterator(data.get_adapter(x, batch_size=batch_size, steps=steps), steps)
         verbose = 1 if verbose == "auto" else verbose
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,

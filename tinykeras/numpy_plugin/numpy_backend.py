@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from ..core.hookspecs import hookimpl
-from . import numpy_attention, numpy_conv, numpy_fused, numpy_math, numpy_optimizers, numpy_rnn, numpy_threads
+from . import numpy_attention, numpy_conv, numpy_fused, numpy_math, numpy_optimizers, numpy_parallel, numpy_rnn, numpy_threads
 
 try:  # SciPy's erf is faster; fall back to math.erf, vectorised
     from scipy.special import erf as _erf_any_dtype
@@ -174,7 +174,7 @@ KERNELS = {
     "getitem": _getitem,
     "index_add": _index_add,
     "cast": _cast,
-    "matmul": numpy_threads.matmul,   # BLAS threads chosen per product
+    "matmul": numpy_parallel.matmul,
 }
 
 

@@ -7,7 +7,7 @@ several dispatched primitives.  Each must agree with its composite in
 """
 import numpy as np
 
-from .numpy_parallel import elementwise
+from .numpy_parallel import elementwise, pieces
 
 
 def _relu(x):
@@ -62,26 +62,38 @@ def _normalize(x, epsilon):
 
 
 def _layer_norm(x, gamma, beta, epsilon):
-    out, _ = _normalize(x, epsilon)
-    out *= gamma
-    out += beta
-    return out
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty(rows.shape, np.result_type(x, gamma, beta))
+
+    def piece(lo, hi):
+        xhat, _ = _normalize(rows[lo:hi], epsilon)
+        xhat *= gamma
+        np.add(xhat, beta, out=out[lo:hi])
+
+    pieces(piece, rows.shape[0], 3 * rows.nbytes)
+    return out.reshape(x.shape)
 
 
 def _layer_norm_grad(g, x, gamma, epsilon):
-    xhat, inv = _normalize(x, epsilon)
     n = x.shape[-1]
+    rows, g2 = x.reshape(-1, n), g.reshape(-1, n)
     flat = np.empty(x.size + 2 * n, np.result_type(g, x))
-    dx = flat[:x.size].reshape(x.shape)
-    np.multiply(g, gamma, out=dx)                                       # d xhat
-    proj = np.einsum("...i,...i->...", dx, xhat)[..., None]
-    proj /= n
-    dx -= dx.mean(-1, keepdims=True)
-    dx -= xhat * proj
-    dx *= inv
-    g2 = g.reshape(-1, n)
-    flat[x.size:x.size + n] = np.einsum("ki,ki->i", g2, xhat.reshape(-1, n))
-    flat[x.size + n:] = g2.sum(0)
+    dx = flat[:x.size].reshape(rows.shape)
+
+    def piece(lo, hi):                                                  # d x of these rows, and their
+        xhat, inv = _normalize(rows[lo:hi], epsilon)                    # share of d gamma and d beta
+        d = dx[lo:hi]
+        np.multiply(g2[lo:hi], gamma, out=d)                            # d xhat
+        proj = np.einsum("ki,ki->k", d, xhat)[:, None]
+        proj /= n
+        d -= d.mean(-1, keepdims=True)
+        d -= xhat * proj
+        d *= inv
+        return np.einsum("ki,ki->i", g2[lo:hi], xhat), g2[lo:hi].sum(0)
+
+    shares = pieces(piece, rows.shape[0], 4 * rows.nbytes)
+    flat[x.size:x.size + n] = sum(share[0] for share in shares) if shares else 0
+    flat[x.size + n:] = sum(share[1] for share in shares) if shares else 0
     return flat
 
 

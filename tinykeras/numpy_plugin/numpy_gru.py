@@ -17,6 +17,7 @@ written into the packed vector.
 import numpy as np
 
 from .numpy_lstm import _tanh, _with_kernel_gradient, backward_steps
+from .numpy_parallel import matmul
 from .numpy_threads import single_threaded_blas
 
 
@@ -82,7 +83,7 @@ def backward_loop(g, out, xz, h0, kernel, bias, mask):
     dxz = flat[:ends[0]].reshape(b, steps, three)
     dh = flat[ends[0]:ends[1]].reshape(b, u)
     hp = np.concatenate([h0[:, None], out[:, :-1]], 1)
-    rec = hp.reshape(-1, u) @ kernel                   # every step's h U, at once
+    rec = matmul(hp.reshape(-1, u), kernel)            # every step's h U, at once
     rec = rec.reshape(b, steps, three)
     rec += bias
     zr = _sigmoid(xz[..., :2 * u] + rec[..., :2 * u])
@@ -150,10 +151,10 @@ def backward_reset_before(g, out, xz, h0, kernel, bias, mask):
     dxz = flat[:ends[0]].reshape(b, steps, three)     # d of each step's pre-activations: z, r, candidate
     dh = flat[ends[0]:ends[1]].reshape(b, u)
     hp = np.concatenate([h0[:, None], out[:, :-1]], 1)
-    zr = _sigmoid(xz[..., :2 * u] + (hp.reshape(-1, u) @ kernel[:, :2 * u]).reshape(b, steps, 2 * u))
+    zr = _sigmoid(xz[..., :2 * u] + matmul(hp.reshape(-1, u), kernel[:, :2 * u]).reshape(b, steps, 2 * u))
     z, r = zr[..., :u], zr[..., u:]
     rh = r * hp
-    hh = _tanh(xz[..., 2 * u:] + (rh.reshape(-1, u) @ kernel[:, 2 * u:]).reshape(b, steps, u),
+    hh = _tanh(xz[..., 2 * u:] + matmul(rh.reshape(-1, u), kernel[:, 2 * u:]).reshape(b, steps, u),
                np.empty((b, steps, u), out.dtype))
     kz = (hp - hh) * z * (1 - z)                      # d pre-activation / d h_t, for z ...
     kh = (1 - z) * (1 - hh * hh)                      # ... and the candidate
@@ -162,8 +163,8 @@ def backward_reset_before(g, out, xz, h0, kernel, bias, mask):
     with single_threaded_blas():
         _bptt_reset_before(g, z, r, kz, kh, kr, uzr_t, uh_t, mask, dxz, dh)
     d_kernel = flat[ends[1]:ends[2]].reshape(u, three)
-    np.matmul(hp.reshape(-1, u).T, dxz[..., :2 * u].reshape(-1, 2 * u), out=d_kernel[:, :2 * u])
-    np.matmul(rh.reshape(-1, u).T, dxz[..., 2 * u:].reshape(-1, u), out=d_kernel[:, 2 * u:])
+    d_kernel[:, :2 * u] = matmul(hp.reshape(-1, u).T, dxz[..., :2 * u].reshape(-1, 2 * u))
+    d_kernel[:, 2 * u:] = matmul(rh.reshape(-1, u).T, dxz[..., 2 * u:].reshape(-1, u))
     flat[ends[2]:] = 0
     return flat
 

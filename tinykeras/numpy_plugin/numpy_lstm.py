@@ -9,7 +9,7 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 ``concatenate``, no ``where`` per step.  What does not depend on the
 previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
 at once.  The input projection of all steps (``xz``) is one matmul, done by
-the layer.  The per-step products are small and run on one BLAS thread
+the layer.  The per-step products are small and run on one thread
 (``single_threaded_blas``).
 
 >>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
@@ -18,6 +18,7 @@ the layer.  The per-step products are small and run on one BLAS thread
 """
 import numpy as np
 
+from .numpy_parallel import matmul
 from .numpy_threads import single_threaded_blas
 
 
@@ -160,12 +161,12 @@ def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
 
 
 def _with_kernel_gradient(loop):
-    """``loop`` (one BLAS thread), then the recurrent kernel's gradient
-    ``sum_t h_{t-1}^T dz_t``: one large product, with the BLAS threads the
-    thread policy allows."""
+    """``loop`` (one thread), then the recurrent kernel's gradient
+    ``sum_t h_{t-1}^T dz_t``: one large product, cut into pieces for the
+    threads the thread policy allows (``numpy_parallel.matmul``)."""
     def backward(*arrays):
         flat, hprev, dz, d_kernel = loop(*arrays)
-        np.matmul(hprev.T, dz, out=d_kernel)
+        d_kernel[...] = matmul(hprev.T, dz)
         return flat
     backward.__name__ = loop.__name__.replace("_loop", "")
     return backward

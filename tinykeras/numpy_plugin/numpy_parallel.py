@@ -1,13 +1,14 @@
-"""Running the big NumPy kernels (convolutions, pools) on every core.
+"""Running the big NumPy kernels (products, convolutions, attention) on every core.
 
-NumPy's element-wise loops use one thread, but release the GIL, so the
-batch can be cut into pieces that Python threads work on at once
-(:func:`pieces`, :func:`parallel`).  Matrix products inside a piece run
-with single-threaded BLAS (:func:`single_threaded_blas`): the pieces are
-the parallelism, and OpenBLAS's own threads, which spin while they wait,
-would only compete with them (on a busy machine that doubled a training
-step's time).  ``TINYKERAS_NUM_THREADS`` sets the number of threads
-(default: the CPU count, at most 8; see ``numpy_threads``).
+NumPy's element-wise loops and BLAS products use one thread, but release
+the GIL, so the batch (or the rows of a product) can be cut into pieces
+that Python threads work on at once (:func:`pieces`, :func:`parallel`,
+:func:`matmul`).  BLAS itself stays on one thread (``numpy_threads``): the
+pieces are the parallelism, and OpenBLAS's own threads, which spin while
+they wait, would only compete with them (on a busy machine that doubled a
+training step's time).  The threads wait for work on locks (``_Workers``),
+so waking them costs microseconds.  ``TINYKERAS_NUM_THREADS`` sets the
+number of threads (default: the free cores, at most 8; see ``numpy_threads``).
 
 :func:`tune_malloc` is a process-wide setting applied when the NumPy
 backend loads (``TINYKERAS_MALLOC_TUNING=0`` skips it).
@@ -18,18 +19,17 @@ backend loads (``TINYKERAS_MALLOC_TUNING=0`` skips it).
 [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
 """
 import ctypes
+import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .. import _config
-from .numpy_threads import POLICY, single_threaded_blas
+from .numpy_threads import POLICY, SMALL_MATMUL, single_threaded_blas
 
 WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
 BIG_ELEMENTWISE = 1 << 20   # elements: an element-wise kernel on fewer runs in one piece
-_EXECUTOR = []
 _LOCAL = threading.local()  # .inside: this thread is working on a piece (no nested pieces)
 
 
@@ -48,20 +48,73 @@ def tune_malloc(mmap_threshold=32 << 20, trim_threshold=128 << 20):
         return False
 
 
-def _executor():
-    if not _EXECUTOR:
-        _EXECUTOR.append(ThreadPoolExecutor(WORKERS - 1, thread_name_prefix="tinykeras-numpy"))
-    return _EXECUTOR[0]
+class _Workers:
+    """Threads that wait for work, each woken by releasing its own lock: a
+    few microseconds per wake-up (``concurrent.futures`` takes about a
+    hundred, as much as the work of a mid-sized product).  Started when
+    first needed; forgotten in a forked child (its threads are not there)."""
+
+    def __init__(self):
+        self.go, self.done, self.jobs, self.errors = [], [], [], []
+        self.busy = threading.Lock()     # held by the one caller the workers serve
+
+    def _start_one(self):
+        i = len(self.go)
+        go, done = threading.Lock(), threading.Lock()
+        go.acquire()
+        done.acquire()
+        self.go.append(go)
+        self.done.append(done)
+        self.jobs.append(None)
+        self.errors.append(None)
+        threading.Thread(target=self._serve, args=(i,), daemon=True, name=f"tinykeras-numpy-{i}").start()
+
+    def _serve(self, i):
+        while True:
+            self.go[i].acquire()
+            try:
+                self.jobs[i]()
+            except BaseException as exc:   # handed to the caller by run()
+                self.errors[i] = exc
+            self.done[i].release()
+
+    def run(self, job, helpers):
+        """``job()`` on this thread and on ``helpers`` workers at once (on
+        this thread alone while another thread of the program has them)."""
+        if not self.busy.acquire(blocking=False):
+            job()
+            return
+        try:
+            while len(self.go) < helpers:
+                self._start_one()
+            for i in range(helpers):
+                self.jobs[i], self.errors[i] = job, None
+                self.go[i].release()
+            try:
+                job()
+            finally:
+                for i in range(helpers):
+                    self.done[i].acquire()
+        finally:
+            self.busy.release()
+        error = next((e for e in self.errors[:helpers] if e is not None), None)
+        if error is not None:
+            raise error
 
 
-def pieces(fn, n, nbytes, min_bytes=1 << 20):
+_WORKERS = _Workers()
+os.register_at_fork(after_in_child=lambda: _WORKERS.__init__())
+
+
+def pieces(fn, n, nbytes, min_bytes=1 << 20, threads=None):
     """``[fn(lo, hi) for (lo, hi) in ranges]``: ``range(n)`` (the batch) cut
     into pieces, worked on by up to ``WORKERS`` threads (the calling thread
     included), each with single-threaded BLAS.
 
     ``nbytes`` is the size of the temporaries the whole batch needs: work
     under ``min_bytes`` stays in one piece, and pieces are made small enough
-    to keep their temporaries under ``PIECE_BYTES``.
+    to keep their temporaries under ``PIECE_BYTES``.  ``threads`` caps the
+    threads that take part (default ``WORKERS``).
 
     >>> pieces(lambda lo, hi: (lo, hi), 10, nbytes=4 << 20)[0][0]
     0
@@ -93,11 +146,11 @@ def pieces(fn, n, nbytes, min_bytes=1 << 20):
             _LOCAL.inside = outer
 
     nested = getattr(_LOCAL, "inside", False)   # already in a piece: no more threads
-    helpers = [] if count == 1 or WORKERS == 1 or nested else \
-        [_executor().submit(work) for _ in range(min(WORKERS, count) - 1)]
-    work()
-    for helper in helpers:
-        helper.result()
+    helpers = 0 if count == 1 or nested else min(threads or WORKERS, WORKERS, count) - 1
+    if helpers > 0:
+        _WORKERS.run(work, helpers)
+    else:
+        work()
     return results
 
 
@@ -125,4 +178,39 @@ def elementwise(fn, dtype, *arrays):
     else:
         pieces(lambda lo, hi: fn(*[a[lo:hi] for a in arrays], out=out[lo:hi]), first.shape[0], nbytes=1,
                min_bytes=1)
+    return out
+
+
+
+
+def matmul(a, b):
+    """The NumPy backend's ``matmul``: ``np.matmul(a, b)``, always an array.
+
+    A stack of inputs times one matrix is one 2-D product (NumPy would run
+    one small product per row of the stack).  A large product is cut into
+    pieces that threads work on, each with one BLAS thread: a stack of
+    products by its batch, a 2-D product by its rows (by its columns when
+    it has only a few rows).
+
+    >>> matmul(np.ones((2, 3, 4)), np.ones((4, 5))).shape
+    (2, 3, 5)
+    """
+    if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
+        return matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
+    threads = POLICY.tick()         # (its first look pins BLAS to one thread)
+    if a.ndim < 2 or b.ndim < 2 or a.size * b.shape[-1] < SMALL_MATMUL or threads < 2 or \
+            getattr(_LOCAL, "inside", False) or a.ndim != b.ndim or a.ndim > 2 and a.shape[0] != b.shape[0]:
+        out = np.matmul(a, b)
+        return out if type(out) is np.ndarray else np.asarray(out)
+    out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
+    if a.ndim > 2:
+        piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+        n = a.shape[0]
+    elif a.shape[0] >= 16 * threads:                 # by rows when there are enough (measured faster)
+        piece = lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
+        n = a.shape[0]
+    else:
+        piece = lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
+        n = b.shape[1]
+    pieces(piece, n, out.nbytes, min_bytes=0, threads=threads)
     return out

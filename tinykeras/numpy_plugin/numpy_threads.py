@@ -1,31 +1,35 @@
-"""How many threads NumPy's matrix products (BLAS) use: decided, not left to chance.
+"""How many threads the NumPy backend uses: decided, not left to chance.
 
 OpenBLAS, NumPy's BLAS, starts one thread per core and its threads spin
-while they wait for each other.  On an idle machine that makes large
-products faster; on a busy one a descheduled thread leaves the others
-spinning, and a training step gets several times *slower* (a busy 2-core
-machine ran tutorial 09 in 180-257 s of wall time for 23 s of work).  So
-tinykeras sets the BLAS thread count itself, through ``threadpoolctl``:
+while they wait for work.  On an idle machine that makes one large product
+faster; but between products the spinning threads hold the other cores
+that tinykeras's own threads (``numpy_parallel``) need, and on a busy
+machine a descheduled thread leaves the others spinning, and a training
+step gets several times *slower* (a busy 2-core machine ran tutorial 09 in
+180-257 s of wall time for 23 s of work).  So tinykeras does its threading
+itself:
 
-* **small products** (under ``SMALL_MATMUL`` multiply-adds, e.g. a batch-1
-  ``predict`` or a recurrent step) always run on one thread: threads cannot
-  pay for their start and their spinning there;
-* **large products** use as many threads as there are *free* cores: every
+* **BLAS runs on one thread**, always: the policy pins it through
+  ``threadpoolctl`` when it is first applied (and ``single_threaded_blas``
+  pins the calling thread, for OpenBLAS);
+* **tinykeras's own threads** cut large products and kernels into pieces
+  (``numpy_parallel``), as many as there are *free* cores: every
   ``INTERVAL`` seconds (checked when a product runs) the policy reads how
   much CPU time other processes took on this process's cores
   (``/proc/stat`` minus our own CPU time; elsewhere the load average minus
-  our own share), and gives BLAS the cores that are left, at least one.
-  A machine that gets busy drops to one BLAS thread within a few seconds,
-  and gets its threads back when it is quiet again.
+  our own share), and uses the cores that are left, at least one.  A
+  machine that gets busy drops to one thread within a few seconds, and
+  gets its threads back when it is quiet again.  Small products (under
+  ``SMALL_MATMUL`` multiply-adds, e.g. a batch-1 ``predict`` or a recurrent
+  step) always run on one thread: threads cannot pay for their start there.
 
 The knob is ``TINYKERAS_NUM_THREADS`` (read in ``tinykeras/_config.py``):
 ``auto`` (the default) is the policy above, at most 8 threads; a number
-fixes the count (``1`` turns BLAS threading off).  It also sets the number
-of threads the convolution kernels cut the batch for
-(``numpy_parallel``).  ``POLICY.threads`` is the count now in force.
+fixes the count (``1`` turns threading off).  ``POLICY.threads`` is the
+count now in force.
 
 >>> p = ThreadPolicy(fixed=1)
->>> p.threads, p.blas_threads_for(1000, 1000, 1000)
+>>> p.threads, p.threads_for(1000, 1000, 1000)
 (1, 1)
 """
 import contextlib
@@ -39,7 +43,7 @@ import numpy as np
 
 from .. import _config
 
-SMALL_MATMUL = 1 << 22   # multiply-adds below which one BLAS thread is used
+SMALL_MATMUL = 1 << 22   # multiply-adds below which a product runs on one thread
 INTERVAL = 0.5           # seconds between two looks at the machine's load
 SMOOTHING = 2.0          # seconds: time constant of the averaged load of other processes
 MAX_THREADS = 8
@@ -91,7 +95,6 @@ class ThreadPolicy:
         self.others = load       # averaged CPUs' worth of work by other processes (at first: all the load)
         self._guessed = True     # ``others`` is still that guess (the load average lags by a minute)
         self.threads = self.cap if fixed else self._for_free_cores()
-        self._controller = None
         self._applied = None
         self._next = 0.0
         self._last = (time.monotonic(), self._own_cpu(), _busy_jiffies(self.cpus), load)
@@ -140,22 +143,24 @@ class ThreadPolicy:
         """``refresh()`` if the last look is older than ``INTERVAL`` seconds."""
         if time.monotonic() >= self._next:
             self.refresh()
+        return self.threads
 
-    def blas_threads_for(self, m, k, n):
+    def threads_for(self, m, k, n):
         """Threads for an ``(m, k) @ (k, n)`` product: one when it is small."""
         return 1 if m * k * n < SMALL_MATMUL else self.threads
 
     def _apply(self, n):
-        if n == self._applied or ThreadpoolController is None:
+        """Pin BLAS to one thread (once); the first time, a BLAS limit set by
+        the user (``OPENBLAS_NUM_THREADS`` & co.) becomes a ceiling on ``n``."""
+        if self._applied is not None or ThreadpoolController is None:
             return
-        if self._controller is None:
-            self._controller = ThreadpoolController().select(user_api="blas")
-            if self.fixed is None and self._controller.lib_controllers:   # OPENBLAS_NUM_THREADS & co. stay a ceiling
-                self.cap = min(self.cap, *(lib.num_threads for lib in self._controller.lib_controllers))
-                n = self.threads = min(n, self.cap)
-        for lib in self._controller.lib_controllers:
-            lib.set_num_threads(n)
-        self._applied = n
+        controller = ThreadpoolController().select(user_api="blas")
+        if self.fixed is None and controller.lib_controllers:
+            self.cap = min(self.cap, *(lib.num_threads for lib in controller.lib_controllers))
+            self.threads = min(n, self.cap)
+        for lib in controller.lib_controllers:
+            lib.set_num_threads(1)
+        self._applied = 1
 
 
 def _openblas_local_threads():
@@ -191,26 +196,6 @@ def single_threaded_blas():
         yield
     finally:
         _SET_LOCAL(previous)
-
-
-def matmul(a, b):
-    """``np.matmul(a, b)`` (always an array) with the thread count the policy
-    gives a product of its size: the NumPy backend's ``matmul`` kernel.
-
-    >>> matmul(np.ones((2, 3)), np.ones(3)).tolist()
-    [3.0, 3.0]
-    """
-    POLICY.tick()
-    if POLICY.threads > 1 and _SET_LOCAL is not None and \
-            a.size * (b.shape[-1] if b.ndim > 1 else 1) < SMALL_MATMUL:
-        previous = _SET_LOCAL(1)
-        try:
-            out = np.matmul(a, b)
-        finally:
-            _SET_LOCAL(previous)
-    else:
-        out = np.matmul(a, b)
-    return out if type(out) is np.ndarray else np.asarray(out)
 
 
 def _from_config():
