@@ -22,6 +22,7 @@ import pytest
 
 import tinykeras as tk
 from tinykeras.saving import FileFormatError, UnknownObjectError, UnsafeContentError, WeightsMismatchError
+from tinykeras.saving.keras_archive import MAX_MEMBERS
 
 h5py = pytest.importorskip("h5py")
 KERNEL = "layers/dense/vars/0"
@@ -101,8 +102,8 @@ ZIP_CASES = [
     ("declared_size_lies", lambda m, t: open(t, "wb").write(_patch_declared_size(
         open(rezip(t, m.items()), "rb").read(), "model.weights.h5", 0xFFFFFFF0)) and t,
      FileFormatError, "zip bomb|declares"),
-    ("too_many_members", lambda m, t: rezip(t, list(m.items()) + [(f"x{i}", b"") for i in range(100)]),
-     FileFormatError, "100 members|members, more than"),
+    ("too_many_members", lambda m, t: rezip(t, list(m.items()) + [(f"assets/x{i}", b"") for i in range(MAX_MEMBERS)]),
+     FileFormatError, f"{MAX_MEMBERS + 3} members, more than"),
     ("traversal_name", lambda m, t: rezip(t, list(m.items()) + [("../../evil.json", b"{}")]),
      UnsafeContentError, "leaves the archive"),
     ("absolute_name", lambda m, t: rezip(t, list(m.items()) + [("/etc/evil", b"")]),
@@ -295,6 +296,82 @@ def _load_hostile_weights(tmp_path, members, blob, name, error, match, as_archiv
         with pytest.raises(error, match=match) as info:
             _model().load_weights(path)
     assert "hostile" in str(info.value)
+
+
+# -- assets/ (vocabularies) and named datasets (idf_weights) ------------------
+WORDS, NUMS = "assets/layers/string_lookup/vocabulary.txt", "assets/layers/integer_lookup/vocabulary.txt"
+IDF = "layers/string_lookup/vars/idf_weights"
+
+
+@pytest.fixture
+def lookup_members(tmp_path):
+    """A valid archive of an adapted tf_idf StringLookup and an IntegerLookup, as {name: bytes}."""
+    words = tk.layers.StringLookup(output_mode="tf_idf")
+    words.adapt([["a", "b"], ["b", "c"]])
+    nums = tk.layers.IntegerLookup()
+    nums.adapt(np.array([4, 4, 2]))
+    s, i = tk.Input((2,), dtype="string"), tk.Input((1,), dtype="int64")
+    path = str(tmp_path / "valid.keras")
+    tk.Model([s, i], [words(s), nums(i)]).save(path)
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _weights(fn):
+    return lambda m: {**m, "model.weights.h5": edit_h5(m["model.weights.h5"], fn)}
+
+
+ASSET_CASES = [  # (edit of the members, limits patched in keras_archive, error, message)
+    ("vocabulary_over_the_limit", lambda m: {**m, WORDS: b"[UNK]\n" + b"\n".join(b"t%d" % i for i in range(300))},
+     {"MAX_ASSET_BYTES": 1024}, FileFormatError, r"string_lookup/vocabulary.txt declares \d+ bytes, more than the "
+                                                 r"limit of 1024"),
+    ("assets_over_the_total", lambda m: m, {"MAX_ASSETS_BYTES": 12}, FileFormatError,
+     "the assets declare more than 12 bytes"),
+    ("asset_bomb", lambda m: {**m, WORDS: b"[UNK]\n" * (1 << 20)}, {}, FileFormatError, "zip bomb"),
+    ("dotdot_from_assets", lambda m: {**m, "assets/../../evil.txt": b"x"}, {}, UnsafeContentError,
+     "leaves the archive"),
+    ("dotdot_inside_a_layer_folder", lambda m: {**m, "assets/layers/string_lookup/../../../../etc/passwd": b"x"}, {},
+     UnsafeContentError, "leaves the archive"),
+    ("absolute_asset", lambda m: {**m, "/assets/vocabulary.txt": b"x"}, {}, UnsafeContentError, "leaves the archive"),
+    ("bad_utf8", lambda m: {**m, WORDS: b"[UNK]\nb\n\xff\xfe"}, {}, FileFormatError,
+     r"'layers/string_lookup'\): vocabulary.txt: not UTF-8 text \(invalid start byte at byte 8\)"),
+    ("asset_of_no_layer", lambda m: {**m, "assets/layers/dense/vocabulary.txt": b"a"}, {}, FileFormatError,
+     r"unexpected members \['assets/layers/dense/vocabulary.txt'\]: no layer"),
+    ("unknown_file_of_a_lookup", lambda m: {**m, "assets/layers/string_lookup/run.py": b"import os"}, {},
+     FileFormatError, r"unexpected saved state \['run.py'\]"),
+    ("folder_holding_data", lambda m: {**m, "assets/layers/": b"x"}, {}, FileFormatError, "named as a folder"),
+    ("repeated_tokens", lambda m: {**m, WORDS: b"[UNK]\na\na\nb"}, {}, FileFormatError, "repeated term"),
+    ("not_integers", lambda m: {**m, NUMS: b"-1\n4\nfour"}, {}, FileFormatError, "expects integers, received 'four'"),
+    ("idf_does_not_fit", lambda m: {**m, WORDS: b"[UNK]\nb"}, {}, FileFormatError,
+     r"idf_weights of shape \[4\] .* a vocabulary of 2 tokens"),
+    ("huge_unwritten_idf", _weights(replace(IDF, lambda f, p: f.create_dataset(p, shape=(10 ** 9,), chunks=(1,),
+                                                                                dtype="float32"))), {},
+     FileFormatError, r"idf_weights of shape \[1000000000\]"),
+    ("idf_missing", _weights(lambda f: f.__delitem__(IDF)), {}, FileFormatError, "needs the idf_weights dataset"),
+    ("named_dataset_on_the_model", _weights(lambda f: f["vars"].create_dataset("evil", data=np.zeros(2))), {},
+     WeightsMismatchError, r"datasets \['vars/evil'\] are not in the model"),
+    ("named_dataset_of_a_lookup", _weights(lambda f: f["layers/integer_lookup/vars"].create_dataset(
+        "code", data=np.zeros(2))), {}, FileFormatError, r"unexpected saved state \['code'\]"),
+]
+
+
+@pytest.mark.parametrize("name,edit,limits,error,match", ASSET_CASES, ids=[c[0] for c in ASSET_CASES])
+def test_hostile_assets_are_refused(lookup_members, tmp_path, monkeypatch, name, edit, limits, error, match):
+    from tinykeras.saving import keras_archive
+    for constant, value in limits.items():
+        monkeypatch.setattr(keras_archive, constant, value)
+    path = rezip(str(tmp_path / "hostile.keras"), edit(dict(lookup_members)).items(), zipfile.ZIP_DEFLATED)
+    with bounded(), pytest.raises(error, match=match) as info:
+        tk.models.load_model(path)
+    assert "hostile.keras" in str(info.value) and issubclass(info.type, ValueError)
+
+
+def test_the_valid_lookup_archive_loads(lookup_members, tmp_path):
+    """The hostile cases above break a file that loads."""
+    path = rezip(str(tmp_path / "valid.keras"), lookup_members.items(), zipfile.ZIP_DEFLATED)
+    model = tk.models.load_model(path)
+    assert model.layers[2].get_vocabulary() == ["[UNK]", "b", "c", "a"]
+    assert model.layers[3].get_vocabulary() == [-1, 4, 2]
 
 
 def test_not_hdf5(tmp_path):

@@ -2,16 +2,20 @@
 
 ``model.save("m.keras")`` writes what Keras 3 writes: a zip holding
 ``metadata.json``, ``config.json`` (the model's Keras JSON, with its
-``compile_config``) and ``model.weights.h5`` (weights and optimizer state
-by object path, :mod:`tinykeras.saving.keras_h5`).  Real Keras 3 loads it,
+``compile_config``), ``model.weights.h5`` (weights and optimizer state
+by object path, :mod:`tinykeras.saving.keras_h5`) and, for adapted lookup
+layers, ``assets/<object path>/vocabulary.txt``
+(:mod:`tinykeras.saving.keras_assets`).  Real Keras 3 loads it,
 predicts the same and resumes training; tinykeras loads Keras's files with
 no template model, looking every class up in its registry by name.
 
 Reading is bounded before anything is decompressed: at most
 :data:`MAX_MEMBERS` members, names that stay inside the archive, each
-member's declared size under its limit and at most :data:`MAX_RATIO` times
-its compressed size, ``config.json`` a JSON object.  Every problem is a
-:class:`FileFormatError` naming the file and the member or object.
+member's declared size under its limit (assets: ``MAX_ASSET_BYTES`` each,
+``MAX_ASSETS_BYTES`` together) and at most :data:`MAX_RATIO` times its
+compressed size, ``config.json`` a JSON object; assets are read into
+memory, never extracted.  Every problem is a :class:`FileFormatError`
+naming the file and the member or object.
 
 >>> import os, tempfile, numpy as np, tinykeras as tk
 >>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2)])
@@ -30,12 +34,13 @@ import re
 import warnings
 import zipfile
 
-from . import keras_h5, safe_json, safetensors_io
+from . import keras_assets, keras_h5, safe_json, safetensors_io
 from .errors import FileFormatError, UnsafeContentError, WeightsMismatchError, excerpt
+from .keras_assets import ASSETS, MAX_ASSET_BYTES, MAX_ASSETS_BYTES
 from .weights_file import OPTIMIZER_PREFIX, assign_arrays, match, optimizer_paths, weight_paths
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
-MAX_MEMBERS = 64
+MAX_MEMBERS = 1024              # assets: a file or two for each lookup layer
 MAX_NAME = 256
 MAX_RATIO = 100                  # uncompressed / compressed, for members over RATIO_FLOOR
 RATIO_FLOOR = 1 << 20
@@ -51,7 +56,9 @@ def save_keras(model, filepath, overwrite=True, include_optimizer=True):
     from .. import __version__
     from .layer_config import serialize_layer
     from .model_file import compile_config
-    config = serialize_layer(model)
+    assets = keras_assets.assets(model)
+    with keras_assets.archived(model):  # adapted vocabularies go to assets/, as Keras's
+        config = serialize_layer(model)
     if include_optimizer and getattr(model, "compiled", False) and model.optimizer is not None:
         config["compile_config"] = compile_config(model)
     metadata = {"keras_version": KERAS_FORMAT, "tinykeras_version": __version__,
@@ -63,6 +70,8 @@ def save_keras(model, filepath, overwrite=True, include_optimizer=True):
             zf.writestr(METADATA, json.dumps(metadata))
             zf.writestr(CONFIG, json.dumps(config, allow_nan=False))
             zf.writestr(WEIGHTS, weights)
+            for name, data in assets.items():
+                zf.writestr(ASSETS + name, data)
     safetensors_io.atomic_write(filepath, write, overwrite=overwrite)
 
 
@@ -83,16 +92,19 @@ def load_keras(filepath, custom_objects=None, compile=True, max_params=None):
         if not isinstance(config, dict):
             raise FileFormatError(f"{path}: {CONFIG} must hold a JSON object, got {type(config).__name__}")
         blob = _member(zf, path, WEIGHTS, MAX_WEIGHTS_BYTES)
+        assets = _assets(zf, path)
     compile_cfg = config.pop("compile_config", None)
     if not isinstance(compile_cfg, (dict, type(None))):
         raise FileFormatError(f"{path}: compile_config must be a JSON object")
     label = f"{path}: {WEIGHTS}"
     with keras_h5.open_file(io.BytesIO(blob), label) as f:
-        datasets = keras_h5.inventory(f, label)
-        stored = keras_h5.infos(_without_root(datasets))
-        return build_model(path, config, compile_cfg, stored,  # errors name the archive; weights' their member
-                           lambda names: keras_h5.read(datasets, names, label),
-                           custom_objects, compile, max_params)
+        datasets, named = keras_assets.split_named(_without_root(keras_h5.inventory(f, label)))
+        model = build_model(path, config, compile_cfg, keras_h5.infos(datasets),  # errors name the archive
+                            lambda names: keras_h5.read(datasets, names, label),  # weights' their member
+                            custom_objects, compile, max_params)
+        keras_assets.load(model, assets, keras_h5.infos(named), lambda names: keras_h5.read(named, names, label),
+                          path)
+        return model
 
 
 def load_weights_keras(model, filepath, skip_mismatch=False):
@@ -107,7 +119,7 @@ def load_weights_keras(model, filepath, skip_mismatch=False):
         with _archive(path) as zf:
             source, label = io.BytesIO(_member(zf, path, WEIGHTS, MAX_WEIGHTS_BYTES)), f"{path}: {WEIGHTS}"
     with keras_h5.open_file(source, label) as f:
-        datasets = _without_root(keras_h5.inventory(f, label))
+        datasets, named = keras_assets.split_named(_without_root(keras_h5.inventory(f, label)))
         stored = keras_h5.infos(datasets)
         expected = dict(weight_paths(model))
         report = match(expected, {n: i for n, i in stored.items() if not n.startswith(OPTIMIZER_PREFIX)})
@@ -116,6 +128,13 @@ def load_weights_keras(model, filepath, skip_mismatch=False):
                 raise WeightsMismatchError(f"{label}: the weights do not match model {model.name!r}: {report}")
             warnings.warn(f"load_weights: skipped mismatching weights: {report}", stacklevel=3)
         assign_arrays(expected, keras_h5.read(datasets, report.loaded, label))
+        try:  # a tf_idf lookup's idf_weights
+            keras_assets.load(model, {}, keras_h5.infos(named), lambda names: keras_h5.read(named, names, label),
+                              label)
+        except FileFormatError as exc:
+            if not skip_mismatch:
+                raise
+            warnings.warn(f"load_weights: skipped the layers' named state: {exc}", stacklevel=3)
         state = {n: i for n, i in stored.items() if n.startswith(OPTIMIZER_PREFIX)}
         optimizer = getattr(model, "optimizer", None)
         if state and optimizer is not None:
@@ -181,10 +200,26 @@ def _check_members(zf, path):
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise FileFormatError(f"{path}: member {info.filename!r} declares {info.file_size} bytes from "
                                   f"{info.compress_size} compressed (a zip bomb?); refused before reading")
-    extra = sorted(set(names) - {CONFIG, METADATA, WEIGHTS})
+    extra = sorted(n for n in set(names) - {CONFIG, METADATA, WEIGHTS} if not n.startswith(ASSETS))
     if extra:
         raise FileFormatError(f"{path}: unexpected members {extra[:5]}: tinykeras reads .keras archives with "
-                              f"{CONFIG}, {METADATA} and {WEIGHTS} only (no assets, no .npz weights)")
+                              f"{CONFIG}, {METADATA}, {WEIGHTS} and {ASSETS} only (no .npz weights)")
+    folders = [i.filename for i in infos if i.filename.endswith("/") and i.file_size]
+    if folders:
+        raise FileFormatError(f"{path}: member {excerpt(folders[0])} is named as a folder but holds data")
+
+
+def _assets(zf, path):
+    """``{name under assets/: bytes}`` of every file in ``assets/`` (folders are
+    skipped), each at most ``MAX_ASSET_BYTES``, all at most ``MAX_ASSETS_BYTES``."""
+    files, total = {}, 0
+    for info in zf.infolist():
+        if info.filename.startswith(ASSETS) and not info.filename.endswith("/"):
+            total += info.file_size
+            if total > MAX_ASSETS_BYTES:
+                raise FileFormatError(f"{path}: the assets declare more than {MAX_ASSETS_BYTES} bytes in all")
+            files[info.filename[len(ASSETS):]] = _member(zf, path, info.filename, MAX_ASSET_BYTES)
+    return files
 
 
 def _member(zf, path, name, limit):

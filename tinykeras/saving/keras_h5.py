@@ -5,8 +5,10 @@ The layout is Keras 3's: every object path of
 :mod:`tinykeras.saving.object_paths` is a group ``<path>/vars`` (the layer's
 name in its ``name`` attribute) holding datasets ``"0"``, ``"1"``... (the
 model's own variables are in ``/vars``, the optimizer's in
-``/optimizer/vars``).  The same bytes are the ``model.weights.h5`` member
-of a ``.keras`` archive.
+``/optimizer/vars``; a layer's named state, as a tf_idf lookup's
+``idf_weights``, is a dataset of that name beside them, see
+:mod:`tinykeras.saving.keras_assets`).  The same bytes are the
+``model.weights.h5`` member of a ``.keras`` archive.
 
 Reading walks the whole file first, before any weight is read, and
 refuses (a :class:`FileFormatError` naming the file and the object):
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import keras_assets
 from .errors import FileFormatError, UnsafeContentError, excerpt
 from .object_paths import object_groups, optimizer_groups, vars_path
 from .safetensors_io import NAMES
@@ -69,10 +72,11 @@ def to_bytes(model, include_optimizer=True):
     """The ``.weights.h5`` bytes of ``model`` (and of its optimizer's state,
     if it is compiled and built and ``include_optimizer``)."""
     h5py = require_h5py()
+    named = keras_assets.named_arrays(model)
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
         for path, layer, own in object_groups(model):
-            _write_group(f, vars_path(path, 0)[:-2], layer.name, [v.numpy() for v in own])
+            _write_group(f, vars_path(path, 0)[:-2], layer.name, [v.numpy() for v in own], named.get(path, {}))
         optimizer = getattr(model, "optimizer", None)
         if include_optimizer and getattr(model, "compiled", False) and optimizer is not None \
                 and optimizer.built:
@@ -81,11 +85,13 @@ def to_bytes(model, include_optimizer=True):
     return buffer.getvalue()
 
 
-def _write_group(f, path, name, arrays):
+def _write_group(f, path, name, arrays, named=None):
+    """Group ``path`` with datasets ``"0"``, ``"1"``... of ``arrays``, then
+    the ``named`` ones (Keras's ``idf_weights``)."""
     group = f.require_group(path)
     group.attrs["name"] = name
-    for i, array in enumerate(arrays):
-        group.create_dataset(str(i), data=np.asarray(array))
+    for key, array in [(str(i), a) for i, a in enumerate(arrays)] + list((named or {}).items()):
+        group.create_dataset(key, data=np.asarray(array))
 
 
 # -- reading ---------------------------------------------------------------

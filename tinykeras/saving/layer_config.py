@@ -300,6 +300,8 @@ def _deserialize_checked(config, custom_objects, where, use_build_config):
         raise FileFormatError(f"{where} ({config['class_name']}) rejected its config: "
                               f"{type(exc).__name__}: {str(exc)[:300]}") from None
     build = config.get("build_config")
+    if build == {}:  # Keras writes it for a layer built without shapes (StringLookup, ...)
+        build = None
     if build is not None and (not isinstance(build, dict) or len(build) != 1 or not (
             "input_shape" in build or isinstance(build.get("shapes_dict"), dict))):
         raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}} or "

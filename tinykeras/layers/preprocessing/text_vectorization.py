@@ -9,7 +9,8 @@ give one float column per vocabulary entry (``"[UNK]"`` first), and
 ``"tf_idf"`` weighs the counts by inverse document frequencies.  The
 vocabulary lives in a ``StringLookup`` (the lookup core all three layers
 share).  A vocabulary file is read when the layer is made; the config
-holds the tokens (a model file never names a file to read).
+holds the tokens (a model file never names a file to read), except in a
+``.keras`` archive, where an adapted vocabulary is in ``assets/`` (as Keras).
 
 >>> layer = TextVectorization(output_sequence_length=4)
 >>> layer.adapt(["the cat sat", "the dog sat down", "The cat!"])
@@ -158,13 +159,25 @@ class TextVectorization(Layer):
             (self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size())
         return (input_shape[0] if input_shape else None, width)
 
+    def _keras_assets(self):
+        """Keras's assets and named datasets: the lookup layer's (see ``IndexLookup``)."""
+        return self._lookup_layer._keras_assets()
+
+    def _keras_arrays(self):
+        return self._lookup_layer._keras_arrays()
+
+    def _load_keras_state(self, files, stored, read):
+        self._lookup_layer._load_keras_state(files, stored, read)
+
     def get_config(self):
+        from ...saving.keras_assets import in_assets  # saving imports layers
         lookup = self._lookup_layer
-        idf = None if lookup.idf_weights is None else \
+        archived = in_assets(self) and not lookup._has_input_vocabulary  # Keras: in assets/, not the config
+        idf = None if lookup.idf_weights is None or archived else \
             lookup.idf_weights[lookup._token_start_index():lookup.vocabulary_size()].tolist()
         return {**super().get_config(), "max_tokens": self.max_tokens, "standardize": self.standardize,
                 "split": self.split, "ngrams": self._ngrams_arg, "output_mode": self.output_mode,
                 "output_sequence_length": self.output_sequence_length,
                 "pad_to_max_tokens": self.pad_to_max_tokens, "sparse": self.sparse, "ragged": self.ragged,
-                "vocabulary": self.get_vocabulary(include_special_tokens=False) or None,
+                "vocabulary": None if archived else self.get_vocabulary(include_special_tokens=False) or None,
                 "idf_weights": idf, "encoding": self.encoding}

@@ -7,7 +7,9 @@ out-of-vocabulary values, then the tokens.  ``adapt()`` counts the tokens
 (most frequent first, ties from the highest token down, as Keras), and
 ``output_mode="tf_idf"`` also learns the inverse document frequencies.
 The vocabulary (with its special tokens) and the idf weights are kept in the
-config, so a saved layer comes back with them.
+config, so a saved layer comes back with them; in a ``.keras`` archive an
+adapted layer keeps them where Keras does (``assets/<path>/vocabulary.txt``
+and the ``idf_weights`` dataset, :mod:`tinykeras.saving.keras_assets`).
 
 >>> from tinykeras.layers import StringLookup
 >>> layer = StringLookup()
@@ -291,9 +293,54 @@ class IndexLookup(Layer):
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
         return encoded_shape(input_shape, "count" if self.output_mode == "tf_idf" else self.output_mode, depth)
 
+    # -- Keras's state in a .keras archive (tinykeras.saving.keras_assets) ------------
+    def _keras_assets(self):
+        """``vocabulary.txt``, unless the vocabulary was given (and so is in the config)."""
+        from ....saving.keras_assets import vocabulary_text  # saving imports layers
+        return {} if self._has_input_vocabulary else \
+            {"vocabulary.txt": vocabulary_text(self.get_vocabulary(), self._where)}
+
+    def _keras_arrays(self):
+        """The ``idf_weights`` dataset, in ``"tf_idf"`` mode."""
+        tf_idf = self.output_mode == "tf_idf" and self.idf_weights is not None
+        return {"idf_weights": self.idf_weights} if tf_idf else {}
+
+    def _load_keras_state(self, files, stored, read):
+        """What :meth:`_keras_assets` and :meth:`_keras_arrays` wrote (or Keras's ``save_assets`` and
+        ``save_own_variables``): the idf weights' shape is checked against the
+        vocabulary before they are read."""
+        from ....saving.keras_assets import read_lines  # saving imports layers
+        unknown = sorted(set(files) - {"vocabulary.txt"}) + sorted(set(stored) - {"idf_weights"})
+        if unknown:
+            raise ValueError(f"unexpected saved state {unknown} (a lookup layer saves vocabulary.txt and "
+                             "idf_weights)")
+        tokens = None
+        if "vocabulary.txt" in files and not self._has_input_vocabulary:  # else Keras ignores it too
+            tokens = [self._token(line) for line in read_lines(files["vocabulary.txt"], "vocabulary.txt")]
+            tokens = None if tokens == self._specials() else tokens  # an empty layer, as saved before adapt()
+        idf = None
+        if "idf_weights" in stored:
+            size = len(tokens) if tokens is not None else len(self.idf_weights) if self.idf_weights is not None \
+                else None
+            lengths = {size, self.max_tokens if self.pad_to_max_tokens and tokens is not None else None}
+            info = stored["idf_weights"]
+            if self.output_mode != "tf_idf" or len(info.shape) != 1 or info.shape[0] not in lengths or \
+                    info.dtype not in ("F16", "F32", "F64"):
+                raise ValueError(f"idf_weights of shape {list(info.shape)} and dtype {info.dtype} do not fit "
+                                 f"output_mode={self.output_mode!r} and a vocabulary of {size} tokens")
+            idf = np.asarray(read(["idf_weights"])["idf_weights"], backend.floatx())
+        if tokens is not None:
+            if self.output_mode == "tf_idf" and idf is None:
+                raise ValueError("output_mode='tf_idf' needs the idf_weights dataset beside vocabulary.txt")
+            self.set_vocabulary(tokens, None if idf is None else idf[:len(tokens)])
+        elif idf is not None:
+            self.idf_weights = idf
+
     def get_config(self):
-        vocabulary = self.get_vocabulary() if self._tokens else None
-        idf = None if self.idf_weights is None else \
+        from ....saving.keras_assets import in_assets  # saving imports layers
+        archived = in_assets(self) and not self._has_input_vocabulary  # Keras: in assets/, not the config
+        vocabulary = self.get_vocabulary() if self._tokens and not archived else None
+        idf = None if self.idf_weights is None or archived else \
             self.idf_weights[:self.vocabulary_size()].tolist()
         return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token,
