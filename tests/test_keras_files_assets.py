@@ -137,6 +137,11 @@ def test_lookup_layers_both_ways_with_keras(tmp_path):
     loaded = tk.models.load_model(str(tmp_path / "k.keras"))
     assert_same(outputs(loaded, inputs), want)
     assert loaded.get_layer("tf_idf").get_vocabulary() == theirs.get_layer("tf_idf").get_vocabulary()
+    theirs.save_weights(str(tmp_path / "k.weights.h5"))  # idf_weights travel in .weights.h5 too
+    fresh = lookups(tk)[0]
+    fresh.get_layer("tf_idf")._lookup_layer.idf_weights *= 0
+    fresh.load_weights(str(tmp_path / "k.weights.h5"))
+    assert_same(outputs(fresh, inputs), want)
 
     ours = lookups(tk)[0]
     assert_same(outputs(ours, inputs), want)  # adapt() learns what Keras learns
@@ -145,6 +150,10 @@ def test_lookup_layers_both_ways_with_keras(tmp_path):
     want = outputs(ours, inputs)
     moved = keras.models.load_model(str(tmp_path / "m.keras"))
     assert_same(outputs(moved, inputs), want)
+    ours.save_weights(str(tmp_path / "m.weights.h5"))
+    fresh = lookups(keras)[0]
+    fresh.load_weights(str(tmp_path / "m.weights.h5"))
+    assert_same(outputs(fresh, inputs), want)
     assert moved.get_layer("words").get_config()["vocabulary"] is None  # adapted, not given, in Keras too
 
 
