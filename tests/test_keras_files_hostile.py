@@ -325,6 +325,8 @@ ASSET_CASES = [  # (edit of the members, limits patched in keras_archive, error,
     ("vocabulary_over_the_limit", lambda m: {**m, WORDS: b"[UNK]\n" + b"\n".join(b"t%d" % i for i in range(300))},
      {"MAX_ASSET_BYTES": 1024}, FileFormatError, r"string_lookup/vocabulary.txt declares \d+ bytes, more than the "
                                                  r"limit of 1024"),
+    ("vocabulary_of_too_many_lines", lambda m: {**m, WORDS: "[UNK]\r\nb\u2028c\x85a".encode()},  # splitlines()'s breaks
+     {"keras_assets.MAX_TOKENS": 4}, FileFormatError, "4 line-break characters, too many for the 4 tokens"),
     ("assets_over_the_total", lambda m: m, {"MAX_ASSETS_BYTES": 12}, FileFormatError,
      "the assets declare more than 12 bytes"),
     ("asset_bomb", lambda m: {**m, WORDS: b"[UNK]\n" * (1 << 20)}, {}, FileFormatError, "zip bomb"),
@@ -357,9 +359,10 @@ ASSET_CASES = [  # (edit of the members, limits patched in keras_archive, error,
 
 @pytest.mark.parametrize("name,edit,limits,error,match", ASSET_CASES, ids=[c[0] for c in ASSET_CASES])
 def test_hostile_assets_are_refused(lookup_members, tmp_path, monkeypatch, name, edit, limits, error, match):
-    from tinykeras.saving import keras_archive
+    from tinykeras.saving import keras_archive, keras_assets
     for constant, value in limits.items():
-        monkeypatch.setattr(keras_archive, constant, value)
+        module, _, constant = constant.rpartition(".")
+        monkeypatch.setattr(keras_assets if module else keras_archive, constant, value)
     path = rezip(str(tmp_path / "hostile.keras"), edit(dict(lookup_members)).items(), zipfile.ZIP_DEFLATED)
     with bounded(), pytest.raises(error, match=match) as info:
         tk.models.load_model(path)
@@ -372,6 +375,16 @@ def test_the_valid_lookup_archive_loads(lookup_members, tmp_path):
     model = tk.models.load_model(path)
     assert model.layers[2].get_vocabulary() == ["[UNK]", "b", "c", "a"]
     assert model.layers[3].get_vocabulary() == [-1, 4, 2]
+
+
+def test_one_long_token_costs_its_own_size_only(lookup_members, tmp_path):
+    """A NumPy string array would pad the 3 short tokens to the 8 MiB one (128 MiB in all)."""
+    long = b"x" * (8 << 20)
+    items = {**lookup_members, WORDS: b"[UNK]\n" + long + b"\nc\na"}.items()
+    path = rezip(str(tmp_path / "long.keras"), items)  # stored: a ratio of 1000 would be a zip bomb
+    with bounded():
+        model = tk.models.load_model(path)
+    assert [len(t) for t in model.layers[2].get_vocabulary()] == [5, 8 << 20, 1, 1]
 
 
 def test_not_hdf5(tmp_path):

@@ -20,8 +20,9 @@ the architecture decides which layer sits at which path):
 
 Reading never writes a file: assets are read into memory from the checked
 archive (each at most :data:`MAX_ASSET_BYTES`, all together
-:data:`MAX_ASSETS_BYTES`), and a file or dataset that no layer of the
-architecture reads is refused, as an unexpected weight is.
+:data:`MAX_ASSETS_BYTES`, a vocabulary at most :data:`MAX_TOKENS` lines),
+and a file or dataset that no layer of the architecture reads is refused,
+as an unexpected weight is.
 
 >>> import numpy as np, tinykeras as tk
 >>> lookup = tk.layers.StringLookup()
@@ -42,6 +43,8 @@ from .object_paths import object_groups
 ASSETS = "assets/"
 MAX_ASSET_BYTES = 32 << 20       # one file of assets/
 MAX_ASSETS_BYTES = 128 << 20     # all of them
+MAX_TOKENS = 1 << 21             # lines of one vocabulary.txt (a list of that many strings is made)
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"   # where str.splitlines() splits
 _NAMED = re.compile(r"(?:(.+)/)?vars/([A-Za-z_][A-Za-z0-9_]{0,63})")   # not "vars/0"
 _ARCHIVED = contextvars.ContextVar("tinykeras_keras_archive_assets", default=frozenset())
 
@@ -153,6 +156,10 @@ def read_lines(data, where):
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{where}: not UTF-8 text ({exc.reason} at byte "
                               f"{exc.start})") from None
+    breaks = sum(text.count(c) for c in _LINE_BREAKS)
+    if breaks >= MAX_TOKENS:
+        raise FileFormatError(f"{where}: {breaks} line-break characters, too many for the {MAX_TOKENS} tokens "
+                              "a vocabulary may hold; refused before splitting it")
     lines = text.splitlines()
     while lines and lines[-1] == "":
         lines.pop()

@@ -137,7 +137,11 @@ class IndexLookup(Layer):
                 raise ValueError(f"{where}: output_mode `'tf_idf'` does not support loading a vocabulary "
                                  "from file.")
             vocabulary = self._read_vocabulary_file(vocabulary)
-        tokens = [self._token(t) for t in host(vocabulary).ravel().tolist()]
+        if isinstance(vocabulary, (list, tuple)) and all(isinstance(t, (str, bytes, int)) for t in vocabulary):
+            values = vocabulary  # not through NumPy, which pads every string to the longest one
+        else:
+            values = host(vocabulary).ravel().tolist()
+        tokens = [self._token(t) for t in values]
         if not tokens:
             raise ValueError(f"{where}: cannot set an empty vocabulary. Received: vocabulary={vocabulary}")
         specials = self._specials()
@@ -316,8 +320,10 @@ class IndexLookup(Layer):
                              "idf_weights)")
         tokens = None
         if "vocabulary.txt" in files and not self._has_input_vocabulary:  # else Keras ignores it too
-            tokens = [self._token(line) for line in read_lines(files["vocabulary.txt"], "vocabulary.txt")]
-            tokens = None if tokens == self._specials() else tokens  # an empty layer, as saved before adapt()
+            tokens = read_lines(files["vocabulary.txt"], "vocabulary.txt")  # set_vocabulary() reads each token
+            specials = self._specials()
+            if [self._token(t) for t in tokens[:len(specials) + 1]] == specials:
+                tokens = None  # an empty layer, as saved before adapt()
         idf = None
         if "idf_weights" in stored:
             size = len(tokens) if tokens is not None else len(self.idf_weights) if self.idf_weights is not None \
