@@ -27,6 +27,8 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     >>> relu([-2.0, 1.0, 8.0], negative_slope=0.5, max_value=6.0).numpy().tolist()
     [-1.0, 1.0, 6.0]
     """
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:   # the usual case, directly
+        return ops.relu(x)
     x = _t(x)
     if negative_slope != 0.0:
         if max_value is None and threshold == 0:

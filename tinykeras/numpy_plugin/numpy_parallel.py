@@ -29,7 +29,7 @@ from .numpy_threads import POLICY, SMALL_MATMUL, single_threaded_blas
 
 WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
-BIG_ELEMENTWISE = 1 << 20   # elements: an element-wise kernel on fewer runs in one piece
+BIG_ELEMENTWISE = 1 << 18   # elements: an element-wise kernel on fewer runs in one piece
 _LOCAL = threading.local()  # .inside: this thread is working on a piece (no nested pieces)
 
 
@@ -175,12 +175,10 @@ def elementwise(fn, dtype, *arrays):
     out = np.empty(first.shape, dtype)
     if first.size < BIG_ELEMENTWISE or first.ndim == 0 or POLICY.threads < 2:
         fn(*arrays, out=out)
-    else:
+    else:   # (about 0.1 ms of work and more: waking a thread costs tens of microseconds)
         pieces(lambda lo, hi: fn(*[a[lo:hi] for a in arrays], out=out[lo:hi]), first.shape[0], nbytes=1,
                min_bytes=1)
     return out
-
-
 
 
 def matmul(a, b):
