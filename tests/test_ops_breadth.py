@@ -31,6 +31,7 @@ def spd(n, batch=()):
     return (a @ np.swapaxes(a, -1, -2) + n * np.eye(n)).astype("float32")
 
 
+NANS = np.array([[1.0, np.nan, 3.0, 0.5], [2.0, 5.0, np.nan, np.nan], [-1.0, 0.2, 4.0, 7.0]], "float32")
 UNIT = dict(lo=-0.9, hi=0.9)
 POS = dict(lo=0.5, hi=3.0)
 CALLS = [  # (op, args, kwargs)
@@ -85,6 +86,8 @@ CALLS = [  # (op, args, kwargs)
         "nanmedian")],
     ("nanquantile", [np.array([1.0, np.nan, 3.0, 4.0], "float32"), 0.5], {}),
     ("nanpercentile", [np.array([1.0, np.nan, 3.0, 4.0], "float32"), 25], {}),
+    ("nanquantile", [NANS, [0.25, 0.75]], {"axis": 1, "method": "nearest", "keepdims": True}),
+    ("nanquantile", [NANS, 0.5], {"axis": 0, "method": "midpoint"}), ("nanpercentile", [NANS, 40], {"axis": -1}),
     ("isclose", [f(3), f(3)], {}), ("isclose", [np.array([1.0, np.inf, np.nan]), np.array([1.0 + 1e-9, np.inf, np.nan])],
                                      {"equal_nan": True}),
     ("allclose", [f(3), f(3)], {}), ("isin", [i(2, 3), i(4)], {}), ("isin", [i(3), i(2)], {"invert": True}),
@@ -112,7 +115,8 @@ CALLS = [  # (op, args, kwargs)
     ("inv", [spd(3)], {}), ("det", [spd(3, (2,))], {}), ("slogdet", [spd(3)], {}), ("logdet", [spd(2)], {}),
     ("solve", [spd(3), f(3, 2)], {}), ("solve_triangular", [spd(3), f(3, 1)], {"lower": True}),
     ("solve_triangular", [spd(3), f(3, 2)], {}), ("cholesky", [spd(3)], {}), ("cholesky_inverse", [np.tril(spd(3))], {}),
-    ("eigh", [spd(3)], {}), ("lstsq", [f(4, 2), f(4)], {}), ("pinv", [f(3, 2)], {}),
+    ("eigh", [spd(3)], {}), ("lu_factor", [f(4, 4)], {}), ("lu_factor", [f(2, 3, 3)], {}),
+    ("lstsq", [f(4, 2), f(4)], {}), ("pinv", [f(3, 2)], {}),
     ("matrix_rank", [np.array([[1.0, 2.0], [2.0, 4.0]], "float32")], {}), ("svd", [f(3, 2)], {"compute_uv": False}),
     ("norm", [f(3, 4)], {}), ("norm", [f(3, 4)], {"axis": -1, "ord": 1}), ("norm", [f(3, 4)], {"ord": "fro", "axis": (0, 1)}),
     ("norm", [f(3, 4)], {"ord": np.inf, "axis": (0, 1)}), ("norm", [f(3, 4)], {"ord": "nuc", "axis": (0, 1)}),
@@ -318,12 +322,9 @@ def test_gradient_matches_finite_differences(name, args, kwargs):
     fn, slots = _differentiable(name, args, kwargs)
     if not slots:
         pytest.skip("no float tensor argument")
-    probe = fn(*args, **kwargs)
-    outs = [o for o in _flat(probe if isinstance(probe, (list, tuple)) else [probe])
-            if isinstance(o, tk.Tensor) and o.dtype.startswith("float")]
-    if not outs or not any(o.requires_grad for o in [fn(*[tk.Tensor(a, requires_grad=k in slots) if k in slots
-                                                           else a for k, a in enumerate(args)], **kwargs)]
-                           if isinstance(o, tk.Tensor)):
+    outs = tk.tree.flatten(fn(*[tk.Tensor(a, requires_grad=True) if k in slots else a for k, a in enumerate(args)],
+                              **kwargs))  # every output (qr's, lu_factor's, ...), one of them must differentiate
+    if not any(o.requires_grad for o in outs if isinstance(o, tk.Tensor) and o.dtype.startswith("float")):
         pytest.skip("not differentiable (values from the host, ints or bools)")
 
     def call(*xs):

@@ -1,5 +1,5 @@
-"""Gradients of the factorizations (``qr``, ``svd``, ``eigh``, ``pinv``,
-``lstsq``) and the Fourier transforms through the public functions, against
+"""Gradients of the factorizations (``qr``, ``svd``, ``eigh``, ``lu_factor``,
+``pinv``, ``lstsq``) and the Fourier transforms through the public functions, against
 float64 finite differences; their values against NumPy (and Keras's where
 installed).  The per-output ops (``qr_q``, ``svd_u``, ...) are also in the
 registry's generated tests."""
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tinykeras as tk
+from keras_zoo import keras_or_skip
 from tinykeras.testing import check_gradients
 
 RNG = np.random.default_rng(1818)
@@ -28,6 +29,7 @@ FACTORS = [  # (function of a float64 tensor giving outputs, input)
     ("svd reduced", lambda x: tk.ops.svd(x, full_matrices=False), f(4, 2)),
     ("svd wide batched", lambda x: tk.ops.svd(x, full_matrices=False), f(2, 2, 3)),
     ("svd square", lambda x: tk.ops.svd(x), f(3, 3)), ("svd values", lambda x: [tk.ops.svd(x, compute_uv=False)], f(3, 5)),
+    ("lu", lambda x: tk.ops.lu_factor(x)[:1], f(4, 4)), ("lu batched", lambda x: tk.ops.lu_factor(x)[:1], f(2, 3, 3)),
     ("pinv", lambda x: [tk.ops.pinv(x)], f(3, 2)), ("lstsq", lambda x: [tk.ops.lstsq(x, np.arange(4.0))], f(4, 2)),
 ]
 
@@ -39,6 +41,46 @@ def test_factorization_gradients(name, fn, x):
     if product is not None:
         np.testing.assert_allclose(product.numpy(), x, atol=1e-12)
     check_gradients(lambda t: _weighted(fn(t)), [x], name=name)
+
+
+def _unpacked(lu, pivots):
+    """``(P, L, U)`` with ``a = P L U`` from the packed factors and LAPACK's row swaps."""
+    n = lu.shape[-1]
+    perm = np.arange(n)
+    for k, p in enumerate(pivots):
+        perm[[k, p]] = perm[[p, k]]
+    return np.eye(n)[:, np.argsort(perm)].T, np.tril(lu, -1) + np.eye(n), np.triu(lu)
+
+
+def test_lu_factor_is_lapack_getrf_and_its_pivots_have_no_gradient():
+    a = f(2, 4, 4)
+    a[1, :, 0] = [0.1, -3.0, 0.5, 0.2]  # the second matrix swaps rows at once
+    lu, pivots = tk.ops.lu_factor(tk.Tensor(a, requires_grad=True))
+    assert lu.requires_grad and not pivots.requires_grad and pivots.dtype == "int32"
+    for k in range(2):
+        p, lower, upper = _unpacked(lu.numpy()[k], pivots.numpy()[k])
+        np.testing.assert_allclose(p @ lower @ upper, a[k], atol=1e-12)
+        assert np.all(np.abs(lower) <= 1 + 1e-12)  # partial pivoting: |L| <= 1
+    assert pivots.numpy()[1, 0] == 1
+    with pytest.raises(ValueError, match=r"lu_factor: expected square matrices \(\.\.\., n, n\), got shape \(2, 3\)"):
+        tk.ops.lu_factor(f(2, 3))
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("shape", [(3, 3), (5, 5), (2, 4, 4)])
+def test_lu_factor_gradient_matches_keras_torch_autograd(shape):
+    keras = keras_or_skip()
+    import torch
+    a, w = f(*shape), RNG.uniform(0.5, 1.5, size=shape)
+    x = tk.Tensor(a, requires_grad=True)
+    lu, pivots = tk.ops.lu_factor(x)
+    (lu * tk.Tensor(w)).sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    k_lu, k_pivots = keras.ops.linalg.lu_factor(t)
+    (k_lu * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(lu.numpy(), k_lu.detach().numpy(), atol=1e-12)
+    np.testing.assert_array_equal(pivots.numpy(), k_pivots.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-10)
 
 
 def test_eigh_gradient_reads_the_lower_triangle():

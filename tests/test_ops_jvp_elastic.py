@@ -75,6 +75,54 @@ def test_jvp_structures_aux_and_non_float_outputs():
         tk.ops.jvp(tk.ops.sin, x, t)
 
 
+def _sin_times(a):
+    return tk.ops.sin(a) * a
+
+
+def test_jvp_of_symbolic_tensors_builds_a_model_that_runs():
+    """As Keras 3's ``JVP`` operation: the outputs' specs are ``fun`` traced on
+    the symbolic primals, the tangents shaped like them; the model replays jvp."""
+    x = tk.Input((3,))
+    out, tangent = tk.ops.jvp(_sin_times, (x,), (x * 2,))
+    assert out.shape == tangent.shape == (None, 3) and tangent._keras_history[0].class_name == "JVP"
+    data = RNG.normal(size=(2, 3)).astype("float32")
+    got = tk.Model(x, [out, tangent]).predict(data, verbose=0)
+    eager = tk.ops.jvp(_sin_times, (data,), (data * 2,))
+    for g, e in zip(got, eager):
+        np.testing.assert_allclose(g, e.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got[1], (np.cos(data) * data + np.sin(data)) * 2 * data, rtol=1e-5)
+
+    dense = tk.layers.Dense(2)  # a layer inside fun, structures and aux
+    y, ty, aux = tk.ops.jvp(lambda d: ({"d": dense(d["a"])}, [tk.ops.cos(d["a"])]), ({"a": x},),
+                            ({"a": tk.ops.ones_like(x)},), has_aux=True)
+    assert ty["d"].shape == (None, 2) and aux[0].shape == (None, 3)
+    outs = tk.Model(x, [ty["d"], aux[0]]).predict(data, verbose=0)
+    np.testing.assert_allclose(outs[0], np.tile(dense.kernel.numpy().sum(0), (2, 1)), rtol=1e-6)
+    np.testing.assert_allclose(outs[1], np.cos(data), rtol=1e-6)
+
+    class Tangent(tk.layers.Layer):  # jvp inside a layer traced for its output shape
+        def call(self, a):
+            return tk.ops.jvp(tk.ops.tanh, (a,), (tk.ops.ones_like(a),))[1]
+    inner = tk.Model(x, Tangent()(x))
+    np.testing.assert_allclose(inner.predict(data, verbose=0), 1 - np.tanh(data) ** 2, rtol=1e-5)
+    with pytest.raises(ValueError, match=r"Operation 'jvp(_\d+)?' \(JVP\) cannot be saved"):
+        tk.Model(x, tangent).to_json()
+
+
+@pytest.mark.keras
+def test_jvp_model_matches_keras():
+    keras = keras_or_skip()
+    data = RNG.normal(size=(4, 3)).astype("float32")
+    outs = []
+    for lib in (tk, keras):
+        x = lib.Input((3,))
+        out = lib.ops.jvp(lambda a: lib.ops.tanh(a) * lib.ops.exp(-a * a), (x,), (x * 0.5 + 1.0,))
+        assert tuple(out[1].shape) == (None, 3)
+        outs.append(lib.Model(x, list(out)).predict(data, verbose=0))
+    for ours, theirs in zip(*outs):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
 def test_grad_create_graph_gives_second_derivatives():
     x = tk.Tensor(np.array([0.3, -1.2]), requires_grad=True)
     (g,) = tk.grad((tk.ops.sin(x) * x).sum(), [x], create_graph=True)

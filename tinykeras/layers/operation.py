@@ -166,6 +166,39 @@ class OpCall(Operation):
         return cls(config["op"], config.get("params"), config.get("name"))
 
 
+class JVP(Operation):
+    """``ops.jvp`` given symbolic tensors (Keras 3's ``JVP``): a node that holds
+    ``fun``; its outputs are ``fun`` traced on the symbolic primals, and
+    tangents of the same shapes and dtypes (with ``has_aux``, ``fun``'s
+    ``aux`` too).  A model with one runs, but cannot be saved (``fun`` is code).
+
+    >>> import tinykeras as tk
+    >>> x = tk.Input((3,))
+    >>> y, t = tk.ops.jvp(tk.ops.sin, (x,), (tk.ops.ones_like(x),))
+    >>> t.shape, t._keras_history[0].class_name
+    ((None, 3), 'JVP')
+    >>> tk.Model(x, t).predict(tk.ops.zeros((1, 3)), verbose=0).tolist()
+    [[1.0, 1.0, 1.0]]
+    """
+
+    def __init__(self, has_aux=False, name=None):
+        super().__init__(name)
+        self.has_aux = has_aux
+
+    def call(self, fun, primals, tangents):
+        return op_function("jvp")(fun, primals, tangents, has_aux=self.has_aux)
+
+    def compute_output_spec(self, fun, primals, tangents):
+        with tracing():
+            out = fun(*primals)
+        out, aux = out if self.has_aux else (out, None)
+        tangents_out = map_structure(lambda t: KerasTensor(t.shape, t.dtype), out)
+        return (out, tangents_out, aux) if self.has_aux else (out, tangents_out)
+
+    def get_config(self):
+        return {"name": self.name, "has_aux": self.has_aux}
+
+
 def _spec(op, inputs, params, spec_fn=None):
     """Symbolic outputs of ``op`` from its spec (no data)."""
     spec = (spec_fn or SPECS[op][1])(*inputs, **params)
@@ -185,6 +218,8 @@ def record(name, arguments):
     on the inputs.  Arguments left at their default are left out."""
     if name == "shape":  # as Keras: the static shape, None for unknown sizes
         return tuple(arguments["x"].shape)
+    if name == "jvp":  # a function among the arguments: its own Operation, as Keras's
+        return JVP(arguments["has_aux"])(arguments["fun"], arguments["primals"], arguments["tangents"])
     if name not in SPECS:
         raise TypeError(f"ops.{name} does not accept symbolic tensors (from keras.Input); use it "
                         "inside a layer's call(), or in a model built by subclassing")

@@ -94,7 +94,8 @@ class Node:
         self.index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for i, t in enumerate(flatten(outputs)):
-            t._keras_history = (layer, self.index, i)
+            if isinstance(t, KerasTensor):  # (``ops.jvp``'s aux may hold other values)
+                t._keras_history = (layer, self.index, i)
 
     @property
     def input_tensors(self):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import tree
 from ..core.autograd import GRAD, grad
-from ..core.tensor import Tensor
+from ..core.tensor import Symbolic, Tensor
 from .common import convert_to_tensor, record, symbolic
 
 __all__ = ["jvp"]
@@ -53,8 +53,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     >>> t.numpy().tolist()
     [3.0, 2.0]
     """
-    if symbolic(locals()):
-        return record("jvp", locals())
+    if symbolic(locals()) or any(isinstance(a, Symbolic) for a in tree.flatten((primals, tangents))):
+        return record("jvp", locals())  # a node of the functional graph: layers.operation.JVP
     if not isinstance(primals, (list, tuple)) or not isinstance(tangents, (list, tuple)):
         raise TypeError(f"jvp: primals and tangents must be tuples or lists of arguments, got "
                         f"{type(primals).__name__} and {type(tangents).__name__}")

@@ -1,5 +1,5 @@
 """The factorizations of ``keras.ops.linalg`` with several outputs (``qr``,
-``svd``, ``eig``, ``eigh``) and ``pinv``/``lstsq``, differentiable.
+``svd``, ``eig``, ``eigh``, ``lu_factor``) and ``pinv``/``lstsq``, differentiable.
 
 Autograd nodes have one output, so each output is its own op (``qr_q`` and
 ``qr_r``, ``svd_u``/``svd_s``/``svd_vh``, ``eig_values``/``eig_vectors``,
@@ -10,7 +10,8 @@ factorization's adjoint with the other outputs' gradients zero (adjoints
 are linear in the output gradients, so the sum over the outputs is the
 whole gradient).  The rules are the standard ones (Murray 2016; Liao et al.
 2019; PyTorch's ``linalg_qr_backward``/``svd_backward``/``linalg_eig_backward``/``eigh_backward``;
-Golub and Pereyra 1973 for ``pinv``); they assume distinct eigenvalues or
+Golub and Pereyra 1973 for ``pinv``; PyTorch's ``linalg_lu_backward`` for
+``lu_factor``, whose pivots are not differentiable); they assume distinct eigenvalues or
 singular values and full rank, as those do.
 
 >>> import tinykeras as tk
@@ -29,7 +30,7 @@ from .common import record, symbolic, tensors
 from .elementwise_ops import floating
 from .linalg_ops import _host, _mT, _square
 
-__all__ = ["qr", "svd", "eig", "eigh", "lstsq", "pinv"]
+__all__ = ["qr", "svd", "eig", "eigh", "lu_factor", "lstsq", "pinv"]
 
 
 def _const(a, like):
@@ -195,6 +196,63 @@ def _sym(rng, n, batch=()):
     return ((q * w[..., None, :]) @ np.swapaxes(q, -1, -2)).astype(np.float32)
 
 
+# -- LU ------------------------------------------------------------------------
+def _lu_packed(a):
+    """LAPACK's ``getrf`` (partial pivoting) on a stack of square matrices,
+    in float64: the packed factors (``L`` below the diagonal, its unit
+    diagonal left out, ``U`` on and above) and the 0-based row swaps."""
+    m = np.array(a, np.float64).reshape((-1,) + a.shape[-2:])
+    n, stack = m.shape[-1], np.arange(len(m))
+    pivots = np.zeros(m.shape[:2], np.int32)
+    for k in range(n):
+        p = k + np.argmax(np.abs(m[:, k:, k]), axis=-1)
+        pivots[:, k] = p
+        row = m[stack, k].copy()
+        m[stack, k], m[stack, p] = m[stack, p], row
+        pivot = m[:, k, k]
+        m[:, k + 1:, k] /= np.where(pivot == 0, 1.0, pivot)[:, None]  # a zero pivot: the column is zero
+        m[:, k + 1:, k + 1:] -= m[:, k + 1:, k, None] * m[:, k, None, k + 1:]
+    return m.reshape(a.shape), pivots.reshape(a.shape[:-1])
+
+
+def _lu_permutation(a):
+    """``P`` (a constant) with ``a = P L U``: row ``perm[i]`` of ``a`` is row ``i`` of ``L U``."""
+    pivots = _lu_packed(a.numpy())[1].reshape((-1, a.shape[-1]))
+    n = a.shape[-1]
+    perm = np.tile(np.arange(n), (len(pivots), 1))
+    for k in range(n):
+        stack = np.arange(len(perm))
+        perm[stack, k], perm[stack, pivots[:, k]] = perm[stack, pivots[:, k]], perm[stack, k]
+    p = np.zeros(perm.shape + (n,))
+    p[np.arange(len(perm))[:, None], perm, np.arange(n)] = 1.0
+    return _const(p.reshape(a.shape), a)
+
+
+def _lu_vjp(g, lu, a):
+    """With ``X = L^-1 P^T dA U^-1``: dL = L tril(X, -1), dU = triu(X) U, so
+    gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T (gL, gU: the parts of the
+    packed gradient)."""
+    n = a.shape[-1]
+    strict = _const(np.tril(np.ones((n, n)), -1), lu)
+    upper = 1.0 - strict
+    lower = lu * strict + _const(np.eye(n), lu)
+    u = lu * upper
+    phi = (_mT(lower) @ (g * strict)) * strict + ((g * upper) @ _mT(u)) * upper
+    left = apply("solve_triangular", (_mT(lower), phi), {"lower": False})  # L^-T phi
+    right = _mT(apply("solve_triangular", (u, _mT(left)), {"lower": False}))  # (L^-T phi) U^-T
+    return _lu_permutation(a) @ right
+
+
+def _lu_sample(rng):
+    """Pivots that finite differences do not flip: each column's largest entry well above the rest."""
+    def well_pivoted(shape):
+        x = rng.uniform(-1, 1, size=shape)
+        n = shape[-1]
+        x[..., rng.permutation(n), np.arange(n)] += 4.0 * np.sign(rng.uniform(-1, 1, size=n))
+        return x.astype(np.float32)
+    return [([well_pivoted(s)], {}) for s in [(1, 1), (3, 3), (4, 4), (2, 3, 3)]]
+
+
 _SHAPES = [(3, 3), (4, 2), (2, 4), (2, 3, 2)]
 registry.declare(
     *[OpDef(f"qr_{part}", 1, ("mode",), composite=_host(f"qr_{part}", lambda x, mode, k=k: np.linalg.qr(x, mode)[k]),
@@ -217,6 +275,8 @@ registry.declare(
     *[OpDef(f"eig_{part}", 1, composite=_host(f"eig_{part}", lambda x, k=k: _eig(x, k)), holomorphic=False,
             rule=lambda g, o, a, grad=grad: (_eig_vjp(a, **{grad: g}),), sample=_eig_sample)
       for k, (part, grad) in enumerate((("values", "gw"), ("vectors", "gv")))],
+    OpDef("lu_factor", 1, composite=_host("lu_factor", lambda x: _lu_packed(x)[0].astype(x.dtype)),
+          rule=lambda g, o, a: (_lu_vjp(g, o, a),), sample=_lu_sample),
     OpDef("pinv", 1, ("rcond",), composite=_host("pinv", _pinv), rule=lambda g, o, a, rcond: (_pinv_vjp(a, o, g),),
           sample=lambda rng: [([x], {"rcond": None}) for x in _matrices(rng, _SHAPES)]),
     OpDef("lstsq", 2, ("rcond",), rule=_lstsq_rule,
@@ -282,6 +342,24 @@ def eigh(x):
         return record("eigh", locals())
     x = _square(x, "eigh")
     return apply("eigh_values", (x,), {}), apply("eigh_vectors", (x,), {})
+
+
+def lu_factor(x):
+    """``(lu, pivots)``: LAPACK's packed LU factorization with partial pivoting
+    (``pivots`` int32, 0-based row swaps, as SciPy's ``lu_factor``);
+    differentiable in ``lu`` (as PyTorch's), not in the pivots.
+
+    >>> x = Tensor([[2.0, 1.0], [4.0, 4.0]], requires_grad=True)
+    >>> lu, piv = lu_factor(x); piv.numpy().tolist(), lu.numpy().tolist()
+    ([1, 1], [[4.0, 4.0], [0.5, -1.0]])
+    >>> lu[1, 1].backward()  # U[1, 1] = x01 - x00 x11 / x10
+    >>> x.grad.numpy().tolist()
+    [[-1.0, 1.0], [0.5, -0.5]]
+    """
+    if symbolic(locals()):
+        return record("lu_factor", locals())
+    x = _square(x, "lu_factor")
+    return apply("lu_factor", (x,), {}), Tensor(_lu_packed(x.numpy())[1])
 
 
 def lstsq(a, b, rcond=None):

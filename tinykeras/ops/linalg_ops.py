@@ -5,9 +5,9 @@
 and ``cholesky`` are ops with backward rules written with ops (so they
 differentiate on every backend); their forward runs NumPy's LAPACK on the
 host copy (a composite from ``to_numpy``/``asarray``), which works on every
-backend.  ``qr``, ``svd``, ``eig``, ``eigh``, ``pinv`` and ``lstsq``
-(differentiable too) are in ``linalg_factor.py``; ``lu_factor`` is computed
-on the host and is not differentiable.  ``norm`` is written with ops.
+backend.  ``qr``, ``svd``, ``eig``, ``eigh``, ``lu_factor``, ``pinv`` and
+``lstsq`` (differentiable too) are in ``linalg_factor.py``.  ``norm`` is
+written with ops.
 
 >>> import tinykeras as tk
 >>> tk.ops.inv([[2.0, 0.0], [0.0, 4.0]]).numpy().tolist()
@@ -24,7 +24,7 @@ from .elementwise_ops import floating
 from .math_ops import abs, max, min, sqrt, sum
 
 __all__ = ["inv", "det", "slogdet", "logdet", "solve", "solve_triangular", "cholesky", "cholesky_inverse",
-           "lu_factor", "matrix_rank", "norm", "cdist"]
+           "matrix_rank", "norm", "cdist"]
 
 
 def _mT(x):
@@ -214,38 +214,6 @@ def cholesky_inverse(x, upper=False):
         return record("cholesky_inverse", locals())
     x = _square(x, "cholesky_inverse")
     return inv(_mT(x) @ x if upper else x @ _mT(x))
-
-
-
-
-def lu_factor(x):
-    """``(lu, pivots)``: LAPACK's packed LU factorization with partial pivoting
-    (``pivots`` int32, 0-based row swaps, as SciPy's ``lu_factor``).
-
-    >>> lu, piv = lu_factor([[1.0, 2.0], [3.0, 4.0]]); piv.numpy().tolist()
-    [1, 1]
-    """
-    if symbolic(locals()):
-        return record("lu_factor", locals())
-    x = _square(x, "lu_factor")
-    a = x.numpy().astype(np.float64)
-    lus, pivs = [], []
-    for m in a.reshape((-1,) + a.shape[-2:]):
-        m, n = m.copy(), m.shape[0]
-        piv = np.zeros(n, np.int32)
-        for k in range(n):
-            p = k + int(np.argmax(np.abs(m[k:, k])))
-            piv[k] = p
-            m[[k, p]] = m[[p, k]]
-            if m[k, k] != 0:
-                m[k + 1:, k] /= m[k, k]
-                m[k + 1:, k + 1:] -= np.outer(m[k + 1:, k], m[k, k + 1:])
-        lus.append(m)
-        pivs.append(piv)
-    lu = np.stack(lus).reshape(a.shape).astype(x.data.dtype)
-    return Tensor(lu), Tensor(np.stack(pivs).reshape(a.shape[:-1]))
-
-
 
 
 def matrix_rank(x, tol=None):

@@ -11,11 +11,10 @@ import math
 import numpy as np
 
 from ..core.primitives import where
-from ..core.tensor import Tensor
 from .common import convert_to_tensor, normalize_axis, record, symbolic
 from .elementwise_ops import floating
 from .math_ops import argmax, argmin, isnan, logical_not, max, min, prod, sqrt, sum
-from .reduce_ops import cumprod, cumsum
+from .reduce_ops import cumprod, cumsum, sorted_quantile
 
 __all__ = ["nancumsum", "nancumprod", "nansum", "nanprod", "nanmean", "nanvar", "nanstd", "nanmax", "nanmin",
            "nanargmax", "nanargmin", "nanmedian", "nanquantile", "nanpercentile"]
@@ -145,18 +144,15 @@ def nanargmin(x, axis=None, keepdims=False):
 
 
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
-    """``quantile`` of the values that are not NaN (computed on the host: not differentiable).
+    """``quantile`` of the values that are not NaN (NaN where a slice has
+    none); differentiable as PyTorch's: NaN positions get zero gradient.
 
     >>> nanquantile([1.0, float("nan"), 3.0], 0.5).item()
     2.0
     """
     if symbolic(locals()):
         return record("nanquantile", locals())
-    a = floating(x).numpy()
-    qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q)
-    out = np.nanquantile(a, qs, axis=None if axis is None else tuple(np.atleast_1d(axis)), method=method,
-                         keepdims=keepdims)
-    return Tensor(np.asarray(out, dtype=a.dtype))
+    return sorted_quantile(x, q, axis, method, keepdims, "nanquantile", skip_nan=True)
 
 
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):

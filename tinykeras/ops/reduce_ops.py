@@ -21,7 +21,7 @@ from .common import convert_to_tensor, declare_composite, normalize_axis, record
 from .elementwise_ops import floating
 from .math_ops import (abs, equal, isnan, logical_and, logical_not, logical_or, max, maximum, mean, min, minimum,
                        sqrt, sum)
-from .shape_ops import concatenate, flip, moveaxis, pad
+from .shape_ops import concatenate, flip, moveaxis, pad, take_along_axis
 from .sort_ops import sort
 
 __all__ = ["cumsum", "cumprod", "diff", "average", "ptp", "median", "quantile", "percentile", "isclose",
@@ -148,6 +148,45 @@ def _quantile_axes(x, axis):
     return moved.reshape([x.shape[i] for i in kept] + [-1]), axes
 
 
+def _interpolation(pos, method):
+    """The sorted positions below and above real positions ``pos`` and the
+    weight of the one above, by ``method``."""
+    lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+    frac = {"linear": pos - lo, "lower": 0 * pos, "higher": 0 * pos + (hi > lo), "midpoint": 0.5 * (hi > lo),
+            "nearest": (np.around(pos) > lo).astype(np.float64)}[method]
+    return lo, hi, frac
+
+
+def sorted_quantile(x, q, axis, method, keepdims, name, skip_nan=False):
+    """What ``quantile`` and ``nanquantile`` (``skip_nan``: NaN values sort
+    last and are not counted) compute: values interpolated between sorted
+    ones, so the gradient reaches the two values each quantile reads."""
+    if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise ValueError(f"{name}: unknown method {method!r}")
+    x = floating(x)
+    qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q, dtype=np.float64)
+    if (qs < 0).any() or (qs > 1).any():
+        raise ValueError(f"{name}: q must be in [0, 1], got {q}")
+    flat, axes = _quantile_axes(x, axis)
+    if skip_nan:
+        nan = isnan(flat)
+        s = sort(where(nan, math.inf, flat), axis=-1)
+        last = np.logical_not(nan.numpy()).sum(-1, keepdims=True) - 1  # the last valid position of each slice
+        lo, hi, frac = _interpolation(qs.reshape(-1) * np.maximum(last, 0), method)
+        empty = Tensor(np.broadcast_to(last < 0, lo.shape))  # all NaN: NaN (its sorted values are inf)
+        a, b = where(empty, 0.0, take_along_axis(s, lo, -1)), where(empty, 0.0, take_along_axis(s, hi, -1))
+        out = where(empty, math.nan, a + (b - a) * Tensor(frac.astype(x.data.dtype)))
+    else:
+        lo, hi, frac = _interpolation(qs.reshape(-1) * (flat.shape[-1] - 1), method)
+        s = sort(flat, axis=-1)
+        a, b = s[..., lo], s[..., hi]
+        out = a + (b - a) * Tensor(frac.astype(x.data.dtype))
+    out = moveaxis(out, -1, 0).reshape(qs.shape + flat.shape[:-1])
+    if keepdims:
+        out = out.reshape(qs.shape + tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
+    return out
+
+
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (``q`` in [0, 1]) along ``axis``; ``method`` is
     ``"linear"``, ``"lower"``, ``"higher"``, ``"midpoint"`` or ``"nearest"``.
@@ -158,25 +197,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """
     if symbolic(locals()):
         return record("quantile", locals())
-    if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
-        raise ValueError(f"quantile: unknown method {method!r}")
-    x = floating(x)
-    qs = np.asarray(q.numpy() if hasattr(q, "numpy") else q, dtype=np.float64)
-    if (qs < 0).any() or (qs > 1).any():
-        raise ValueError(f"quantile: q must be in [0, 1], got {q}")
-    flat, axes = _quantile_axes(x, axis)
-    s = sort(flat, axis=-1)
-    n = flat.shape[-1]
-    pos = qs.reshape(-1) * (n - 1)
-    lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
-    frac = {"linear": pos - lo, "lower": 0 * pos, "higher": 0 * pos + (hi > lo), "midpoint": 0.5 * (hi > lo),
-            "nearest": (np.around(pos) > lo).astype(np.float64)}[method]
-    a, b = s[..., lo], s[..., hi]
-    out = a + (b - a) * Tensor(frac.astype(x.data.dtype))
-    out = moveaxis(out, -1, 0).reshape(qs.shape + flat.shape[:-1])
-    if keepdims:
-        out = out.reshape(qs.shape + tuple(1 if i in axes else d for i, d in enumerate(x.shape)))
-    return out
+    return sorted_quantile(x, q, axis, method, keepdims, "quantile")
 
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):

@@ -54,7 +54,7 @@ register("logical_xor", 2, _binary("bool"))
 register("isclose", 2, lambda x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False: _binary("bool")(x1, x2))
 register("bitwise_invert bitwise_not", 1, _unary)
 register("nansum nanprod nanmax nanmin ptp", 1, _reduce(lambda d: d))
-register("nanmean nanvar nanstd median", 1, _reduce(lambda d: d if np.dtype(d).kind in "fc" else _F))
+register("nanmean nanvar nanstd median nanmedian", 1, _reduce(lambda d: d if np.dtype(d).kind in "fc" else _F))
 register("nanargmax nanargmin", 1, _reduce(lambda d: "int32"))
 register("argsort", 1, lambda x, axis=-1: (shape_dtype(x)[0] if axis is not None else
                                            _flat(shape_dtype(x)[0]), "int32"))
@@ -80,7 +80,7 @@ def _quantile(x, q, axis=None, method="linear", keepdims=False):
     return tuple(np.shape(q)) + shape, dtype
 
 
-register("quantile percentile", 1, _quantile)
+register("quantile percentile nanquantile nanpercentile", 1, _quantile)
 
 
 def _top_k(x, k, sorted=True):
@@ -121,7 +121,7 @@ def _probe(name):
 _PROBED = {  # op -> number of leading tensor arguments
     1: "roll rot90 diagonal trace diag diagflat diff average vander corrcoef hstack vstack dstack array_split "
        "hsplit vsplit dsplit unstack norm cholesky inv det logdet cholesky_inverse eig eigh svd qr slogdet pinv "
-       "multi_hot depth_to_space space_to_depth adaptive_average_pool adaptive_max_pool unfold fold "
+       "lu_factor multi_hot depth_to_space space_to_depth adaptive_average_pool adaptive_max_pool unfold fold "
        "extract_sequences rfft glu rearrange",
     2: "outer inner vdot kron tensordot cross append solve solve_triangular lstsq cdist correlate psnr",
     3: "dot_product_attention",

@@ -1,0 +1,73 @@
+"""Gradients of ops that used to be computed on the host with none
+(``nanquantile`` and what builds on it), against float64 finite
+differences and against Keras's (torch backend, ``torch.autograd``)."""
+import numpy as np
+import pytest
+
+import tinykeras as tk
+from keras_zoo import keras_or_skip
+from tinykeras.testing import check_gradients
+
+RNG = np.random.default_rng(1818)
+X = RNG.normal(size=(3, 4, 5))
+X[0, 1, 2] = X[2, 3, 0] = np.nan
+X[1, :, 3] = np.nan  # a column with every value NaN along axis 1
+METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+QUANTILES = [  # (axis, q, method, keepdims): no slice along these axes is all NaN (finite differences of NaN)
+    *[(axis, q, m, False) for axis in (-1, (0, 2)) for q in (0.3, [0.1, 0.5, 0.9]) for m in METHODS],
+    (None, [0.25, 0.8], "linear", True), (2, 0.5, "nearest", True), (0, [0.2, 0.6], "midpoint", False),
+]
+
+
+@pytest.mark.parametrize("axis,q,method,keepdims", QUANTILES)
+def test_nanquantile_matches_numpy_and_finite_differences(axis, q, method, keepdims):
+    got = tk.ops.nanquantile(X, q, axis=axis, method=method, keepdims=keepdims).numpy()
+    np.testing.assert_allclose(got, np.nanquantile(X, q, axis=axis, method=method, keepdims=keepdims), rtol=1e-12)
+    check_gradients(lambda t: tk.ops.nanquantile(t, q, axis=axis, method=method, keepdims=keepdims), [X],
+                    name=f"nanquantile {axis} {q} {method}")
+
+
+def test_nanquantile_gives_nan_positions_and_all_nan_slices_zero_gradient():
+    x = tk.Tensor(X, requires_grad=True)
+    out = tk.ops.nanquantile(x, [0.3, 0.7], axis=1)
+    assert np.isnan(out.numpy()[:, 1, 3]).all() and np.isfinite(np.delete(out.numpy(), 3, axis=2)).all()
+    tk.ops.nansum(out).backward()  # the NaN outputs are left out: every gradient is finite
+    grad = x.grad.numpy()
+    assert np.isfinite(grad).all() and (grad[np.isnan(X)] == 0).all()
+    np.testing.assert_allclose(grad.sum(axis=1)[np.isfinite(X).any(axis=1)], 2.0)  # weights sum to 1 per quantile
+    with pytest.raises(ValueError, match=r"nanquantile: q must be in \[0, 1\], got 1.5"):
+        tk.ops.nanquantile(X, 1.5)
+    with pytest.raises(ValueError, match="nanquantile: unknown method 'cubic'"):
+        tk.ops.nanquantile(X, 0.5, method="cubic")
+
+
+@pytest.mark.parametrize("name,kwargs", [("nanmedian", {"axis": -1}), ("nanmedian", {}),
+                                         ("nanpercentile", {"q": [25, 50], "axis": 1, "method": "higher"})])
+def test_nanmedian_and_nanpercentile_differentiate(name, kwargs):
+    fn = getattr(tk.ops, name)
+    ref = getattr(np, name)
+    x = X[0]  # no all-NaN slice
+    np.testing.assert_allclose(fn(x, **kwargs).numpy(), ref(x, **kwargs), rtol=1e-12)
+    check_gradients(lambda t: fn(t, **kwargs), [x], name=name)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("nanquantile", ([0.25, 0.5, 0.75],), {"axis": 1}), ("nanquantile", (0.5,), {"axis": -1, "method": "nearest"}),
+    ("nanquantile", (0.75,), {"axis": (0, 2), "method": "lower", "keepdims": True}),
+    ("nanpercentile", ([12.5, 62.5],), {"axis": 2, "method": "midpoint"}), ("nanmedian", (), {"axis": 1}),
+    ("nanmedian", (), {})])
+def test_nan_quantiles_match_keras_torch_autograd(name, args, kwargs):
+    """q values exact in float32 (Keras converts q to float32 first)."""
+    keras = keras_or_skip()
+    import torch
+    x = tk.Tensor(X, requires_grad=True)
+    out = getattr(tk.ops, name)(x, *args, **kwargs)
+    w = RNG.uniform(0.5, 1.5, size=out.shape)
+    tk.ops.nansum(out * tk.Tensor(w)).backward()
+    t = torch.tensor(X, requires_grad=True)
+    k_out = getattr(keras.ops, name)(t, *args, **kwargs)
+    torch.nansum(k_out * torch.tensor(w)).backward()
+    # Keras computes these in float32 even for float64 inputs (its result_type(float64, float) is float32)
+    np.testing.assert_allclose(out.numpy(), k_out.detach().numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-6)
