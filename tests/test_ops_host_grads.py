@@ -1,6 +1,8 @@
 """Gradients of ops that used to be computed on the host with none
-(``nanquantile`` and what builds on it), against float64 finite
-differences and against Keras's (torch backend, ``torch.autograd``)."""
+(``nanquantile`` and what builds on it, ``ctc_decode``'s scores,
+``nextafter``, ``linspace``/``logspace``/``geomspace`` of tensor ends),
+against float64 finite differences and against Keras's (torch backend,
+``torch.autograd``)."""
 import numpy as np
 import pytest
 
@@ -71,3 +73,57 @@ def test_nan_quantiles_match_keras_torch_autograd(name, args, kwargs):
     # Keras computes these in float32 even for float64 inputs (its result_type(float64, float) is float32)
     np.testing.assert_allclose(out.numpy(), k_out.detach().numpy(), rtol=1e-6, atol=1e-7, equal_nan=True)
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-6)
+
+
+SPACED = [("linspace", {"num": 5}), ("linspace", {"num": 4, "endpoint": False}), ("linspace", {"num": 3, "axis": 1}),
+          ("logspace", {"num": 5, "base": 2.0}), ("logspace", {"num": 4, "endpoint": False}),
+          ("geomspace", {"num": 5}), ("geomspace", {"num": 3, "endpoint": False, "axis": -1})]
+ENDS = (np.array([1.0, 2.0]), np.array([3.0, 0.5]))
+
+
+@pytest.mark.parametrize("name,kwargs", SPACED)
+def test_spaced_values_differentiate_in_their_ends(name, kwargs):
+    fn = getattr(tk.ops, name)
+    x = tk.Tensor(ENDS[0], requires_grad=True)
+    out = fn(x, ENDS[1], dtype="float64", **kwargs)
+    assert out.requires_grad and not fn(ENDS[0], ENDS[1], **kwargs).requires_grad
+    np.testing.assert_allclose(out.numpy(), getattr(np, name)(*ENDS, **kwargs), rtol=1e-12)
+    check_gradients(lambda a, b: fn(a, b, dtype="float64", **kwargs), list(ENDS), name=name)
+    check_gradients(lambda a: fn(a, -4.0 if name == "geomspace" else 4.0, 4, dtype="float64"), [np.array(-1.5)],
+                    name=f"{name} of a scalar")
+
+
+def test_ctc_decode_scores_and_nextafter_differentiate():
+    logits = RNG.normal(size=(2, 5, 4))
+    lengths = np.array([5, 3])
+    check_gradients(lambda x: tk.ops.ctc_decode(x, lengths)[1], [logits], name="ctc_decode scores")
+    x = tk.Tensor(logits, requires_grad=True)
+    tk.ops.ctc_decode(x, lengths)[1].sum().backward()
+    best = np.eye(4)[logits.argmax(-1)] * (np.arange(5) < lengths[:, None])[..., None]
+    np.testing.assert_array_equal(x.grad.numpy(), -best)  # minus one at each frame's best class
+    a, b = tk.Tensor([1.0, 2.0], requires_grad=True), tk.Tensor([3.0, 0.0], requires_grad=True)
+    tk.ops.nextafter(a, b).sum().backward()  # as PyTorch: slope 1 in x1, none in x2
+    assert a.grad.numpy().tolist() == [1.0, 1.0] and b.grad is None
+
+
+@pytest.mark.keras
+def test_spaced_ctc_and_nextafter_gradients_match_keras_torch_autograd():
+    keras = keras_or_skip()
+    import torch
+    calls = [(name, kwargs) for name, kwargs in SPACED if kwargs.get("axis", 0) == 0]  # (Keras's torch: axis 0 only)
+    for name, kwargs in calls:
+        ours = [tk.Tensor(e, requires_grad=True) for e in ENDS]
+        theirs = [torch.tensor(e, requires_grad=True) for e in ENDS]
+        w = RNG.uniform(0.5, 1.5, size=getattr(np, name)(*ENDS, **kwargs).shape)
+        (getattr(tk.ops, name)(*ours, dtype="float64", **kwargs) * tk.Tensor(w)).sum().backward()
+        (getattr(keras.ops, name)(*theirs, dtype="float64", **kwargs) * torch.tensor(w)).sum().backward()
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12, err_msg=f"{name} {kwargs}")
+    logits, lengths = RNG.normal(size=(3, 6, 5)).astype("float32"), np.array([6, 2, 4])
+    x, t = tk.Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    scores = tk.ops.ctc_decode(x, lengths)[1]
+    k_scores = keras.ops.ctc_decode(t, torch.tensor(lengths))[1]
+    (scores * tk.Tensor([[1.0], [2.0], [3.0]])).sum().backward()
+    (k_scores * torch.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+    np.testing.assert_allclose(scores.numpy(), k_scores.detach().numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())

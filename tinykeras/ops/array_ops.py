@@ -4,7 +4,9 @@ splits, ``outer``/``kron``/``tensordot``/``einsum``, ...
 
 All are written with the existing ops (reshape, transpose, getitem,
 index_add, matmul, ...), so they run on every backend and differentiate
-where Keras's do.  Constants (``linspace``, windows) are made by NumPy.
+where Keras's do.  Constants (``linspace``, windows) are made by NumPy
+(``linspace``, ``logspace`` and ``geomspace`` with ops when a gradient must
+reach their tensor ends).
 
 >>> import tinykeras as tk
 >>> tk.ops.linspace(0, 1, 3).numpy().tolist(), tk.ops.roll([1, 2, 3], 1).numpy().tolist()
@@ -15,9 +17,11 @@ import builtins
 import numpy as np
 
 from .. import backend as _backend
+from ..core.autograd import GRAD
+from ..core.primitives import where
 from ..core.tensor import Tensor
 from .common import as_shape, convert_to_tensor, normalize_axis, record, symbolic, tensors
-from .math_ops import sum, zeros
+from .math_ops import abs, exp, log, sum, zeros
 from .shape_ops import concatenate, flip, moveaxis, scatter_add, split, swapaxes
 
 __all__ = ["linspace", "logspace", "geomspace", "meshgrid", "tri", "diag", "diagonal", "diagflat", "trace",
@@ -34,8 +38,25 @@ def _float_dtype(dtype):
     return np.dtype(dtype).name if dtype is not None else _backend.floatx()
 
 
+def _needs_grad(*values):
+    return GRAD.enabled and any(isinstance(v, Tensor) and v.requires_grad for v in values)
+
+
+def _spaced(start, stop, num, endpoint, axis):
+    """``linspace`` written with ops, in float64, when a gradient must reach
+    ``start`` or ``stop`` (as Keras's with PyTorch); the ends are exact."""
+    start, stop = [convert_to_tensor(v).astype("float64") for v in (start, stop)]
+    ndim = len(np.broadcast_shapes(start.shape, stop.shape))
+    steps = np.arange(num, dtype=np.float64) / builtins.max((num - 1) if endpoint else num, 1)
+    out = start + Tensor(steps.reshape((num,) + (1,) * ndim)) * (stop - start)
+    if endpoint and num > 1:
+        out = where(Tensor((np.arange(num) == num - 1).reshape((num,) + (1,) * ndim)), stop, out)
+    return moveaxis(out, 0, axis) if ndim and axis != 0 else out
+
+
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    """``num`` evenly spaced values from ``start`` to ``stop`` (included if ``endpoint``).
+    """``num`` evenly spaced values from ``start`` to ``stop`` (included if
+    ``endpoint``); differentiable in tensor ``start`` and ``stop``.
 
     >>> linspace(0.0, 1.0, 5).numpy().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -44,29 +65,38 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         return record("linspace", locals())
     values, step = np.linspace(_indices(start), _indices(stop), num, endpoint=endpoint, retstep=True, axis=axis)
     out = Tensor(values.astype(_float_dtype(dtype)))
+    if _needs_grad(start, stop):
+        out = _spaced(start, stop, num, endpoint, axis).astype(out.dtype)
     return (out, step) if retstep else out
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    """``base ** linspace(start, stop, num)``.
+    """``base ** linspace(start, stop, num)``; differentiable in tensor ``start`` and ``stop``.
 
     >>> logspace(0, 2, 3).numpy().tolist()
     [1.0, 10.0, 100.0]
     """
     if symbolic(locals()):
         return record("logspace", locals())
+    if _needs_grad(start, stop):
+        return (float(base) ** _spaced(start, stop, num, endpoint, axis)).astype(_float_dtype(dtype))
     values = np.logspace(_indices(start), _indices(stop), num, endpoint=endpoint, base=base, axis=axis)
     return Tensor(values.astype(_float_dtype(dtype)))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """Values spaced evenly on a log scale from ``start`` to ``stop``.
+    """Values spaced evenly on a log scale from ``start`` to ``stop``;
+    differentiable in tensor ``start`` and ``stop``.
 
     >>> geomspace(1, 8, 4).numpy().tolist()
     [1.0, 2.0, 4.0, 8.0]
     """
     if symbolic(locals()):
         return record("geomspace", locals())
+    if _needs_grad(start, stop):  # sign(start) * e ** linspace(log|start|, log|stop|)
+        sign = np.sign(_indices(start)).astype(np.float64)
+        grid = _spaced(log(abs(convert_to_tensor(start))), log(abs(convert_to_tensor(stop))), num, endpoint, axis)
+        return (exp(grid) * Tensor(np.expand_dims(sign, axis) if sign.ndim else sign)).astype(_float_dtype(dtype))
     values = np.geomspace(_indices(start), _indices(stop), num, endpoint=endpoint, axis=axis)
     return Tensor(values.astype(_float_dtype(dtype)))
 

@@ -14,6 +14,7 @@ and a gradient is needed).
 import numpy as np
 
 from ..core import registry
+from ..core.autograd import GRAD
 from ..core.registry import OpDef
 from ..core.tensor import Symbolic, Tensor, _lift, _norm_axes
 
@@ -59,6 +60,25 @@ def declare_composite(name, n_inputs=1, params=(), rule=None, sample=None, diffe
                                doc=(fn.__doc__ or "").strip()))
         return fn
     return decorate
+
+
+def on_host(name, fn, differentiable=True):
+    """The composite of op ``name``: the NumPy function ``fn`` on the host
+    copies of the inputs (so every backend has it); when ``differentiable``,
+    the result is recorded as a node of ``name``, which the op's backward
+    rule differentiates.
+
+    >>> on_host("det", np.linalg.det)(Tensor([[2.0, 0.0], [0.0, 3.0]])).item()
+    6.0
+    """
+    def composite(*xs, **params):
+        out = Tensor(np.asarray(fn(*[np.asarray(x.numpy()) for x in xs], **params)))
+        if differentiable and GRAD.enabled and any(x.requires_grad for x in xs):
+            out.requires_grad = True
+            out._ctx = (name, xs, params)
+        return out
+    composite.__name__ = f"_{name}_on_host"
+    return composite
 
 
 def normalize_axis(axis, ndim):

@@ -26,9 +26,9 @@ from ..core import registry
 from ..core.complex_parts import conj, real
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
-from .common import record, symbolic, tensors
+from .common import on_host, record, symbolic, tensors
 from .elementwise_ops import floating
-from .linalg_ops import _host, _mT, _square
+from .linalg_ops import _mT, _square
 
 __all__ = ["qr", "svd", "eig", "eigh", "lu_factor", "lstsq", "pinv"]
 
@@ -255,32 +255,32 @@ def _lu_sample(rng):
 
 _SHAPES = [(3, 3), (4, 2), (2, 4), (2, 3, 2)]
 registry.declare(
-    *[OpDef(f"qr_{part}", 1, ("mode",), composite=_host(f"qr_{part}", lambda x, mode, k=k: np.linalg.qr(x, mode)[k]),
+    *[OpDef(f"qr_{part}", 1, ("mode",), composite=on_host(f"qr_{part}", lambda x, mode, k=k: np.linalg.qr(x, mode)[k]),
             rule=lambda g, o, a, mode, part=part: (_qr_vjp(a, mode, **{f"g{part}": g}),),
             sample=lambda rng: [([x], {"mode": mode}) for x in _matrices(rng, _SHAPES)
                                 for mode in ("reduced", "complete") if mode == "reduced" or x.shape[-2] <= x.shape[-1]])
       for k, part in enumerate("qr")],
-    OpDef("svd_s", 1, composite=_host("svd_s", lambda x: np.linalg.svd(x, compute_uv=False)),
+    OpDef("svd_s", 1, composite=on_host("svd_s", lambda x: np.linalg.svd(x, compute_uv=False)),
           rule=lambda g, o, a: (_svd_vjp(a, False, gs=g),), sample=lambda rng: [([x], {}) for x in _matrices(rng, _SHAPES)]),
     *[OpDef(f"svd_{part}", 1, ("full_matrices",),
-            composite=_host(f"svd_{part}", lambda x, full_matrices, k=k: np.linalg.svd(x, full_matrices)[k]),
+            composite=on_host(f"svd_{part}", lambda x, full_matrices, k=k: np.linalg.svd(x, full_matrices)[k]),
             rule=lambda g, o, a, full_matrices, part=part: (_svd_vjp(a, full_matrices, **{f"g{part}": g}),),
             sample=lambda rng: [([x], {"full_matrices": full}) for x in _matrices(rng, _SHAPES)
                                 for full in (False, True) if not full or x.shape[-1] == x.shape[-2]])
       for k, part in ((0, "u"), (2, "vh"))],
-    OpDef("eigh_values", 1, composite=_host("eigh_values", lambda x: np.linalg.eigh(x)[0]),
+    OpDef("eigh_values", 1, composite=on_host("eigh_values", lambda x: np.linalg.eigh(x)[0]),
           rule=lambda g, o, a: (_eigh_vjp(a, gw=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
-    OpDef("eigh_vectors", 1, composite=_host("eigh_vectors", lambda x: np.linalg.eigh(x)[1]),
+    OpDef("eigh_vectors", 1, composite=on_host("eigh_vectors", lambda x: np.linalg.eigh(x)[1]),
           rule=lambda g, o, a: (_eigh_vjp(a, gv=g),), sample=lambda rng: [([_sym(rng, 3)], {}), ([_sym(rng, 2, (2,))], {})]),
-    *[OpDef(f"eig_{part}", 1, composite=_host(f"eig_{part}", lambda x, k=k: _eig(x, k)), holomorphic=False,
+    *[OpDef(f"eig_{part}", 1, composite=on_host(f"eig_{part}", lambda x, k=k: _eig(x, k)), holomorphic=False,
             rule=lambda g, o, a, grad=grad: (_eig_vjp(a, **{grad: g}),), sample=_eig_sample)
       for k, (part, grad) in enumerate((("values", "gw"), ("vectors", "gv")))],
-    OpDef("lu_factor", 1, composite=_host("lu_factor", lambda x: _lu_packed(x)[0].astype(x.dtype)),
+    OpDef("lu_factor", 1, composite=on_host("lu_factor", lambda x: _lu_packed(x)[0].astype(x.dtype)),
           rule=lambda g, o, a: (_lu_vjp(g, o, a),), sample=_lu_sample),
-    OpDef("pinv", 1, ("rcond",), composite=_host("pinv", _pinv), rule=lambda g, o, a, rcond: (_pinv_vjp(a, o, g),),
+    OpDef("pinv", 1, ("rcond",), composite=on_host("pinv", _pinv), rule=lambda g, o, a, rcond: (_pinv_vjp(a, o, g),),
           sample=lambda rng: [([x], {"rcond": None}) for x in _matrices(rng, _SHAPES)]),
     OpDef("lstsq", 2, ("rcond",), rule=_lstsq_rule,
-          composite=_host("lstsq", lambda a, b, rcond: np.linalg.lstsq(a, b, rcond=rcond)[0]),
+          composite=on_host("lstsq", lambda a, b, rcond: np.linalg.lstsq(a, b, rcond=rcond)[0]),
           sample=lambda rng: [([x, rng.normal(size=s).astype(np.float32)], {"rcond": None})
                               for x, s in zip(_matrices(rng, [(4, 2), (3, 3), (4, 3)]), [(4,), (3, 2), (4, 1)])]),
 )

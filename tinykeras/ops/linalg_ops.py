@@ -16,10 +16,9 @@ written with ops.
 import numpy as np
 
 from ..core import registry
-from ..core.autograd import GRAD
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
-from .common import normalize_axis, record, symbolic, tensors
+from .common import normalize_axis, on_host, record, symbolic, tensors
 from .elementwise_ops import floating
 from .math_ops import abs, max, min, sqrt, sum
 
@@ -29,18 +28,6 @@ __all__ = ["inv", "det", "slogdet", "logdet", "solve", "solve_triangular", "chol
 
 def _mT(x):
     return x.transpose(tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2))
-
-
-def _host(name, fn):
-    """The composite of op ``name``: NumPy's ``fn`` on the host copies of the
-    inputs, the result recorded as a node of ``name`` (its rule differentiates it)."""
-    def composite(*xs, **params):
-        out = Tensor(np.asarray(fn(*[x.numpy() for x in xs], **params)))
-        if GRAD.enabled and any(x.requires_grad for x in xs):
-            out.requires_grad = True
-            out._ctx = (name, xs, params)
-        return out
-    return composite
 
 
 def _spd(rng, n, batch=()):
@@ -100,16 +87,16 @@ def _slogdet_abs(a):
 
 
 registry.declare(
-    OpDef("inv", 1, composite=_host("inv", np.linalg.inv), sample=_square_sample,
+    OpDef("inv", 1, composite=on_host("inv", np.linalg.inv), sample=_square_sample,
           rule=lambda g, o, a: (-(_mT(o) @ g @ _mT(o)),)),
-    OpDef("det", 1, composite=_host("det", np.linalg.det), sample=_square_sample,
+    OpDef("det", 1, composite=on_host("det", np.linalg.det), sample=_square_sample,
           rule=lambda g, o, a: ((g * o).reshape(o.shape + (1, 1)) * _mT(apply("inv", (a,))),)),
-    OpDef("logabsdet", 1, composite=_host("logabsdet", _slogdet_abs), sample=_square_sample,
+    OpDef("logabsdet", 1, composite=on_host("logabsdet", _slogdet_abs), sample=_square_sample,
           rule=lambda g, o, a: (g.reshape(g.shape + (1, 1)) * _mT(apply("inv", (a,))),)),
-    OpDef("solve", 2, composite=_host("solve", _solve), sample=_solve_sample, rule=_solve_rule),
-    OpDef("solve_triangular", 2, ("lower",), composite=_host("solve_triangular", _tri_solve), rule=_tri_rule,
+    OpDef("solve", 2, composite=on_host("solve", _solve), sample=_solve_sample, rule=_solve_rule),
+    OpDef("solve_triangular", 2, ("lower",), composite=on_host("solve_triangular", _tri_solve), rule=_tri_rule,
           sample=lambda rng: [(c, {"lower": lower}) for c, _ in _solve_sample(rng) for lower in (True, False)]),
-    OpDef("cholesky", 1, composite=_host("cholesky", np.linalg.cholesky), sample=_square_sample, rule=_cholesky_rule),
+    OpDef("cholesky", 1, composite=on_host("cholesky", np.linalg.cholesky), sample=_square_sample, rule=_cholesky_rule),
 )
 
 

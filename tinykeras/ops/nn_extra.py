@@ -469,7 +469,8 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
                mask_index=0):
     """Greedy CTC decoding: ``(decoded, scores)``, ``decoded`` of shape
     ``(1, batch, time)`` padded with -1, ``scores`` minus the sum of each
-    frame's best input value, as Keras (``strategy="greedy"`` only).
+    frame's best input value, as Keras (``strategy="greedy"`` only);
+    ``scores`` is differentiable in ``inputs``, as Keras's with PyTorch.
 
     >>> probs = np.log(np.array([[[0.1, 0.9], [0.9, 0.1], [0.1, 0.9]]], "float32"))
     >>> ctc_decode(probs, [3])[0].numpy().tolist()
@@ -485,15 +486,14 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
     batch, time = logits.shape[:2]
     best = logits.argmax(-1)
     decoded = np.full((batch, time), -1, np.int32)
-    scores = np.zeros((batch, 1), logits.dtype)
     for b in range(batch):
         out, prev = [], None
         for t in range(int(lengths[b])):
             k = int(best[b, t])
-            scores[b, 0] -= logits[b, t, k]
             if k != mask_index and not (merge_repeated and k == prev):
                 out.append(k)
             prev = k
         decoded[b, :len(out)] = out
-    return Tensor(decoded[None]), Tensor(scores)
+    within = Tensor(np.arange(time)[None, :] < lengths[:, None])  # the frames of each sequence
+    return Tensor(decoded[None]), -sum(where(within, max(x, axis=-1), 0.0), axis=1, keepdims=True)
 

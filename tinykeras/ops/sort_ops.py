@@ -18,7 +18,7 @@ import numpy as np
 from ..core import registry
 from ..core.registry import OpDef
 from ..core.tensor import Tensor, apply
-from .common import convert_to_tensor, normalize_axis, record, symbolic, tensors
+from .common import convert_to_tensor, normalize_axis, on_host, record, symbolic, tensors
 from .shape_ops import take_along_axis
 
 __all__ = ["argsort", "sort", "argpartition", "top_k", "in_top_k", "unique", "nonzero", "bincount", "digitize",
@@ -27,17 +27,15 @@ __all__ = ["argsort", "sort", "argpartition", "top_k", "in_top_k", "unique", "no
            "left_shift", "right_shift", "view"]
 
 
-def declare_host(name, fn, sample, n_inputs=1, params=()):
+def declare_host(name, fn, sample, n_inputs=1, params=(), rule=None):
     """Declare op ``name`` computed by the NumPy function ``fn`` on the
-    host (not differentiable); returns the op's runner ``run(*tensors, **params)``.
+    host (not differentiable unless given a backward ``rule``); returns the
+    op's runner ``run(*tensors, **params)``.
 
     >>> run = declare_host("demo_host_op", np.cumsum, "unary")  # doctest: +SKIP
     """
-    def composite(*xs, **kw):
-        return Tensor(np.asarray(fn(*[np.asarray(x.numpy()) for x in xs], **kw)))
-    composite.__name__ = f"_{name}_on_host"
-    registry.declare(OpDef(name, n_inputs, tuple(params), composite=composite, sample=sample,
-                           differentiable=False, doc=(fn.__doc__ or "").strip()))
+    registry.declare(OpDef(name, n_inputs, tuple(params), rule=rule, composite=on_host(name, fn, rule is not None),
+                           sample=sample, differentiable=rule is not None, doc=(fn.__doc__ or "").strip()))
 
     def run(*xs, **kw):
         return apply(name, tuple(xs), kw)
@@ -370,7 +368,8 @@ def bitwise_not(x):
     return bitwise_invert(x)
 
 
-_nextafter = declare_host("nextafter", np.nextafter, "binary", n_inputs=2)
+_nextafter = declare_host("nextafter", np.nextafter, "binary", n_inputs=2,
+                          rule=lambda g, o, x1, x2: (g, None))  # (as PyTorch: a step of one ulp has slope 1)
 
 
 def nextafter(x1, x2):
