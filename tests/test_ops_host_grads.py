@@ -1,6 +1,7 @@
 """Gradients of ops that used to be computed on the host with none
 (``nanquantile`` and what builds on it, ``ctc_decode``'s scores,
-``nextafter``, ``linspace``/``logspace``/``geomspace`` of tensor ends),
+``nextafter``, ``linspace``/``logspace``/``geomspace`` of tensor ends,
+``map_coordinates`` in its coordinates),
 against float64 finite differences and against Keras's (torch backend,
 ``torch.autograd``)."""
 import numpy as np
@@ -127,3 +128,28 @@ def test_spaced_ctc_and_nextafter_gradients_match_keras_torch_autograd():
     (k_scores * torch.tensor([[1.0], [2.0], [3.0]])).sum().backward()
     np.testing.assert_allclose(scores.numpy(), k_scores.detach().numpy(), rtol=1e-6)
     np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+@pytest.mark.parametrize("fill_mode", ["constant", "nearest", "reflect", "wrap", "mirror"])
+def test_map_coordinates_differentiates_in_its_coordinates(fill_mode):
+    image = RNG.uniform(size=(4, 5))
+    coords = np.stack([RNG.uniform(-1, 4, 6), RNG.uniform(-1, 5, 6)])
+    check_gradients(lambda i, c: tk.ops.image.map_coordinates(i, c, 1, fill_mode, 0.3), [image, coords],
+                    name=f"map_coordinates {fill_mode}")
+    nearest = tk.ops.image.map_coordinates(image, tk.Tensor(coords, requires_grad=True), 0, fill_mode, 0.3)
+    assert not nearest.requires_grad  # piecewise constant in the coordinates
+
+
+@pytest.mark.keras
+def test_map_coordinates_gradients_match_keras_torch_autograd():
+    keras = keras_or_skip()
+    import torch
+    image, coords = RNG.uniform(size=(3, 4, 2)), np.stack([RNG.uniform(-1, 3, 5), RNG.uniform(-1, 4, 5),
+                                                           RNG.uniform(0, 1, 5)])
+    for fill_mode in ("constant", "reflect", "wrap"):
+        ours = [tk.Tensor(image, requires_grad=True), tk.Tensor(coords, requires_grad=True)]
+        theirs = [torch.tensor(image, requires_grad=True), torch.tensor(coords, requires_grad=True)]
+        (tk.ops.image.map_coordinates(*ours, 1, fill_mode, 0.3) * tk.Tensor(np.arange(1.0, 6.0))).sum().backward()
+        (keras.ops.image.map_coordinates(*theirs, 1, fill_mode, 0.3) * torch.arange(1.0, 6.0)).sum().backward()
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=1e-12, err_msg=fill_mode)

@@ -11,7 +11,9 @@ to the pixel values.
 >>> tk.ops.image.resize(np.ones((1, 2, 2, 3)), (4, 4)).shape
 (1, 4, 4, 3)
 """
+import functools
 import itertools
+import operator
 
 import numpy as np
 
@@ -213,7 +215,8 @@ def _fill_index(i, n, fill_mode):
 
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
     """``inputs`` sampled at ``coordinates`` (shape ``(inputs.ndim, ...)``),
-    by nearest (``order=0``) or linear (``order=1``) interpolation.
+    by nearest (``order=0``) or linear (``order=1``) interpolation; linear
+    is differentiable in ``coordinates`` too (as Keras's with PyTorch).
 
     >>> map_coordinates(np.arange(4.0), [[0.5, 2.0, 5.0]], 1).numpy().tolist()
     [0.5, 2.0, 0.0]
@@ -233,15 +236,17 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
         return where(Tensor(np.logical_and.reduce(ok)), out, float(fill_value)) if ok else out
     lo = np.floor(coords).astype(np.int64)
     frac = coords - lo
+    if isinstance(coordinates, Tensor) and coordinates.requires_grad:  # the weights with ops: gradients reach them
+        frac = [c - Tensor(f) for c, f in zip(floating(coordinates).astype(x.dtype), lo.astype(x.data.dtype))]
     out = None
     for corner in itertools.product((0, 1), repeat=x.ndim):
-        weight = np.prod([f if c else 1 - f for c, f in zip(corner, frac)], axis=0)
+        weight = functools.reduce(operator.mul, [f if c else 1 - f for c, f in zip(corner, frac)])
         idx, inside = zip(*[_fill_index(l + c, n, fill_mode) for l, c, n in zip(lo, corner, x.shape)])
         value = x[tuple(idx)]
         ok = [m for m in inside if m is not None]
         if ok:
             value = where(Tensor(np.logical_and.reduce(ok)), value, float(fill_value))
-        term = value * Tensor(weight.astype(x.data.dtype))
+        term = value * (weight if isinstance(weight, Tensor) else Tensor(weight.astype(x.data.dtype)))
         out = term if out is None else out + term
     return out
 
