@@ -11,8 +11,8 @@ are linear in the output gradients, so the sum over the outputs is the
 whole gradient).  The rules are the standard ones (Murray 2016; Liao et al.
 2019; PyTorch's ``linalg_qr_backward``/``svd_backward``/``linalg_eig_backward``/``eigh_backward``;
 Golub and Pereyra 1973 for ``pinv``; PyTorch's ``linalg_lu_backward`` for
-``lu_factor``, whose pivots are not differentiable); they assume distinct eigenvalues or
-singular values and full rank, as those do.
+``lu_factor``, whose pivots are not differentiable); they assume distinct
+eigenvalues or singular values and full rank, as those do.
 
 >>> import tinykeras as tk
 >>> x = tk.Tensor([[3.0, 1.0], [1.0, 2.0]], requires_grad=True)
