@@ -1,7 +1,8 @@
 """Gradients of ops that used to be computed on the host with none
 (``nanquantile`` and what builds on it, ``ctc_decode``'s scores,
 ``nextafter``, ``linspace``/``logspace``/``geomspace`` of tensor ends,
-``map_coordinates`` in its coordinates),
+``map_coordinates`` in its coordinates, ``scale_and_translate`` in its
+scale and translation),
 against float64 finite differences and against Keras's (torch backend,
 ``torch.autograd``)."""
 import numpy as np
@@ -153,3 +154,32 @@ def test_map_coordinates_gradients_match_keras_torch_autograd():
         (keras.ops.image.map_coordinates(*theirs, 1, fill_mode, 0.3) * torch.arange(1.0, 6.0)).sum().backward()
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=1e-12, err_msg=fill_mode)
+
+
+@pytest.mark.parametrize("method", ["linear", "cubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("antialias", [True, False])
+def test_scale_and_translate_differentiates_in_scale_and_translation(method, antialias):
+    image, scale, shift = RNG.uniform(size=(4, 5)), np.array([0.7, 1.3]), np.array([0.1, -0.2])
+    fn = tk.ops.image.scale_and_translate
+    plain = fn(image, (7, 3), scale, shift, (0, 1), method, antialias)
+    assert not plain.requires_grad
+    np.testing.assert_allclose(fn(image, (7, 3), tk.Tensor(scale, requires_grad=True), shift, (0, 1), method,
+                                  antialias).numpy(), plain.numpy(), atol=1e-14)
+    check_gradients(lambda i, s, t: fn(i, (7, 3), s, t, (0, 1), method, antialias), [image, scale, shift],
+                    name=f"scale_and_translate {method}")
+
+
+@pytest.mark.keras
+def test_scale_and_translate_gradients_match_keras_torch_autograd():
+    """Keras's differ by float32 rounding: its own finite differences are noisy at 1e-6 steps."""
+    keras = keras_or_skip()
+    import torch
+    image, scale, shift = RNG.uniform(size=(5, 4, 2)), np.array([1.4, 0.6]), np.array([-0.3, 0.25])
+    w = RNG.uniform(0.5, 1.5, size=(6, 3, 2))
+    for method in ("linear", "cubic", "lanczos3"):
+        ours = [tk.Tensor(v, requires_grad=True) for v in (image, scale, shift)]
+        theirs = [torch.tensor(v, requires_grad=True) for v in (image, scale, shift)]
+        for lib, args, weight in ((tk, ours, tk.Tensor(w)), (keras, theirs, torch.tensor(w))):
+            (lib.ops.image.scale_and_translate(args[0], (6, 3, 2), *args[1:], (0, 1), method) * weight).sum().backward()
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=1e-5, err_msg=method)

@@ -3,22 +3,27 @@
 and ``extract_patches_3d``.
 
 Where a pixel comes from is computed on the host (homographies, random
-displacement fields, resampling weights); the pixels themselves go through
-ops (gathers, weighted sums, ``tensordot``), so gradients flow to the image
-values on every backend.
+displacement fields, resampling weights; the weights with ops when a
+gradient must reach ``scale_and_translate``'s scale or translation); the
+pixels themselves go through ops (gathers, weighted sums, ``tensordot``), so
+gradients flow to the image values on every backend.
 
 >>> import tinykeras as tk
 >>> tk.ops.image.extract_patches_3d(np.zeros((1, 4, 4, 4, 2)), 2).shape
 (1, 2, 2, 2, 16)
 """
+import types
+
 import numpy as np
 
 from .. import backend as backend_config
 from .. import random as tk_random
+from ..core.primitives import where
+from ..core.tensor import Tensor
 from .common import convert_to_tensor, record, symbolic
 from .elementwise_ops import floating
 from .image_ops import _nhwc, gaussian_blur, patches, warp
-from .math_ops import clip, round
+from .math_ops import abs, clip, maximum, round, sin
 from .product_ops import tensordot
 from .shape_ops import moveaxis
 
@@ -106,40 +111,49 @@ def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", f
     return undo(out if out.dtype == dtype else out.astype(dtype))
 
 
-def _triangle(x):
-    return np.maximum(0.0, 1 - np.abs(x))
+def _triangle(x, m=np):
+    return m.maximum(0.0, 1 - m.abs(x))
 
 
-def _keys_cubic(x):
+def _keys_cubic(x, m=np):
     out = ((1.5 * x - 2.5) * x) * x + 1.0
-    out = np.where(x >= 1.0, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, out)
-    return np.where(x >= 2.0, 0.0, out)
+    out = m.where(x >= 1.0, ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0, out)
+    return m.where(x >= 2.0, 0.0, out)
 
 
 def _lanczos(radius):
-    def kernel(x):
-        y = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius)
+    def kernel(x, m=np):
+        y = radius * m.sin(np.pi * x) * m.sin(np.pi * x / radius)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(x > 1e-3, y / np.where(x != 0, np.pi ** 2 * x ** 2, 1), 1)
-        return np.where(x > radius, 0.0, out)
+            out = m.where(x > 1e-3, y / m.where(x != 0, np.pi ** 2 * x ** 2, 1.0), 1.0)
+        return m.where(x > radius, 0.0, out)
     return kernel
 
 
 _KERNELS = {"linear": _triangle, "bilinear": _triangle, "trilinear": _triangle, "triangle": _triangle,
             "cubic": _keys_cubic, "bicubic": _keys_cubic, "tricubic": _keys_cubic,
             "lanczos3": _lanczos(3.0), "lanczos5": _lanczos(5.0)}
+_OPS = types.SimpleNamespace(abs=abs, maximum=maximum, sin=sin, where=where)  # the kernels with ops: differentiable
 
 
-def _resample_weights(n_in, n_out, scale, translation, kernel, antialias):
-    """``(n_in, n_out)`` weights: output pixel j from the input pixels (half-pixel centres)."""
+def _resample_weights(n_in, n_out, scale, translation, kernel, antialias, m=np):
+    """``(n_in, n_out)`` weights: output pixel j from the input pixels (half-pixel
+    centres); ``m`` is NumPy, or ``_OPS`` for tensor ``scale``/``translation``."""
     inv = 1.0 / scale
-    kernel_scale = max(inv, 1.0) if antialias else 1.0
+    kernel_scale = m.maximum(inv, 1.0) if antialias else 1.0
     sample = (np.arange(n_out) + 0.5) * inv - translation * inv - 0.5
-    weights = kernel(np.abs(sample[None, :] - np.arange(n_in)[:, None]) / kernel_scale)
+    weights = kernel(m.abs(sample[None, :] - np.arange(n_in)[:, None]) / kernel_scale, m)
     total = weights.sum(0, keepdims=True)
-    weights = np.where(np.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
-                       weights / np.where(total != 0, total, 1), 0)
-    return np.where(((sample >= -0.5) & (sample <= n_in - 0.5))[None, :], weights, 0)
+    weights = m.where(m.abs(total) > 1000.0 * float(np.finfo(np.float32).eps),
+                      weights / m.where(total != 0, total, 1.0), 0.0)
+    return m.where(((sample >= -0.5) & (sample <= n_in - 0.5))[None, :], weights, 0.0)
+
+
+def _ends(value):
+    """``scale`` or ``translation``: a float64 tensor when a gradient must reach it, else a NumPy vector."""
+    if isinstance(value, Tensor) and value.requires_grad:
+        return floating(value).astype("float64").reshape(-1), _OPS
+    return np.asarray(convert_to_tensor(value).numpy(), np.float64).reshape(-1), np
 
 
 def scale_and_translate(images, output_shape, scale, translation, spatial_dims, method, antialias=True):
@@ -147,6 +161,8 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
     ``spatial_dims``, input position ``p`` lands at ``p * scale + translation``
     (half-pixel centres), by the ``method`` kernel (``"linear"``, ``"cubic"``,
     ``"lanczos3"``, ``"lanczos5"`` and their aliases), antialiased when shrinking.
+    Differentiable in ``images``, and in tensor ``scale`` and ``translation``
+    (as Keras's with PyTorch).
 
     >>> x = np.arange(9.0).reshape(3, 3)
     >>> scale_and_translate(x, (5, 5), [2.0, 2.0], [-0.5, -0.5], (0, 1), "linear").numpy()[0].tolist()
@@ -157,8 +173,8 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
     if method not in _KERNELS:
         raise ValueError(f"scale_and_translate: method must be one of {sorted(_KERNELS)}, got {method!r}")
     x = convert_to_tensor(images)
-    scale = np.asarray(convert_to_tensor(scale).numpy(), np.float64).reshape(-1)
-    translation = np.asarray(convert_to_tensor(translation).numpy(), np.float64).reshape(-1)
+    (scale, m_scale), (translation, m_shift) = _ends(scale), _ends(translation)
+    m = _OPS if _OPS in (m_scale, m_shift) else np
     if len(output_shape) != x.ndim or not len(scale) == len(translation) == len(spatial_dims):
         raise ValueError(f"scale_and_translate: output_shape needs one size per axis of images {x.shape} and "
                          f"scale/translation one value per spatial dim {tuple(spatial_dims)}; got "
@@ -168,8 +184,9 @@ def scale_and_translate(images, output_shape, scale, translation, spatial_dims, 
     for i, d in enumerate(spatial_dims):
         d = d % x.ndim
         w = _resample_weights(x.shape[d], int(output_shape[d]), scale[i], translation[i], _KERNELS[method],
-                              antialias)
-        out = moveaxis(tensordot(out, convert_to_tensor(w.astype(out.data.dtype)), axes=([d], [0])), -1, d)
+                              antialias, m)
+        w = w.astype(out.dtype) if m is _OPS else convert_to_tensor(w.astype(out.data.dtype))
+        out = moveaxis(tensordot(out, w, axes=([d], [0])), -1, d)
     if rounding:
         lo, hi = x.numpy().min(), x.numpy().max()
         out = clip(round(out), float(lo), float(hi)).astype(x.dtype)
