@@ -311,8 +311,8 @@ def _differentiable(name, args, kwargs):
     fn = tk.ops.image if name.startswith("image.") else tk.ops
     fn = getattr(fn, name.split(".")[-1])
     slots = [k for k, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size]
-    if name in ("image.affine_transform", "image.perspective_transform"):
-        slots = [k for k in slots if k == 0]  # in the pixels, not in where they go (computed on the host)
+    if name == "image.affine_transform":
+        slots = [k for k in slots if k == 0]  # in the pixels, not in the transform (computed on the host)
     return fn, slots
 
 

@@ -2,7 +2,7 @@
 (``nanquantile`` and what builds on it, ``ctc_decode``'s scores,
 ``nextafter``, ``linspace``/``logspace``/``geomspace`` of tensor ends,
 ``map_coordinates`` in its coordinates, ``scale_and_translate`` in its
-scale and translation),
+scale and translation, ``perspective_transform`` in its corner points),
 against float64 finite differences and against Keras's (torch backend,
 ``torch.autograd``)."""
 import numpy as np
@@ -183,3 +183,32 @@ def test_scale_and_translate_gradients_match_keras_torch_autograd():
             (lib.ops.image.scale_and_translate(args[0], (6, 3, 2), *args[1:], (0, 1), method) * weight).sum().backward()
         for o, t in zip(ours, theirs):
             np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=1e-5, err_msg=method)
+
+
+CORNERS = np.array([[0, 0], [0, 5], [6, 0], [6, 5]], float)
+MOVED = np.array([[1, 0.5], [0.3, 5.2], [5.5, -0.4], [6.3, 4.6]])
+
+
+def test_perspective_transform_differentiates_in_its_corner_points():
+    image = RNG.uniform(size=(2, 6, 5, 1))
+    fn = tk.ops.image.perspective_transform
+    np.testing.assert_allclose(fn(image, tk.Tensor(CORNERS, requires_grad=True), MOVED).numpy(),
+                               fn(image, CORNERS, MOVED).numpy(), atol=1e-14)
+    check_gradients(fn, [image, CORNERS, MOVED], name="perspective_transform")
+    check_gradients(lambda i, s, e: fn(i, s, e, fill_value=0.5), [image, np.stack([CORNERS, CORNERS + 0.3]),
+                                                                   np.stack([MOVED, MOVED - 0.2])],
+                    name="perspective_transform, points per image")
+
+
+@pytest.mark.keras
+def test_perspective_transform_gradients_match_keras_torch_autograd():
+    keras = keras_or_skip()
+    import torch
+    image = RNG.uniform(size=(2, 6, 5, 1))
+    w = RNG.uniform(0.5, 1.5, size=image.shape)
+    ours = [tk.Tensor(v, requires_grad=True) for v in (image, CORNERS, MOVED)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (image, CORNERS, MOVED)]
+    (tk.ops.image.perspective_transform(*ours) * tk.Tensor(w)).sum().backward()
+    (keras.ops.image.perspective_transform(*theirs) * torch.tensor(w)).sum().backward()
+    for o, t in zip(ours, theirs):  # (Keras solves for the transform in float32)
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=1e-5)

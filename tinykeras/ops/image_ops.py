@@ -24,7 +24,7 @@ from .common import convert_to_tensor, record, symbolic
 from .conv_ops import depthwise_conv
 from .elementwise_ops import floating
 from .math_ops import floor, maximum, mean, minimum, sum
-from .shape_ops import concatenate, moveaxis, pad, stack
+from .shape_ops import broadcast_to, concatenate, moveaxis, pad, stack
 
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "resize", "crop_images", "pad_images",
            "map_coordinates", "affine_transform", "extract_patches", "gaussian_blur", "sobel_edges", "ssim"]
@@ -274,15 +274,18 @@ def warp(x, transforms, order, fill_mode, fill_value, src=None):
     """Resample the channels-last batch ``x``: output pixel ``(b, i, j)``
     takes ``x[b]`` at ``src = (rows, cols)`` (float arrays shaped
     ``(batch, height, width)``), or where the projective ``transforms``
-    (``(batch, 8)``, see :func:`affine_transform`) send it."""
+    (``(batch, 8)``, see :func:`affine_transform`; a tensor: differentiable)
+    send it."""
     bsz, h, w, c = x.shape
     if src is None:
         ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
-        t = [transforms[:, i, None, None] for i in range(8)]
+        t = [transforms[:, i].reshape((-1, 1, 1)) for i in range(8)]
         k = t[6] * xs + t[7] * ys + 1
         src = ((t[3] * xs + t[4] * ys + t[5]) / k, (t[0] * xs + t[1] * ys + t[2]) / k)
-    rows, cols = (np.broadcast_to(a, (bsz, h, w)) for a in src)
-    coords = np.stack([np.broadcast_to(np.arange(bsz, dtype=np.float64).reshape(-1, 1, 1), rows.shape), rows, cols])
+    with_ops = isinstance(transforms, Tensor)
+    rows, cols = ((broadcast_to if with_ops else np.broadcast_to)(a, (bsz, h, w)) for a in src)
+    batch = np.broadcast_to(np.arange(bsz, dtype=np.float64).reshape(-1, 1, 1), (bsz, h, w))
+    coords = (stack if with_ops else np.stack)([batch, rows, cols])
     return stack([map_coordinates(x[..., ch], coords, order, fill_mode, fill_value) for ch in range(c)], -1)
 
 

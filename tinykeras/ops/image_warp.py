@@ -23,9 +23,10 @@ from ..core.tensor import Tensor
 from .common import convert_to_tensor, record, symbolic
 from .elementwise_ops import floating
 from .image_ops import _nhwc, gaussian_blur, patches, warp
+from .linalg_ops import solve
 from .math_ops import abs, clip, maximum, round, sin
 from .product_ops import tensordot
-from .shape_ops import moveaxis
+from .shape_ops import broadcast_to, moveaxis, stack
 
 __all__ = ["perspective_transform", "elastic_transform", "scale_and_translate", "extract_patches_3d"]
 _INTERPOLATIONS = {"nearest": 0, "bilinear": 1}
@@ -38,16 +39,23 @@ def _order(interpolation, name):
 
 
 def _points(points, name, what):
-    p = np.asarray(convert_to_tensor(points).numpy(), np.float64)
-    if p.ndim not in (2, 3) or p.shape[-2:] != (4, 2):
-        raise ValueError(f"{name}: {what} must have shape (4, 2) or (N, 4, 2), got {p.shape}")
-    return p.reshape(-1, 4, 2)
+    """``(N, 4, 2)`` float64 corners: a tensor when a gradient must reach them, else NumPy."""
+    p = floating(points).astype("float64") if _needs_grad(points) else \
+        np.asarray(convert_to_tensor(points).numpy(), np.float64)
+    if p.ndim not in (2, 3) or tuple(p.shape[-2:]) != (4, 2):
+        raise ValueError(f"{name}: {what} must have shape (4, 2) or (N, 4, 2), got {tuple(p.shape)}")
+    return p.reshape((-1, 4, 2))
+
+
+def _needs_grad(value):
+    return isinstance(value, Tensor) and value.requires_grad
 
 
 def homography(start_points, end_points):
     """The 8 coefficients (one row per image) of the projective transform
     taking each of ``end_points`` to the matching ``start_points``: the
-    transform ``affine_transform`` applies (as Keras computes it).
+    transform ``affine_transform`` applies (as Keras computes it); with ops
+    (a differentiable tensor) when a gradient must reach the points.
 
     >>> square = [[0, 0], [0, 1], [1, 0], [1, 1]]
     >>> (homography(square, [[1, 0], [1, 1], [2, 0], [2, 1]]).round(6) + 0.0).tolist()
@@ -57,14 +65,16 @@ def homography(start_points, end_points):
     e = _points(end_points, "perspective_transform", "end_points")
     if s.shape != e.shape:
         raise ValueError(f"perspective_transform: start_points and end_points must have the same shape, got "
-                         f"{s.shape} and {e.shape}")
+                         f"{tuple(s.shape)} and {tuple(e.shape)}")
+    with_ops = isinstance(s, Tensor) or isinstance(e, Tensor)
+    join = stack if with_ops else np.stack
     one, zero = np.ones(e.shape[:2]), np.zeros(e.shape[:2])
     ex, ey, sx, sy = e[..., 0], e[..., 1], s[..., 0], s[..., 1]
-    rows_x = np.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1)
-    rows_y = np.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1)
-    a = np.stack([rows_x, rows_y], 2).reshape(-1, 8, 8)  # rows: x1, y1, x2, y2, ...
-    b = np.stack([sx, sy], -1).reshape(-1, 8)
-    return np.linalg.solve(a, b[..., None])[..., 0]
+    rows_x = join([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1)
+    rows_y = join([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1)
+    a = join([rows_x, rows_y], 2).reshape((-1, 8, 8))  # rows: x1, y1, x2, y2, ...
+    b = join([sx, sy], -1).reshape((-1, 8))
+    return solve(a, b) if with_ops else np.linalg.solve(a, b[..., None])[..., 0]
 
 
 def perspective_transform(images, start_points, end_points, interpolation="bilinear", fill_value=0,
@@ -81,7 +91,8 @@ def perspective_transform(images, start_points, end_points, interpolation="bilin
     order = _order(interpolation, "perspective_transform")
     x, undo = _nhwc(floating(images), data_format)
     t = homography(start_points, end_points)
-    return undo(warp(x, np.broadcast_to(t, (x.shape[0], 8)), order, "constant", fill_value))
+    return undo(warp(x, (broadcast_to if isinstance(t, Tensor) else np.broadcast_to)(t, (x.shape[0], 8)), order,
+                     "constant", fill_value))
 
 
 def elastic_transform(images, alpha=20.0, sigma=5.0, interpolation="bilinear", fill_mode="reflect",

@@ -1,7 +1,7 @@
 """The image ops that move pixels, ``ops.jvp``, the Fourier transforms,
 the factorizations' backward rules, ``nanquantile`` and the weights of
-``map_coordinates`` and ``scale_and_translate`` (differentiable in where
-pixels come from) are written with ops:
+``map_coordinates``, ``scale_and_translate`` and ``perspective_transform``
+(differentiable in where pixels come from) are written with ops:
 run with backend "opencl" (every op through the plugin's kernels or their
 composites) they must agree with the NumPy backend, values and gradients."""
 import numpy as np
@@ -42,7 +42,7 @@ def test_image_op_on_opencl_like_numpy(name, args, kwargs):
 
 
 @pytest.mark.parametrize("name", ["fft2", "stft", "qr", "svd", "lu_factor", "nanquantile", "map_coordinates",
-                                  "scale_and_translate"])
+                                  "scale_and_translate", "perspective_transform"])
 def test_fourier_and_factorization_gradients_on_opencl_like_numpy(name):
     x = R.normal(size=(4, 6)).astype("float32")
     if name == "nanquantile":  # NaN values left out, their gradients zero
@@ -53,6 +53,8 @@ def test_fourier_and_factorization_gradients_on_opencl_like_numpy(name):
              "map_coordinates": lambda t: [tk.ops.image.map_coordinates(IMG[0, ..., 0], t[:2] + 2.0, 1, "reflect")],
              "scale_and_translate": lambda t: [tk.ops.image.scale_and_translate(
                  IMG[0, ..., 0], (4, 7), t[0, :2] * 0.1 + 1.0, t[1, :2] * 0.1, (0, 1), "cubic")],
+             "perspective_transform": lambda t: [tk.ops.image.perspective_transform(IMG, CORNERS + t[:, :2] * 0.2,
+                                                                                    CORNERS)],
              "nanquantile": lambda t: [tk.ops.nanquantile(t, [0.3, 0.5], axis=1, method=m)
                                        for m in ("linear", "nearest")]}
 
