@@ -62,7 +62,7 @@ def test_tensorboard_epoch_scalars_histograms_and_graph_equal_the_run(tmp_path):
     assert _scalars(train, "epoch_learning_rate") == [(i, pytest.approx(0.05)) for i in range(3)]
     assert not any(tag.startswith("batch_") for tag in train.Tags()["scalars"])   # update_freq="epoch"
     # histograms at epochs 0 and 2 (histogram_freq=2); the last one is the final weights'
-    tags = ["dense/kernel", "dense/bias", "out/kernel", "out/bias"]
+    tags = [f"{model.name}/{w}" for w in ("dense/kernel", "dense/bias", "out/kernel", "out/bias")]  # weight.path
     assert sorted(train.Tags()["histograms"]) == sorted(f"{t}/histogram" for t in tags)
     for tag, weight in zip(tags, model.get_weights()):
         events = train.Histograms(f"{tag}/histogram")
@@ -73,8 +73,8 @@ def test_tensorboard_epoch_scalars_histograms_and_graph_equal_the_run(tmp_path):
         assert last.sum == pytest.approx(float(weight.sum()), abs=1e-5)
         assert sum(last.bucket) == weight.size
     images = {tag: train.Images(tag)[-1] for tag in train.Tags()["images"]}
-    assert (images["dense/kernel/image"].width, images["dense/kernel/image"].height) == (4, 3)
-    assert (images["out/bias/image"].width, images["out/bias/image"].height) == (2, 1)
+    assert (images[f"{tags[0]}/image"].width, images[f"{tags[0]}/image"].height) == (4, 3)
+    assert (images[f"{tags[3]}/image"].width, images[f"{tags[3]}/image"].height) == (2, 1)
     # the graph: the model's JSON config under the Keras graph plugin, as Keras writes it
     assert train.PluginTagToContent("graph_keras_model") == {"keras": b"1"}
     graph = train.Tensors("keras")[0].tensor_proto.string_val[0].decode()
@@ -99,7 +99,7 @@ def test_tensorboard_batch_scalars_follow_update_freq(tmp_path):
 def test_tensorboard_learning_rates_of_a_multi_optimizer_and_evaluate(tmp_path):
     pytest.importorskip("tensorboardX")
     sgd, adam = tk.optimizers.SGD(0.05, name="sgd"), tk.optimizers.Adam(0.01, name="adam")
-    model = _model(tk.optimizers.MultiOptimizer(tk.optimizers.OptimizerMap(sgd, {"out/.*": adam})))
+    model = _model(tk.optimizers.MultiOptimizer(tk.optimizers.OptimizerMap(sgd, {".*/out/.*": adam})))
     board = tk.callbacks.TensorBoard(str(tmp_path), update_freq="batch", write_steps_per_second=True)
     model.fit(X, Y, batch_size=8, epochs=1, verbose=0, callbacks=[board])
     train = _events(str(tmp_path / "train"))
@@ -201,7 +201,7 @@ def test_remote_monitor_sends_what_keras_sends(server, send_as_json):
 @pytest.mark.parametrize("make", [
     lambda: tk.optimizers.LossScaleOptimizer(tk.optimizers.Adam(0.02), dynamic_growth_steps=3),
     lambda: tk.optimizers.MultiOptimizer(tk.optimizers.OptimizerMap(
-        tk.optimizers.SGD(0.05, momentum=0.9), {"out/.*": tk.optimizers.Muon(0.02)})),
+        tk.optimizers.SGD(0.05, momentum=0.9), {".*/out/.*": tk.optimizers.Muon(0.02)})),
     lambda: tk.optimizers.ScheduleFreeAdamW(0.02)], ids=["loss-scale", "multi", "schedule-free"])
 def test_backup_and_restore_resumes_wrapped_optimizers_identically(tmp_path, make):
     class Stop(tk.callbacks.Callback):
@@ -230,7 +230,7 @@ def test_backup_and_restore_resumes_wrapped_optimizers_identically(tmp_path, mak
 def test_learning_rate_callbacks_set_each_inner_optimizer_of_a_multi_optimizer():
     """As Keras 3.15: one ``learning_rate_<name>`` per inner optimizer, each set."""
     sgd, adam = tk.optimizers.SGD(0.08, name="sgd"), tk.optimizers.Adam(0.02, name="adam")
-    model = _model(tk.optimizers.MultiOptimizer(tk.optimizers.OptimizerMap(sgd, {"out/.*": adam})))
+    model = _model(tk.optimizers.MultiOptimizer(tk.optimizers.OptimizerMap(sgd, {".*/out/.*": adam})))
     history = model.fit(X, Y, batch_size=8, epochs=2, verbose=0, callbacks=[
         tk.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5),
         tk.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.25, patience=0, min_delta=1e9)]).history

@@ -57,7 +57,7 @@ def test_weights_h5_into_a_fresh_copy_and_a_real_mismatch(tmp_path):
                            tk.layers.Dense(2)])
     with pytest.raises(tk.saving.WeightsMismatchError,
                        match=r"in the file but not in the "
-                             r"model: .*'layers/batch_normalization/vars/0'.*'layers/dense/vars/0' \(dense.*/kernel\): "
+                             r"model: .*'layers/batch_normalization/vars/0'.*'layers/dense/vars/0' \(sequential\w*/dense\w*/kernel\): "
                              r"the model expects shape \[256, 2\], the file has shape \[6, 2\]"):
         other.load_weights(path)
 

@@ -43,13 +43,13 @@ def test_mha_weight_layout_names_and_shapes():
     mha = layers.MultiHeadAttention(num_heads=3, key_dim=4, value_dim=5, output_shape=7)
     out = mha(np.ones((2, 6, 8), "float32"), np.ones((2, 9, 10), "float32"))
     assert out.shape == (2, 6, 7)
-    assert [(v.path, v.shape) for v in mha.weights] == [
+    assert [(v.path, v.shape) for v in mha.weights] == [(f"{mha.name}/{path}", shape) for path, shape in [
         ("query/kernel", (8, 3, 4)), ("query/bias", (3, 4)), ("key/kernel", (10, 3, 4)), ("key/bias", (3, 4)),
         ("value/kernel", (10, 3, 5)), ("value/bias", (3, 5)), ("attention_output/kernel", (3, 5, 7)),
-        ("attention_output/bias", (7,))]
+        ("attention_output/bias", (7,))]]
     gated = layers.MultiHeadAttention(2, 4, use_bias=False, use_gate=True)
     gated(np.ones((1, 3, 8), "float32"), np.ones((1, 3, 8), "float32"))
-    assert [v.path for v in gated.weights] == [f"{n}/kernel" for n in ("query", "key", "gate", "value",
+    assert [v.path for v in gated.weights] == [f"{gated.name}/{n}/kernel" for n in ("query", "key", "gate", "value",
                                                                         "attention_output")]
 
 

@@ -91,7 +91,7 @@ def test_weight_layouts_and_cells(kind, kw):
     layer(np.ones((2, 3, 5), "float32"))
     bias = (2, 4 * gates) if kind == "GRU" and kw.get("reset_after", True) else (4 * gates,)
     assert [w.shape for w in layer.get_weights()] == [(5, 4 * gates), (4, 4 * gates), bias]
-    assert [v.path for v in layer.weights] == [f"{layer.cell.name}/{n}" for n in ("kernel", "recurrent_kernel", "bias")]
+    assert [v.path for v in layer.weights] == [f"{layer.name}/{layer.cell.name}/{n}" for n in ("kernel", "recurrent_kernel", "bias")]
     assert layer.units == 4 and layer.cell.name == f"{tk.global_state.snake_case(kind)}_cell"
     cell = getattr(layers, f"{kind}Cell")(4, **kw)
     run_layer_test(layers.RNN, {"cell": cell, "return_sequences": True}, input_shape=(2, 3, 5),

@@ -187,7 +187,7 @@ def test_freezing_a_model_and_a_layer():
     model.compile(optimizer="sgd", loss="mse")
     x, y = rand(16, 3), rand(16, 1)
     model.get_layer("a").trainable = False
-    assert [w.path for w in model.trainable_weights] == ["b/kernel", "b/bias"]
+    assert [w.path for w in model.trainable_weights] == [f"{model.name}/b/kernel", f"{model.name}/b/bias"]
     frozen = model.get_layer("a").get_weights()
     moving = model.get_layer("b").get_weights()
     model.fit(x, y, epochs=2, verbose=0)

@@ -267,7 +267,7 @@ def test_multi_optimizer_in_fit_and_callbacks():
     x = RNG.standard_normal((12, 3)).astype(np.float32)
     y = RNG.standard_normal((12, 1)).astype(np.float32)
     sgd, adam = optimizers.SGD(0.05), optimizers.Adam(0.01)
-    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(sgd, {"out/.*": adam}))
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(sgd, {".*/out/.*": adam}))
     model, history = _fit(multi, x, y)
     assert history.history["loss"][1] < history.history["loss"][0]
     assert [len(o.variables) for o in multi.optimizers] == [2 + 4, 2]   # Adam: out's 2 weights

@@ -83,7 +83,7 @@ def test_mismatch_report_and_skip_mismatch(tmp_path):
     with pytest.raises(WeightsMismatchError) as info:
         other.load_weights(path)
     message = str(info.value)
-    assert "'layers/dense/vars/0' (hidden/kernel): the model expects shape [3, 5], the file has shape [3, 4]" in message
+    assert "'layers/dense/vars/0' (mlp/hidden/kernel): the model expects shape [3, 5], the file has shape [3, 4]" in message
     assert "'layers/dense_1/vars/0'" in message
     assert all(np.array_equal(a, b) for a, b in zip(before, _weights(other)))  # nothing loaded
     with pytest.warns(UserWarning, match="skipped"):
@@ -94,9 +94,10 @@ def test_mismatch_report_and_skip_mismatch(tmp_path):
 def test_missing_and_unexpected_are_listed(tmp_path):
     path = str(tmp_path / "m.weights.safetensors")
     tk.Sequential([tk.Input((3,)), tk.layers.Dense(2), tk.layers.Dense(2)]).save_weights(path)
-    other = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="a"), tk.layers.LayerNormalization(name="b")])
-    expected = (r"2 missing from the file: 'layers/layer_normalization/vars/0' \(b/gamma\), "
-                r"'layers/layer_normalization/vars/1' \(b/beta\); "
+    other = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="a"), tk.layers.LayerNormalization(name="b")],
+                          name="other")
+    expected = (r"2 missing from the file: 'layers/layer_normalization/vars/0' \(other/b/gamma\), "
+                r"'layers/layer_normalization/vars/1' \(other/b/beta\); "
                 "2 in the file but not in the model: 'layers/dense_1/vars/0', 'layers/dense_1/vars/1'")
     with pytest.raises(WeightsMismatchError, match=expected):
         other.load_weights(path)

@@ -29,8 +29,10 @@ class Variable(Tensor):
 
     ``initializer`` is an array-like value, or a callable
     ``initializer(shape, dtype)`` (any ``tk.initializers`` object).
-    ``trainable`` variables require gradients; ``path`` is set by the owning
-    layer (``"dense/kernel"``) and names the variable in messages (files
+    ``trainable`` variables require gradients; ``path`` is Keras's: the
+    name scopes open where it was made, then its name (``"dense/kernel"``,
+    or ``"sequential/dense/kernel"`` for a layer a Sequential built); it
+    names the variable in messages and ``OptimizerMap`` keys match it (files
     store weights by structure, see ``tk.saving.object_paths``).
     """
 

@@ -133,9 +133,9 @@ def weights_of(layer):
     """``{name: array}`` of a layer's weights, names relative to the layer
     (``"kernel"``, ``"query/bias"``)."""
     out = {}
+    prefix = (layer.path or layer.name) + "/"  # the model's scopes, then the layer's name
     for w in layer.weights:
         path = getattr(w, "path", None) or w.name
-        prefix = layer.name + "/"
         out[path[len(prefix):] if path.startswith(prefix) else path] = np.asarray(w.numpy())
     return out
 

@@ -15,12 +15,13 @@ sub-layer's weights.
 >>> Scale()(tk.ops.ones((2, 3))).shape
 (2, 3)
 """
+import functools
 import inspect
 
 import numpy as np
 
 from .. import backend as backend_config
-from ..global_state import scoped
+from ..global_state import current_path, name_scope
 from ..core.tensor import Tensor
 from ..variables import Variable
 from .input_spec import check_input_spec
@@ -61,6 +62,32 @@ class Layer(Operation):
         self.supports_masking = False
         self.activity_regularizer = _regularizer(activity_regularizer)
         self._build_input_shape = None
+        self._parent_path = self._path = None  # fixed when the layer first opens its name scope
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _build_in_scope(cls.__dict__["build"])
+
+    def _open_name_scope(self):
+        """This layer's ``name_scope``, as Keras's: the first one opened fixes
+        the path of the scopes around it (``_parent_path``), so the layer's
+        variables keep one path however it is later called."""
+        if getattr(self, "_parent_path", None) is None:
+            self._parent_path = current_path()
+        return name_scope(self.name, caller=self)
+
+    @property
+    def path(self):
+        """Where the layer was built (``"sequential/dense"``), the prefix of
+        its variables' paths; ``None`` before it is built (Keras's ``path``).
+
+        >>> import tinykeras as tk
+        >>> model = tk.Sequential([tk.Input((2,)), tk.layers.Dense(1, name="head")], name="net")
+        >>> model.layers[0].path, model.weights[0].path
+        ('net/head', 'net/head/kernel')
+        """
+        return getattr(self, "_path", None)
 
     # -- attribute tracking -----------------------------------------------
     def __setattr__(self, name, value):
@@ -93,10 +120,10 @@ class Layer(Operation):
         shape = () if shape is None else tuple(int(s) for s in shape)
         if any(s < 0 for s in shape) or int(np.prod(shape, dtype=np.float64)) > 2 ** 33:
             raise ValueError(f"Layer {self.name!r}: cannot create weight {name!r} of shape {shape}")
-        var = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
-                       name=name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}",
-                       constraint=constraints.get(constraint), regularizer=_regularizer(regularizer))
-        var.path = scoped(f"{self.name}/{var.name}")
+        with self._open_name_scope():  # its path: "<the scopes around the layer>/<layer>/<name>"
+            var = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
+                           name=name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}",
+                           constraint=constraints.get(constraint), regularizer=_regularizer(regularizer))
         if not self.trainable:
             var.trainable = False
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
@@ -216,8 +243,12 @@ class Layer(Operation):
         self.built = True
 
     def __call__(self, *args, **kwargs):
-        if any_symbolic((args, kwargs)):
-            return self._symbolic_call(*args, **kwargs)
+        with self._open_name_scope():  # the layers it builds or calls nest their paths in its own
+            if any_symbolic((args, kwargs)):
+                return self._symbolic_call(*args, **kwargs)
+            return self._eager_call(*args, **kwargs)
+
+    def _eager_call(self, *args, **kwargs):
         inputs = args[0] if args else kwargs.pop("inputs")
         args = args[1:]
         inputs = map_structure(self._convert_input, inputs)
@@ -345,6 +376,32 @@ class Layer(Operation):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _build_in_scope(build):
+    """``build`` run inside the layer's name scope, as Keras wraps every
+    ``build``: the layer is ``built`` after it and its ``path`` is known.
+    Only the outermost ``build`` of a layer (not its ``super().build()``)
+    does this."""
+    @functools.wraps(build)
+    def scoped_build(self, *args, **kwargs):
+        if self.__dict__.get("_in_build"):
+            return build(self, *args, **kwargs)
+        self._in_build = True
+        try:
+            with self._open_name_scope():
+                self._path = current_path()
+                out = build(self, *args, **kwargs)
+        finally:
+            self._in_build = False
+        if getattr(self, "_build_input_shape", None) is None and len(args) == 1 and not kwargs:
+            self._build_input_shape = args[0]
+        self.built = True
+        return out
+    return scoped_build
+
+
+Layer.build = _build_in_scope(Layer.build)  # subclasses get theirs from __init_subclass__
 
 
 def _regularizer(identifier):

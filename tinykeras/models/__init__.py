@@ -23,8 +23,22 @@ def model_from_json(json_string, custom_objects=None):
 
 
 def clone_model(model, input_tensors=None, clone_function=None):
-    """A new model with the same architecture and freshly initialized weights."""
+    """A new model with the same architecture and freshly initialized weights.
+
+    As Keras clones a Sequential's layers from their configs alone, they are
+    built by the new model, inside its name scope:
+
+    >>> import tinykeras as tk
+    >>> model = tk.Sequential([tk.Input((3,)), tk.layers.Dense(2, name="out")], name="net")
+    >>> clone_model(model).weights[0].path
+    'net/out/kernel'
+    """
     from ..saving.layer_config import deserialize_layer, serialize_layer
     if input_tensors is not None or clone_function is not None:
         raise ValueError("clone_model: input_tensors and clone_function are not supported by tinykeras")
-    return deserialize_layer(serialize_layer(model))
+    config = serialize_layer(model)
+    if type(model) is Sequential:  # each layer from its config alone, then built by the new model
+        layers = [deserialize_layer({k: v for k, v in c.items() if k != "build_config"})
+                  for c in config["config"]["layers"]]
+        return Sequential(layers, trainable=model.trainable, name=model.name)
+    return deserialize_layer(config)

@@ -30,7 +30,6 @@ class SpatialLayer(Layer):
         except ValueError as exc:
             raise ValueError(f"{type(self).__name__} {self.name!r}: {exc}") from None
         self.input_spec = InputSpec(ndim=self.rank + 2)
-        self.built = True
 
     def spatial_axes(self):
         first = 1 if self.data_format == "channels_last" else 2
