@@ -9,8 +9,9 @@
   ``<name>.weights.safetensors`` next to it, with a ``.sha256`` file beside
   it; later calls load the converted file, and never need ``h5py``.  A
   download whose checksum does not match is deleted and raises a
-  ValueError; a converted file whose checksum does not match is discarded
-  and converted again.
+  ValueError; a converted file whose checksum does not match, or that was
+  converted from a file with another checksum than the one now expected,
+  is discarded and converted again.
 * ``weights="path/to/file.weights.safetensors"``: a tinykeras weights file
   (``model.save_weights`` or ``python -m tinykeras convert``);
   ``.h5``/``.keras`` paths are converted on the fly (``h5py`` needed).
@@ -150,7 +151,7 @@ def load_published(model, spec, cache_dir=None):
     Returns the path of the converted file it loaded.
     """
     target = converted_path(spec, cache_dir)
-    if not _valid(target):
+    if not _valid(target, spec):
         from . import convert, keras_h5
         source = data_utils.get_file(spec.fname, spec.origin, file_hash=spec.file_hash,
                                      cache_subdir="models", cache_dir=cache_dir)
@@ -160,20 +161,30 @@ def load_published(model, spec, cache_dir=None):
     return target
 
 
-def _valid(target):
-    """Whether the converted file and its ``.sha256`` agree; if not, both are removed."""
+def _valid(target, spec):
+    """Whether the converted file and its ``.sha256`` agree, and it was
+    converted from the file ``spec`` expects; if not, both are removed."""
     sidecar = target + ".sha256"
     if os.path.exists(target) and os.path.exists(sidecar):
         with open(sidecar, encoding="ascii", errors="replace") as f:
             expected = f.read().split()[:1]
-        if expected and data_utils.hash_file(target, "sha256") == expected[0]:
+        if not expected or data_utils.hash_file(target, "sha256") != expected[0]:
+            print(f"The converted weights {target} do not match their checksum; they were deleted "
+                  "and will be converted again.")
+        elif spec.file_hash and _source_hash(target) != spec.file_hash.lower():
+            print(f"The converted weights {target} come from another file than the one with checksum "
+                  f"{spec.file_hash}; they were deleted and will be converted again.")
+        else:
             return True
-        print(f"The converted weights {target} do not match their checksum; they were deleted "
-              "and will be converted again.")
     for p in (target, sidecar):
         if os.path.exists(p):
             os.remove(p)
     return False
+
+
+def _source_hash(target):
+    from ..saving import safetensors_io
+    return str(safetensors_io.read_header(target).metadata.get("source_hash", "")).lower()
 
 
 def _write(target, arrays, spec, model):
