@@ -120,10 +120,10 @@ class Layer(Operation):
         shape = () if shape is None else tuple(int(s) for s in shape)
         if any(s < 0 for s in shape) or int(np.prod(shape, dtype=np.float64)) > 2 ** 33:
             raise ValueError(f"Layer {self.name!r}: cannot create weight {name!r} of shape {shape}")
+        name = name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}"
         with self._open_name_scope():  # its path: "<the scopes around the layer>/<layer>/<name>"
             var = Variable(initializers.get(initializer), shape=shape, dtype=dtype, trainable=trainable,
-                           name=name or f"variable_{len(self._trainable_variables) + len(self._non_trainable_variables)}",
-                           constraint=constraints.get(constraint), regularizer=_regularizer(regularizer))
+                           name=name, constraint=constraints.get(constraint), regularizer=_regularizer(regularizer))
         if not self.trainable:
             var.trainable = False
         (self._trainable_variables if trainable else self._non_trainable_variables).append(var)
