@@ -246,40 +246,38 @@ class Layer(Operation):
         with self._open_name_scope():  # the layers it builds or calls nest their paths in its own
             if any_symbolic((args, kwargs)):
                 return self._symbolic_call(*args, **kwargs)
-            return self._eager_call(*args, **kwargs)
-
-    def _eager_call(self, *args, **kwargs):
-        inputs = args[0] if args else kwargs.pop("inputs")
-        args = args[1:]
-        inputs = map_structure(self._convert_input, inputs)
-        if not self.built:
-            self._maybe_build(self._build_shapes(inputs, args, kwargs))
-        if self.input_spec is not None:
-            check_input_spec(self, inputs)
-        spec = _call_spec(type(self))
-        if "training" in spec and kwargs.get("training") is None:
-            kwargs["training"] = _CALL_CONTEXT["training"]
-        if "mask" in spec and kwargs.get("mask") is None:
-            masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
-            if any(m is not None for m in masks):
-                kwargs["mask"] = masks[0] if len(masks) == 1 else masks
-        outer = _CALL_CONTEXT["depth"] == 0
-        if outer:
-            self._clear_losses()
-        saved = _CALL_CONTEXT["training"]
-        if kwargs.get("training") is not None:
-            _CALL_CONTEXT["training"] = kwargs["training"]
-        _CALL_CONTEXT["depth"] += 1
-        try:
-            outputs = self.call(inputs, *args, **{k: v for k, v in kwargs.items() if k in spec or spec["**"]})
-        finally:
-            _CALL_CONTEXT["depth"] -= 1
-            _CALL_CONTEXT["training"] = saved
-        if self.activity_regularizer is not None:
-            for out in flatten(outputs):
-                self.add_loss(self.activity_regularizer(out) / max(out.shape[0], 1))
-        self._set_mask(inputs, outputs, kwargs.get("mask"))
-        return outputs
+            inputs = args[0] if args else kwargs.pop("inputs")
+            args = args[1:]
+            inputs = map_structure(self._convert_input, inputs)
+            if not self.built:
+                self._maybe_build(self._build_shapes(inputs, args, kwargs))
+            if self.input_spec is not None:
+                check_input_spec(self, inputs)
+            spec = _call_spec(type(self))
+            if "training" in spec and kwargs.get("training") is None:
+                kwargs["training"] = _CALL_CONTEXT["training"]
+            if "mask" in spec and kwargs.get("mask") is None:
+                masks = [getattr(t, "_keras_mask", None) for t in flatten(inputs)]
+                if any(m is not None for m in masks):
+                    kwargs["mask"] = masks[0] if len(masks) == 1 else masks
+            outer = _CALL_CONTEXT["depth"] == 0
+            if outer:
+                self._clear_losses()
+            saved = _CALL_CONTEXT["training"]
+            if kwargs.get("training") is not None:
+                _CALL_CONTEXT["training"] = kwargs["training"]
+            _CALL_CONTEXT["depth"] += 1
+            try:
+                outputs = self.call(inputs, *args,
+                                    **{k: v for k, v in kwargs.items() if k in spec or spec["**"]})
+            finally:
+                _CALL_CONTEXT["depth"] -= 1
+                _CALL_CONTEXT["training"] = saved
+            if self.activity_regularizer is not None:
+                for out in flatten(outputs):
+                    self.add_loss(self.activity_regularizer(out) / max(out.shape[0], 1))
+            self._set_mask(inputs, outputs, kwargs.get("mask"))
+            return outputs
 
     def _set_mask(self, inputs, outputs, mask):
         if not (self.supports_masking or type(self).compute_mask is not Layer.compute_mask):
