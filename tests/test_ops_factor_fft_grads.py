@@ -44,12 +44,13 @@ def test_factorization_gradients(name, fn, x):
 
 
 def _unpacked(lu, pivots):
-    """``(P, L, U)`` with ``a = P L U`` from the packed factors and LAPACK's row swaps."""
-    n = lu.shape[-1]
-    perm = np.arange(n)
-    for k, p in enumerate(pivots):
-        perm[[k, p]] = perm[[p, k]]
-    return np.eye(n)[:, np.argsort(perm)].T, np.tril(lu, -1) + np.eye(n), np.triu(lu)
+    """``(P, L, U)`` with ``a = P L U`` from the packed ``(m, n)`` factors and LAPACK's row swaps."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    perm = np.arange(m)
+    for i, p in enumerate(pivots):
+        perm[[i, p]] = perm[[p, i]]
+    return np.eye(m)[:, np.argsort(perm)].T, np.tril(lu, -1)[:, :k] + np.eye(m, k), np.triu(lu)[:k]
 
 
 def test_lu_factor_is_lapack_getrf_and_its_pivots_have_no_gradient():
@@ -62,12 +63,18 @@ def test_lu_factor_is_lapack_getrf_and_its_pivots_have_no_gradient():
         np.testing.assert_allclose(p @ lower @ upper, a[k], atol=1e-12)
         assert np.all(np.abs(lower) <= 1 + 1e-12)  # partial pivoting: |L| <= 1
     assert pivots.numpy()[1, 0] == 1
-    with pytest.raises(ValueError, match=r"lu_factor: expected square matrices \(\.\.\., n, n\), got shape \(2, 3\)"):
-        tk.ops.lu_factor(f(2, 3))
+    for shape in [(3, 5), (5, 3)]:              # rectangular, as Keras's (PyTorch's getrf): min(m, n) swaps
+        a = f(*shape)
+        lu, pivots = tk.ops.lu_factor(a)
+        assert lu.shape == shape and pivots.shape == (3,)
+        p, lower, upper = _unpacked(lu.numpy(), pivots.numpy())
+        np.testing.assert_allclose(p @ lower @ upper, a, atol=1e-12)
+    with pytest.raises(ValueError, match=r"lu_factor: expected matrices \(\.\.\., m, n\), got shape \(3,\)"):
+        tk.ops.lu_factor(f(3))
 
 
 @pytest.mark.keras
-@pytest.mark.parametrize("shape", [(3, 3), (5, 5), (2, 4, 4)])
+@pytest.mark.parametrize("shape", [(3, 3), (5, 5), (2, 4, 4), (3, 5), (5, 3), (2, 4, 2)])
 def test_lu_factor_gradient_matches_keras_torch_autograd(shape):
     keras = keras_or_skip()
     import torch

@@ -198,13 +198,14 @@ def _sym(rng, n, batch=()):
 
 # -- LU ------------------------------------------------------------------------
 def _lu_packed(a):
-    """LAPACK's ``getrf`` (partial pivoting) on a stack of square matrices,
-    in float64: the packed factors (``L`` below the diagonal, its unit
-    diagonal left out, ``U`` on and above) and the 0-based row swaps."""
+    """LAPACK's ``getrf`` (partial pivoting) on a stack of ``(m, n)``
+    matrices, in float64: the packed factors (``L`` below the diagonal, its
+    unit diagonal left out, ``U`` on and above) and the ``min(m, n)``
+    0-based row swaps."""
     m = np.array(a, np.float64).reshape((-1,) + a.shape[-2:])
-    n, stack = m.shape[-1], np.arange(len(m))
-    pivots = np.zeros(m.shape[:2], np.int32)
-    for k in range(n):
+    k_max, stack = min(m.shape[-2:]), np.arange(len(m))
+    pivots = np.zeros((len(m), k_max), np.int32)
+    for k in range(k_max):
         p = k + np.argmax(np.abs(m[:, k:, k]), axis=-1)
         pivots[:, k] = p
         row = m[stack, k].copy()
@@ -212,45 +213,66 @@ def _lu_packed(a):
         pivot = m[:, k, k]
         m[:, k + 1:, k] /= np.where(pivot == 0, 1.0, pivot)[:, None]  # a zero pivot: the column is zero
         m[:, k + 1:, k + 1:] -= m[:, k + 1:, k, None] * m[:, k, None, k + 1:]
-    return m.reshape(a.shape), pivots.reshape(a.shape[:-1])
+    return m.reshape(a.shape), pivots.reshape(a.shape[:-2] + (k_max,))
 
 
 def _lu_permutation(a):
-    """``P`` (a constant) with ``a = P L U``: row ``perm[i]`` of ``a`` is row ``i`` of ``L U``."""
-    pivots = _lu_packed(a.numpy())[1].reshape((-1, a.shape[-1]))
-    n = a.shape[-1]
-    perm = np.tile(np.arange(n), (len(pivots), 1))
-    for k in range(n):
-        stack = np.arange(len(perm))
+    """``P`` (a constant, ``(m, m)``) with ``a = P L U``: row ``perm[i]`` of ``a`` is row ``i`` of ``L U``."""
+    m = a.shape[-2]
+    pivots = _lu_packed(a.numpy())[1].reshape((-1, min(a.shape[-2:])))
+    perm = np.tile(np.arange(m), (len(pivots), 1))
+    stack = np.arange(len(perm))
+    for k in range(pivots.shape[1]):
         perm[stack, k], perm[stack, pivots[:, k]] = perm[stack, pivots[:, k]], perm[stack, k]
-    p = np.zeros(perm.shape + (n,))
-    p[np.arange(len(perm))[:, None], perm, np.arange(n)] = 1.0
-    return _const(p.reshape(a.shape), a)
+    p = np.zeros(perm.shape + (m,))
+    p[stack[:, None], perm, np.arange(m)] = 1.0
+    return _const(p.reshape(a.shape[:-2] + (m, m)), a)
 
 
 def _lu_vjp(g, lu, a):
-    """With ``X = L^-1 P^T dA U^-1``: dL = L tril(X, -1), dU = triu(X) U, so
-    gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T (gL, gU: the parts of the
-    packed gradient)."""
-    n = a.shape[-1]
-    strict = _const(np.tril(np.ones((n, n)), -1), lu)
+    """With ``X = L^-1 P^T dA U^-1`` for a square ``a``: dL = L tril(X, -1),
+    dU = triu(X) U, so gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T
+    (gL, gU: the parts of the packed gradient).  A wide ``a = P L [U1 U2]``
+    adds ``U2 = L^-1 P^T A2`` (gA2 = P L^-T gU2, and gL less
+    tril(L^-T gU2 U2^T, -1)); a tall ``P^T a = [L1; L2] U`` adds
+    ``L2 = B2 U^-1`` (gB2 = gL2 U^-T, and gU less triu(L2^T gL2 U^-T)), as PyTorch's."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    strict = _const(np.tril(np.ones((k, k)), -1), lu)
     upper = 1.0 - strict
-    lower = lu * strict + _const(np.eye(n), lu)
-    u = lu * upper
-    phi = (_mT(lower) @ (g * strict)) * strict + ((g * upper) @ _mT(u)) * upper
-    left = apply("solve_triangular", (_mT(lower), phi), {"lower": False})  # L^-T phi
-    right = _mT(apply("solve_triangular", (u, _mT(left)), {"lower": False}))  # (L^-T phi) U^-T
-    return _lu_permutation(a) @ right
+    square, g_square = lu[..., :k, :k], g[..., :k, :k]
+    lower, u = square * strict + _const(np.eye(k), lu), square * upper
+    g_lower, g_upper = g_square * strict, g_square * upper
+
+    def l_inv_t(x):    # L^-T x
+        return apply("solve_triangular", (_mT(lower), x), {"lower": False})
+
+    def times_u_inv_t(x):    # x U^-T
+        return _mT(apply("solve_triangular", (u, _mT(x)), {"lower": False}))
+
+    if m < n:
+        u2, g_u2 = lu[..., :, k:], g[..., :, k:]
+        g_lower = g_lower - l_inv_t(g_u2 @ _mT(u2)) * strict
+    elif m > n:
+        l2, g_l2 = lu[..., k:, :], g[..., k:, :]
+        g_upper = g_upper - times_u_inv_t(_mT(l2) @ g_l2) * upper
+    phi = (_mT(lower) @ g_lower) * strict + (g_upper @ _mT(u)) * upper
+    grad = times_u_inv_t(l_inv_t(phi))
+    if m < n:
+        grad = apply("concatenate", (grad, l_inv_t(g_u2)), {"axis": a.ndim - 1})
+    elif m > n:
+        grad = apply("concatenate", (grad, times_u_inv_t(g_l2)), {"axis": a.ndim - 2})
+    return _lu_permutation(a) @ grad
 
 
 def _lu_sample(rng):
     """Pivots that finite differences do not flip: each column's largest entry well above the rest."""
     def well_pivoted(shape):
         x = rng.uniform(-1, 1, size=shape)
-        n = shape[-1]
-        x[..., rng.permutation(n), np.arange(n)] += 4.0 * np.sign(rng.uniform(-1, 1, size=n))
+        k = min(shape[-2:])
+        x[..., rng.permutation(shape[-2])[:k], np.arange(k)] += 4.0 * np.sign(rng.uniform(-1, 1, size=k))
         return x.astype(np.float32)
-    return [([well_pivoted(s)], {}) for s in [(1, 1), (3, 3), (4, 4), (2, 3, 3)]]
+    return [([well_pivoted(s)], {}) for s in [(1, 1), (3, 3), (4, 4), (2, 3, 3), (3, 5), (5, 3), (2, 4, 2)]]
 
 
 _SHAPES = [(3, 3), (4, 2), (2, 4), (2, 3, 2)]
@@ -346,8 +368,9 @@ def eigh(x):
 
 def lu_factor(x):
     """``(lu, pivots)``: LAPACK's packed LU factorization with partial pivoting
-    (``pivots`` int32, 0-based row swaps, as SciPy's ``lu_factor``);
-    differentiable in ``lu`` (as PyTorch's), not in the pivots.
+    of ``(..., m, n)`` matrices (``pivots`` int32, ``min(m, n)`` 0-based row
+    swaps, as SciPy's ``lu_factor``); differentiable in ``lu`` (as
+    PyTorch's), not in the pivots.
 
     >>> x = Tensor([[2.0, 1.0], [4.0, 4.0]], requires_grad=True)
     >>> lu, piv = lu_factor(x); piv.numpy().tolist(), lu.numpy().tolist()
@@ -358,7 +381,9 @@ def lu_factor(x):
     """
     if symbolic(locals()):
         return record("lu_factor", locals())
-    x = _square(x, "lu_factor")
+    x = floating(x)
+    if x.ndim < 2:
+        raise ValueError(f"lu_factor: expected matrices (..., m, n), got shape {x.shape}")
     return apply("lu_factor", (x,), {}), Tensor(_lu_packed(x.numpy())[1])
 
 
