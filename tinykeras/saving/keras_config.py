@@ -28,7 +28,8 @@ POLICY_MODULES = (None, "keras", "keras.dtype_policies")
 UNUSED = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "sparse": False,
           "ragged": False, "optional": False, "activity_regularizer": None}
 _MODULES = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Model": "keras",
-            "LayerScale": "keras.src.applications.convnext", "StochasticDepth": "keras.src.applications.convnext"}
+            "LayerScale": "keras.src.applications.convnext", "StochasticDepth": "keras.src.applications.convnext",
+            "FeatureSpace": "keras.utils", "TFDIdentity": "keras.src.layers.preprocessing.feature_space"}
 
 
 def to_keras(value):

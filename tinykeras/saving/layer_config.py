@@ -187,7 +187,7 @@ def serialize_layer(layer):
 
            "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
            "registered_name": object_registration._NAMES.get(cls)}
-    build = build_config(layer)
+    build = layer.get_build_config() if hasattr(layer, "get_build_config") else build_config(layer)  # FeatureSpace
     if build is not None and not isinstance(layer, (Functional, Sequential)):
         out["build_config"] = build
     return to_keras(out)
@@ -302,6 +302,14 @@ def _deserialize_checked(config, custom_objects, where, use_build_config):
     build = config.get("build_config")
     if build == {}:  # Keras writes it for a layer built without shapes (StringLookup, ...)
         build = None
+    if build is not None and hasattr(layer, "build_shapes_from_config"):  # FeatureSpace: one per feature
+        try:
+            shapes = layer.build_shapes_from_config(build)
+        except ValueError as exc:
+            raise FileFormatError(f"{where}: build_config: {exc}") from None
+        if not layer.built:
+            _build(layer, shapes, where)
+        return layer
     if build is not None and (not isinstance(build, dict) or len(build) != 1 or not (
             "input_shape" in build or isinstance(build.get("shapes_dict"), dict))):
         raise FileFormatError(f"{where}: build_config must be {{'input_shape': ...}} or "

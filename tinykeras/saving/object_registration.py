@@ -137,10 +137,12 @@ def _collect(kind):
             table.setdefault(obj.__dict__.get("_export_name", obj.__name__), obj)   # Keras's exported name
     if kind == "layers":
         from .. import models, utils
+        from ..utils.feature_space import specs as feature_space
         from ..applications import convnext_layers  # up to applications (imports models): not at module level
         table.update({"Model": models.Model, "Functional": models.Functional,
                       "Sequential": models.Sequential, "LayerScale": convnext_layers.LayerScale,
-                      "StochasticDepth": convnext_layers.StochasticDepth, "FeatureSpace": utils.FeatureSpace})
+                      "StochasticDepth": convnext_layers.StochasticDepth, "FeatureSpace": utils.FeatureSpace,
+                      "TFDIdentity": feature_space.TFDIdentity})
     return table
 
 

@@ -117,15 +117,14 @@ class FeatureSpace(Layer):
     def _standardize_cross(self, cross, features):
         if isinstance(cross, dict):
             cross = specs.spec_from_config(cross, "Cross")
-        if isinstance(cross, Cross):
-            return cross
-        if not self.crossing_dim:
+        if not isinstance(cross, Cross) and not self.crossing_dim:
             raise ValueError("When specifying `crosses`, the argument `crossing_dim` (dimensionality of the "
                              "crossing space) should be specified as well.")
-        if any(key not in features for key in cross):
+        names = cross.feature_names if isinstance(cross, Cross) else cross
+        if any(not isinstance(key, str) or key not in features for key in names):
             raise ValueError("All features referenced in the `crosses` argument should be present in the "
-                             f"`features` dict. Received unknown features: {cross}")
-        return Cross(cross, crossing_dim=self.crossing_dim)
+                             f"`features` dict. Received unknown features: {names!r:.120}")
+        return cross if isinstance(cross, Cross) else Cross(cross, crossing_dim=self.crossing_dim)
 
     # -- adapting ---------------------------------------------------------------------
     def _list_adaptable_preprocessors(self):
@@ -299,11 +298,37 @@ class FeatureSpace(Layer):
         save_model(self, filepath)
 
     def get_build_config(self):
-        return {name: spec.preprocessor.get_build_config() for name, spec in self.features.items()}
+        """Keras's build config: each feature's :meth:`Feature.preprocessor_build_config`."""
+        return {name: spec.preprocessor_build_config() for name, spec in self.features.items()}
+
+    def build_shapes_from_config(self, config):
+        """The ``{feature: shape}`` that :meth:`get_build_config`'s ``config``
+        builds (``(None, 1)`` where it gives none); also reads the
+        ``{"shapes_dict": {"<feature>_shape": shape}}`` of earlier tinykeras files.
+
+        >>> FeatureSpace({"x": "float"}).build_shapes_from_config({"x": {"input_shape": [None, 1]}})
+        {'x': [None, 1]}
+        """
+        if not isinstance(config, dict):
+            raise ValueError(f"FeatureSpace {self.name!r}: a build config is a dict of features, got "
+                             f"{type(config).__name__}")
+        if set(config) == {"shapes_dict"} and "shapes_dict" not in self.features \
+                and isinstance(config["shapes_dict"], dict):
+            config = {key[:-len("_shape")] if key.endswith("_shape") else key: {"input_shape": shape}
+                      for key, shape in config["shapes_dict"].items()}
+        unknown = sorted(set(config) - set(self.features))
+        if unknown:
+            raise ValueError(f"FeatureSpace {self.name!r}: build config for features {unknown[:5]}, which "
+                             f"it does not have (it has {sorted(self.features)[:10]})")
+        shapes = {}
+        for name, entry in config.items():
+            if entry is not None and (not isinstance(entry, dict) or set(entry) - {"input_shape"}):
+                raise ValueError(f"FeatureSpace {self.name!r}: the build config of feature {name!r} must be "
+                                 f"{{'input_shape': shape}}, {{}} or null, got {entry!r:.80}")
+            shapes[name] = (entry or {}).get("input_shape") or [None, 1]
+        return shapes
 
     def build_from_config(self, config):
-        for name, build_config in config.items():
-            preprocessor = self.features[name].preprocessor
-            if not preprocessor.built:
-                preprocessor.build_from_config(build_config)
-        self._is_adapted = True
+        """Build the preprocessors as :meth:`get_build_config`'s ``config`` says
+        (how ``load_model`` gives the space the variables its file fills)."""
+        self.build(self.build_shapes_from_config(config))

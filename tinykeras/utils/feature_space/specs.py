@@ -10,9 +10,21 @@ Each constructor builds the Keras preprocessing layer Keras uses for it.
 ('float32', 'float', 'Rescaling', 'price_preprocessor')
 """
 from ... import layers
+from ...layers.layer import Layer
 from ...global_state import auto_name
 
 FEATURE_MODULE = "keras.src.layers.preprocessing.feature_space"  # where Keras keeps Feature and Cross
+
+
+class TFDIdentity(layers.Identity):
+    """The preprocessor of a plain ``FeatureSpace.float()`` feature: the
+    identity, under the class name Keras gives it (Keras runs it on TensorFlow
+    tensors; tinykeras has one kind of tensor).
+
+    >>> import numpy as np
+    >>> TFDIdentity()(np.array([[1.5]], "float32")).numpy().tolist()
+    [[1.5]]
+    """
 
 
 def preprocessing_layer(class_name, what):
@@ -31,11 +43,27 @@ def spec_config(obj):
 
 
 def spec_from_config(config, expected):
-    """A :class:`Feature`/:class:`Cross` (``expected``) from :func:`spec_config`'s dict."""
-    classes = {"Feature": Feature, "Cross": Cross}
-    if not isinstance(config, dict) or config.get("class_name") not in classes:
+    """A :class:`Feature`/:class:`Cross` (``expected``) from :func:`spec_config`'s dict
+    (Keras's: ``module`` its feature-space module, ``registered_name`` the class name).
+
+    >>> spec_from_config({"module": "os", "class_name": "Cross", "config": {}}, "Cross")
+    Traceback (most recent call last):
+    ...
+    ValueError: FeatureSpace: a serialized Cross has module 'keras.src.layers.preprocessing.feature_space' (or none), got 'os'
+    """
+    if not isinstance(config, dict) or config.get("class_name") != expected \
+            or not isinstance(config.get("config"), (dict, type(None))):
         raise ValueError(f"FeatureSpace: expected a serialized {expected}, got {config!r:.120}")
-    return classes[config["class_name"]].from_config(dict(config.get("config") or {}))
+    extra = sorted(map(str, set(config) - {"module", "class_name", "config", "registered_name", "shared_object_id"}))
+    if extra:
+        raise ValueError(f"FeatureSpace: a serialized {expected} has unexpected keys {extra[:5]}")
+    if config.get("module") not in (None, FEATURE_MODULE):
+        raise ValueError(f"FeatureSpace: a serialized {expected} has module {FEATURE_MODULE!r} (or none), "
+                         f"got {config['module']!r:.80}")
+    if config.get("registered_name") not in (None, expected):
+        raise ValueError(f"FeatureSpace: a serialized {expected} has registered_name {expected!r} (or null), "
+                         f"got {config['registered_name']!r:.80}")
+    return {"Feature": Feature, "Cross": Cross}[expected].from_config(dict(config.get("config") or {}))
 
 
 class Cross:
@@ -82,17 +110,39 @@ class Feature:
         if output_mode not in {"int", "one_hot", "float"}:
             raise ValueError("Invalid value for argument `output_mode`. Expected one of {'int', 'one_hot', "
                              f"'float'}}. Received: output_mode={output_mode}")
+        from ...saving.layer_config import DTYPES, deserialize_layer  # saving builds on utils
+        if dtype not in DTYPES:
+            raise ValueError(f"Feature: dtype must be one of {sorted(DTYPES)}, got {dtype!r:.80}")
         self.dtype = dtype
-        if isinstance(preprocessor, dict):
-            from ..keras_objects import deserialize_keras_object  # utils/__init__ imports this package
-            preprocessor = deserialize_keras_object(preprocessor)
+        if isinstance(preprocessor, dict):  # checked and bounded as a model file's layer is
+            preprocessor = deserialize_layer(preprocessor)
+        if not isinstance(preprocessor, Layer):
+            raise TypeError(f"Feature: preprocessor must be a Layer (or its config), got "
+                            f"{type(preprocessor).__name__} {preprocessor!r:.80}")
         self.preprocessor = preprocessor
         self.output_mode = output_mode
 
     def get_config(self):
-        from ..keras_objects import serialize_keras_object  # utils/__init__ imports this package
-        return {"dtype": self.dtype, "preprocessor": serialize_keras_object(self.preprocessor),
-                "output_mode": self.output_mode}
+        from ...saving.layer_config import serialize_layer  # saving builds on utils
+        preprocessor = {k: v for k, v in serialize_layer(self.preprocessor).items() if k != "build_config"}
+        if self.preprocessor_build_config() is not None:
+            preprocessor["build_config"] = self.preprocessor_build_config()
+        return {"dtype": self.dtype, "preprocessor": preprocessor, "output_mode": self.output_mode}
+
+    def preprocessor_build_config(self):
+        """The preprocessor's build config as Keras writes it in a feature
+        space: ``{"input_shape": [None, ...]}`` once built (a space feeds it
+        ``(None, 1)`` batches), ``{}`` for a lookup layer (it needs no shape),
+        None before it is built.
+
+        >>> Feature("float32", layers.Identity(), "float").preprocessor_build_config()
+        {'input_shape': [None, 1]}
+        """
+        layer = self.preprocessor
+        if isinstance(layer, (layers.IntegerLookup, layers.StringLookup)):  # Keras leaves theirs empty
+            return {}
+        shape = layer._build_input_shape if isinstance(layer._build_input_shape, tuple) else (None, 1)
+        return {"input_shape": [None, *shape[1:]]} if layer.built else None
 
     @classmethod
     def from_config(cls, config):
@@ -102,7 +152,7 @@ class Feature:
 def float_(name=None):
     """Plain float values (an ``Identity`` preprocessor)."""
     name = name or auto_name("float")
-    return Feature("float32", layers.Identity(dtype="float32", name=f"{name}_preprocessor"), "float")
+    return Feature("float32", TFDIdentity(dtype="float32", name=f"{name}_preprocessor"), "float")
 
 
 def float_rescaled(scale=1.0, offset=0.0, name=None):
