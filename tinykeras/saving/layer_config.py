@@ -186,7 +186,7 @@ def serialize_layer(layer):
     out = {"class_name": cls.__dict__.get("_export_name", cls.__name__),  # GroupQueryAttention: Keras's
 
            "config": to_json(layer.get_config(), f"{cls.__name__} {layer.name!r} config"),
-           "registered_name": object_registration._NAMES.get(cls)}
+           "registered_name": object_registration._NAMES.get(cls, cls.__dict__.get("_registered_name"))}
     build = layer.get_build_config() if hasattr(layer, "get_build_config") else build_config(layer)  # FeatureSpace
     if build is not None and not isinstance(layer, (Functional, Sequential)):
         out["build_config"] = build

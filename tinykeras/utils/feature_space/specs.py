@@ -26,6 +26,8 @@ class TFDIdentity(layers.Identity):
     [[1.5]]
     """
 
+    _registered_name = "TFDIdentity"  # Keras writes an unexported class's own name
+
 
 def preprocessing_layer(class_name, what):
     """``tk.layers.<class_name>``, or a ValueError saying ``what`` needs it."""
