@@ -191,6 +191,13 @@ CONFIG_CASES = [  # (model, edit of the parsed config.json, error, message)
     ("op_unknown_class", _functional, lambda c: _op(c).update(class_name="SegmentReduction",  # a Keras base class
                                                               registered_name="SegmentReduction"),
      FileFormatError, "Keras Operation 'SegmentReduction' .* has no tinykeras op"),
+    ("op_einsum_without_subscripts", _functional, lambda c: _op(c).update(
+        class_name="Einsum", registered_name="Einsum", config={"name": "mean"}),
+     FileFormatError, r"Einsum .* lacks \['subscripts'\]"),
+    ("op_einsum_bytecode_subscripts", _functional, lambda c: _op(c).update(
+        class_name="Einsum", registered_name="Einsum",
+        config={"name": "mean", "subscripts": {"class_name": "__lambda__", "config": {"code": "AAAA"}}}),
+     UnsafeContentError, "bytecode"),
     ("op_bytecode", _functional, lambda c: _op(c)["config"].__setitem__(
         "axis", {"class_name": "__lambda__", "config": {"code": "AAAA"}}), UnsafeContentError, "bytecode"),
     ("op_huge_output", _functional, lambda c: _op(c).update(

@@ -294,9 +294,18 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
 
     >>> extract_patches(np.zeros((1, 4, 4, 3)), 2).shape
     (1, 2, 2, 12)
+
+    A ``size`` of three values extracts 3-D patches of volumes, as
+    :func:`extract_patches_3d` (Keras 3):
+
+    >>> extract_patches(np.zeros((1, 4, 4, 4, 2)), (2, 2, 2)).shape
+    (1, 2, 2, 2, 16)
     """
     if symbolic(locals()):
         return record("extract_patches", locals())
+    if not isinstance(size, int) and len(size) == 3:
+        from .image_warp import extract_patches_3d
+        return extract_patches_3d(images, size, strides, dilation_rate, padding, data_format)
     x, undo = _nhwc(images, data_format)
     sh, sw = (size, size) if isinstance(size, int) else size
     st = (sh, sw) if strides is None else ((strides, strides) if isinstance(strides, int) else strides)

@@ -103,13 +103,13 @@ def functional_config(model):
 
     entries = []
     for layer in layers:
-        entry, extra = _serialize_op(layer) if not isinstance(layer, Layer) else \
-            (layer_config.serialize_layer(layer), [])
+        mine = [node for node in layer._inbound_nodes if id(node) in in_model]
+        entry, args = _serialize_op(layer, [node.args for node in mine]) if not isinstance(layer, Layer) \
+            else (layer_config.serialize_layer(layer), [list(node.args) for node in mine])
         entry["name"] = layer.name
         entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
-            {"args": encode(list(node.args) + extra, f"a call of {layer.name!r}"),
-             "kwargs": encode(node.kwargs, f"a call of {layer.name!r}")}
-            for node in layer._inbound_nodes if id(node) in in_model]
+            {"args": encode(a, f"a call of {layer.name!r}"), "kwargs": encode(node.kwargs, f"a call of {layer.name!r}")}
+            for node, a in zip(mine, args)]
         entries.append(entry)
 
     def structure(value):
@@ -123,12 +123,12 @@ def functional_config(model):
             "output_layers": structure(model._outputs_struct)}
 
 
-def _serialize_op(op):
-    """Keras's ``Operation`` entry of an op node, and the arguments its call adds."""
+def _serialize_op(op, calls):
+    """Keras's ``Operation`` entry of an op node, and the arguments of each of its ``calls``."""
     if not isinstance(op, OpCall):
         raise ValueError(f"Operation {op.name!r} ({type(op).__name__}) cannot be saved: a model file "
                          "holds layers and calls of tk.ops functions only")
-    return keras_ops.to_keras_entry(op)
+    return keras_ops.to_keras_entry(op, calls)
 
 
 def _deserialize_op(spec, where):
