@@ -23,6 +23,7 @@ IMAGES = RNG.uniform(0, 1, (2, 6, 6, 3)).astype("float32")
 VOLUMES = RNG.uniform(0, 1, (2, 4, 4, 4, 2)).astype("float32")
 SQUARES = (RNG.normal(size=(2, 3, 3)) + 3 * np.eye(3)).astype("float32")
 X = RNG.normal(size=(2, 4, 4)).astype("float32")
+SPD = (SQUARES @ SQUARES.transpose(0, 2, 1) + np.eye(3)).astype("float32")  # symmetric positive definite
 SHIFT = np.array([1, 0, 0.5, 0.2, 1, -0.5, 0, 0], "float32")  # an affine transform (its 8 numbers)
 CORNERS = np.array([[0, 0], [5, 0], [0, 5], [5, 5]], "float32")
 
@@ -57,6 +58,13 @@ CASES = {
     "cdist": ([X, X[::-1]], lambda ops, a, b: ops.cdist(a, b)),
     "layer_normalization": ([X], lambda ops, a: ops.layer_normalization(a, np.full(4, 2.0, "float32"))),
     "top_k": ([X], lambda ops, a: ops.top_k(a, 2)[0]),
+    "logdet": ([SPD], lambda ops, a: ops.logdet(a)),
+    "eigh": ([SPD], lambda ops, a: ops.linalg.eigh(a)[0]),
+    "cholesky_inverse": ([np.linalg.cholesky(SPD)], lambda ops, a: ops.linalg.cholesky_inverse(a)),
+    "pad": ([X], lambda ops, a: ops.pad(a, [(0, 0), (1, 2), (0, 1)], constant_values=0.5)),
+    "average": ([X], lambda ops, a: ops.average(a, axis=-1, weights=np.arange(1, 5, dtype="float32"))),
+    "dot_product_attention": ([X, X[::-1], X], lambda ops, q, k, v: ops.dot_product_attention(
+        q[:, :, None], k[:, :, None], v[:, :, None], scale=0.5)),
 }
 
 
@@ -151,3 +159,12 @@ def test_keras_reads_ours_and_we_read_keras(case, tmp_path):
     np.testing.assert_allclose(want, _predict(ours, arrays), rtol=0, atol=1e-4)  # the same op, the same result
     np.testing.assert_allclose(_predict(tk.models.load_model(str(tmp_path / "theirs.keras")), arrays), want,
                                rtol=0, atol=1e-4)
+
+
+def test_call_arguments_past_keras_call_are_refused():
+    """``Pad.call(x, constant_values)``: a third argument is no part of it."""
+    model, _ = _model(tk, "pad")
+    config = json.loads(model.to_json())
+    config["config"]["layers"][-1]["inbound_nodes"][0]["args"].append(7)
+    with pytest.raises(tk.saving.FileFormatError, match=r"Pad .*takes 1 inputs and \['constant_values'\], got 3"):
+        tk.models.model_from_json(json.dumps(config))

@@ -113,7 +113,7 @@ def to_keras_entry(op, calls):
     config = layer_config.to_json(config, f"op {op.name!r} config")
     entry = {"module": module, "class_name": class_name, "config": config, "registered_name": class_name}
     defaults = {p.name: p.default for p in signature}
-    extra = [params.get(k, defaults[k]) for k in in_call]  # all of them, as Keras's functions pass them
+    extra = [op.params.get(k, defaults[k]) for k in in_call]  # all, as Keras passes them (arrays as arrays)
     return entry, [list(args[len(in_config):]) + extra for args in calls]
 
 
@@ -162,8 +162,14 @@ def from_keras_entry(spec, nodes, where):
             raise FileFormatError(f"{where}: tinykeras's ops.{op} has no argument {key!r} (the file sets "
                                   f"it to {excerpt(constructor[key])})")
         del constructor[key]
+    in_call = CALL_PARAMS.get(op, ())
     params, calls = None, []
     for args, kwargs, refs in nodes:
+        if in_call:  # Keras's call(inputs..., *in_call): those by name (tinykeras's signature may differ)
+            if len(args) > n_inputs + len(in_call):
+                raise FileFormatError(f"{where}: its call takes {n_inputs} inputs and {list(in_call)}, got "
+                                      f"{len(args)} arguments")
+            args, kwargs = args[:n_inputs], {**dict(zip(in_call, args[n_inputs:])), **kwargs}
         try:
             bound = signature.bind(*head, *args, **kwargs, **constructor).arguments
         except TypeError as exc:
