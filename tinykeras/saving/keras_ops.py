@@ -36,21 +36,21 @@ from . import layer_config
 from .errors import FileFormatError, excerpt
 
 _FAMILIES = {  # Keras 3.15's op classes, by module (tests/test_keras_op_nodes.py checks them against Keras)
-    "numpy": "abs absolute add all amax amin angle any append arccos arccosh arcsin arcsinh arctan arctan2 "
-             "arctanh argmax argmin argsort array_split average bitwise_and bitwise_invert bitwise_left_shift "
-             "bitwise_not bitwise_or bitwise_right_shift bitwise_xor broadcast_to cbrt ceil clip concatenate "
-             "conj conjugate copy corrcoef correlate cos cosh count_nonzero cross cumprod cumsum deg2rad diag "
-             "diagflat diagonal diff divide divide_no_nan dot dsplit dstack einsum equal exp exp2 expand_dims "
-             "expm1 fabs flip fliplr flipud floor floor_divide fmax fmin fmod full_like gcd get_item greater "
-             "greater_equal heaviside hsplit hstack hypot i0 imag inner isclose isfinite isinf isnan isneginf "
-             "isposinf isreal kron lcm ldexp left_shift less less_equal log log10 log1p log2 logaddexp "
-             "logaddexp2 logical_and logical_not logical_or logical_xor matmul max maximum mean median min "
-             "minimum mod moveaxis multiply nan_to_num nanargmax nanargmin nancumprod nancumsum nanmax nanmean "
-             "nanmin nanprod nanstd nansum nanvar negative nextafter not_equal ones_like outer pad percentile "
-             "power prod ptp quantile rad2deg ravel real reciprocal repeat reshape right_shift roll rot90 round "
-             "sign signbit sin sinc sinh slogdet sort split sqrt square squeeze stack std subtract sum swapaxes "
-             "take take_along_axis tan tanh tensordot tile trace transpose tril triu true_divide trunc vander "
-             "var vdot vsplit vstack where zeros_like",
+    "numpy": "abs absolute add all amax amin angle any append arccos arccosh arcsin arcsinh arctan arctan2 arctanh "
+             "argmax argmin argsort array_split average bitwise_and bitwise_invert bitwise_left_shift bitwise_not "
+             "bitwise_or bitwise_right_shift bitwise_xor broadcast_to cbrt ceil clip concatenate conj conjugate "
+             "copy corrcoef correlate cos cosh count_nonzero cross cumprod cumsum deg2rad diag diagflat diagonal "
+             "diff divide divide_no_nan dot dsplit dstack einsum equal exp exp2 expand_dims expm1 fabs flip fliplr "
+             "flipud floor floor_divide fmax fmin fmod full_like gcd get_item greater greater_equal heaviside "
+             "hsplit hstack hypot i0 imag inner isclose isfinite isinf isnan isneginf isposinf isreal kron lcm "
+             "ldexp left_shift less less_equal log log10 log1p log2 logaddexp logaddexp2 logical_and logical_not "
+             "logical_or logical_xor matmul max maximum mean median min minimum mod moveaxis multiply nan_to_num "
+             "nanargmax nanargmin nancumprod nancumsum nanmax nanmean nanmedian nanmin nanpercentile nanprod "
+             "nanquantile nanstd nansum nanvar negative nextafter not_equal ones_like outer pad percentile power "
+             "prod ptp quantile rad2deg ravel real reciprocal repeat reshape right_shift roll rot90 round sign "
+             "signbit sin sinc sinh slogdet sort split sqrt square squeeze stack std subtract sum swapaxes take "
+             "take_along_axis tan tanh tensordot tile trace transpose tril triu true_divide trunc vander var vdot "
+             "vsplit vstack where zeros_like",
     "nn": "adaptive_average_pool adaptive_max_pool average_pool binary_crossentropy categorical_crossentropy "
           "celu conv conv_transpose depth_to_space depthwise_conv dot_product_attention elu fold gelu glu "
           "hard_shrink hard_sigmoid hard_silu hard_tanh layer_normalization leaky_relu log_sigmoid "
@@ -61,7 +61,8 @@ _FAMILIES = {  # Keras 3.15's op classes, by module (tests/test_keras_op_nodes.p
     "image": "affine_transform crop_images elastic_transform extract_patches gaussian_blur hsv_to_rgb "
              "map_coordinates pad_images perspective_transform resize rgb_to_grayscale rgb_to_hsv "
              "scale_and_translate sobel_edges ssim",
-    "linalg": "cholesky cholesky_inverse det eig eigh inv lstsq norm pinv qr solve solve_triangular svd",
+    "linalg": "cholesky cholesky_inverse det eig eigh inv lstsq lu_factor norm pinv qr solve solve_triangular "
+              "svd",
     "math": "cdist erf erfc erfinv extract_sequences in_top_k logdet logsumexp rfft rsqrt top_k "
             "view_as_complex view_as_real",
     "core": "cast convert_to_tensor saturate_cast stop_gradient unstack",
@@ -80,8 +81,8 @@ KERAS_CLASSES.update(swish=KERAS_CLASSES["silu"], hard_swish=KERAS_CLASSES["hard
 # parameters of tk.ops functions that Keras's Operation takes in call(), after the tensor inputs, in order
 CALL_PARAMS = {"average": ("weights",), "dot_product_attention": ("bias", "mask", "scale"),
                "full_like": ("fill_value",), "isclose": ("rtol", "atol"), "pad": ("constant_values",),
-               "percentile": ("q",), "quantile": ("q",), "layer_normalization": ("gamma", "beta"),
-               "rms_normalization": ("scale",)}
+               "percentile": ("q",), "quantile": ("q",), "nanpercentile": ("q",), "nanquantile": ("q",),
+               "layer_normalization": ("gamma", "beta"), "rms_normalization": ("scale",)}
 # leading inputs of tk.ops functions that Keras's Operation holds in its config (einsum's subscripts)
 CONFIG_INPUTS = {"einsum": ("subscripts",)}
 # parameters whose value Keras's class reads otherwise: op -> {parameter: its value for Keras's class}
