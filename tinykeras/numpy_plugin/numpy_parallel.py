@@ -25,11 +25,12 @@ import threading
 import numpy as np
 
 from .. import _config
-from .numpy_threads import POLICY, SMALL_MATMUL, single_threaded_blas
+from .numpy_threads import POLICY, SMALL_MATMUL, blas_threads, single_threaded_blas
 
 WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
 BIG_ELEMENTWISE = 1 << 18   # elements: an element-wise kernel on fewer runs in one piece
+FEW_ROWS = 64               # a 2-D product of fewer rows is threaded by BLAS, not cut into pieces
 _LOCAL = threading.local()  # .inside: this thread is working on a piece (no nested pieces)
 
 
@@ -187,8 +188,9 @@ def matmul(a, b):
     A stack of inputs times one matrix is one 2-D product (NumPy would run
     one small product per row of the stack).  A large product is cut into
     pieces that threads work on, each with one BLAS thread: a stack of
-    products by its batch, a 2-D product by its rows (by its columns when
-    it has only a few rows).
+    products by its batch, a 2-D product by its rows.  A 2-D product of
+    fewer than ``FEW_ROWS`` rows (a ``predict`` on a small batch) is too
+    thin to cut: OpenBLAS's own threads run it.
 
     >>> matmul(np.ones((2, 3, 4)), np.ones((4, 5))).shape
     (2, 3, 5)
@@ -200,15 +202,15 @@ def matmul(a, b):
             getattr(_LOCAL, "inside", False) or a.ndim != b.ndim or a.ndim > 2 and a.shape[0] != b.shape[0]:
         out = np.matmul(a, b)
         return out if type(out) is np.ndarray else np.asarray(out)
+    if a.ndim == 2 and a.shape[0] < FEW_ROWS:     # OpenBLAS's threads do better there (measured)
+        with blas_threads(threads):
+            return np.matmul(a, b)
     out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
     if a.ndim > 2:
         piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
         n = a.shape[0]
-    elif a.shape[0] >= 16 * threads:                 # by rows when there are enough (measured faster)
+    else:
         piece = lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
         n = a.shape[0]
-    else:
-        piece = lambda lo, hi: np.matmul(a, b[:, lo:hi], out=out[:, lo:hi])
-        n = b.shape[1]
     pieces(piece, n, out.nbytes, min_bytes=0, threads=threads)
     return out

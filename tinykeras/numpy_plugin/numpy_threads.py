@@ -9,9 +9,11 @@ step gets several times *slower* (a busy 2-core machine ran tutorial 09 in
 180-257 s of wall time for 23 s of work).  So tinykeras does its threading
 itself:
 
-* **BLAS runs on one thread**, always: the policy pins it through
+* **BLAS runs on one thread**: the policy pins it through
   ``threadpoolctl`` when it is first applied (and ``single_threaded_blas``
-  pins the calling thread, for OpenBLAS);
+  pins the calling thread, for OpenBLAS).  The one exception is a large
+  product of a few rows (a ``predict`` on a small batch), which OpenBLAS
+  threads better than pieces can (``numpy_parallel.matmul``);
 * **tinykeras's own threads** cut large products and kernels into pieces
   (``numpy_parallel``), as many as there are *free* cores: every
   ``INTERVAL`` seconds (checked when a product runs) the policy reads how
@@ -180,22 +182,27 @@ _SET_LOCAL = _openblas_local_threads()
 
 
 @contextlib.contextmanager
-def single_threaded_blas():
-    """Matrix products in this thread use one BLAS thread inside the block
-    (a no-op when NumPy's BLAS is not OpenBLAS).
+def blas_threads(n):
+    """Matrix products in this thread use ``n`` BLAS threads inside the block
+    (OpenBLAS's per-thread setting; a no-op when NumPy's BLAS is not OpenBLAS).
 
-    >>> with single_threaded_blas():
+    >>> with blas_threads(1):
     ...     (np.ones((2, 2)) @ np.ones((2, 2))).tolist()
     [[2.0, 2.0], [2.0, 2.0]]
     """
     if _SET_LOCAL is None:
         yield
         return
-    previous = _SET_LOCAL(1)
+    previous = _SET_LOCAL(n)
     try:
         yield
     finally:
         _SET_LOCAL(previous)
+
+
+def single_threaded_blas():
+    """``blas_threads(1)``: products in this thread on one BLAS thread."""
+    return blas_threads(1)
 
 
 def _from_config():
