@@ -25,7 +25,7 @@ import threading
 import numpy as np
 
 from .. import _config
-from .numpy_threads import POLICY, SMALL_MATMUL, blas_threads, single_threaded_blas
+from .numpy_threads import POLICY, blas_threads, single_threaded_blas
 
 WORKERS = POLICY.cap       # threads that work on pieces (TINYKERAS_NUM_THREADS)
 PIECE_BYTES = 32 << 20      # pieces are cut so that their temporaries stay below this
@@ -197,20 +197,17 @@ def matmul(a, b):
     """
     if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
         return matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
-    threads = POLICY.tick()         # (its first look pins BLAS to one thread)
-    if a.ndim < 2 or b.ndim < 2 or a.size * b.shape[-1] < SMALL_MATMUL or threads < 2 or \
-            getattr(_LOCAL, "inside", False) or a.ndim != b.ndim or a.ndim > 2 and a.shape[0] != b.shape[0]:
+    POLICY.tick()                   # (its first look pins BLAS to one thread)
+    threads = 1 if a.ndim < 2 or b.ndim < 2 else \
+        POLICY.threads_for(a.size // max(a.shape[-1], 1), a.shape[-1], b.shape[-1])
+    if threads < 2 or getattr(_LOCAL, "inside", False) or a.ndim != b.ndim or a.ndim > 2 and a.shape[0] != b.shape[0]:
         out = np.matmul(a, b)
         return out if type(out) is np.ndarray else np.asarray(out)
     if a.ndim == 2 and a.shape[0] < FEW_ROWS:     # OpenBLAS's threads do better there (measured)
         with blas_threads(threads):
             return np.matmul(a, b)
     out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
-    if a.ndim > 2:
-        piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
-        n = a.shape[0]
-    else:
-        piece = lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
-        n = a.shape[0]
-    pieces(piece, n, out.nbytes, min_bytes=0, threads=threads)
+    stacked = a.ndim > 2                          # a stack of products, cut by its batch; else by rows
+    pieces(lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi] if stacked else b, out=out[lo:hi]), a.shape[0],
+           out.nbytes, min_bytes=0, threads=threads)
     return out

@@ -145,7 +145,6 @@ class ThreadPolicy:
         """``refresh()`` if the last look is older than ``INTERVAL`` seconds."""
         if time.monotonic() >= self._next:
             self.refresh()
-        return self.threads
 
     def threads_for(self, m, k, n):
         """Threads for an ``(m, k) @ (k, n)`` product: one when it is small."""

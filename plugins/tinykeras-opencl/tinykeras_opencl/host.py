@@ -51,12 +51,14 @@ def on_host(op, xs, params):
 def with_host_fallback(op, fn):
     """Kernel ``fn`` of op ``op``, sending calls with a host (complex) input,
     or a cast to a complex dtype, to :func:`on_host`."""
+    is_cast = op == "cast"     # decided once, not at every call
+
     @functools.wraps(fn)
     def kernel(*xs, **params):
         for x in xs:
             if type(x) is np.ndarray:
                 return on_host(op, xs, params)
-        if op == "cast" and np.dtype(params["dtype"]).kind == "c":
+        if is_cast and np.dtype(params["dtype"]).kind == "c":
             return on_host(op, xs, params)
         return fn(*xs, **params)
     return kernel
