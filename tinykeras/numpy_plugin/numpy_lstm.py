@@ -4,93 +4,105 @@ BPTT, with preallocated buffers: the NumPy backend's ``lstm_sequence``,
 
 They compute what the loops of ``ops/rnn_ops.py`` (``lstm_forward``,
 ``lstm_backward``) compute, but each step writes in place into the one
-output array (``[H | C | A]``, see ``rnn_ops``) or, backwards, into the
+output array (``[H; C; A]``, see ``rnn_ops``) or, backwards, into the
 packed gradient vector: no list of per-step arrays, no ``stack``, no
-``concatenate``, no ``where`` per step.  What does not depend on the
-previous step (the sigmoid slopes, ``tanh(c)``) is computed for all steps
-at once.  The input projection of all steps (``xz``) is one matmul, done by
-the layer.  The per-step products are small and run on one thread
-(``single_threaded_blas``).
+``concatenate``, no ``where`` per step.  The LSTM's arrays are time-major
+with the batch last (``rnn_ops`` explains why): every quarter of a step's
+gates is one contiguous block, so each NumPy call runs one tight loop.
+The input projection of all steps (``xz``) is one matmul, done by the
+layer.  The per-step products run on as many BLAS threads as the thread
+policy gives products of their size; the simple RNN's on one.
 
->>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
->>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[0, :, 0].tolist()   # H stays 0
+>>> xz, h0 = np.zeros((3, 4, 1), np.float32), np.zeros((1, 1), np.float32)
+>>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[:, 0, 0].tolist()   # H stays 0
 [0.0, 0.0, 0.0]
 """
 import numpy as np
 
 from .numpy_parallel import matmul
-from .numpy_threads import single_threaded_blas
+from .numpy_threads import POLICY, blas_threads, single_threaded_blas
 
 
-def backward_steps(mask, states):
+def backward_steps(mask, states, time_major=False):
     """Backpropagation through time's walk, shared by the recurrent kernels.
 
     ``states`` pairs each state's gradient buffer (``dh``; ``dc`` too for the
     LSTM), zeroed here, with the gradient given to that state from outside
-    at every step, shape (batch, steps, units).  Yields the steps from last
+    at every step, shape (batch, steps, units), or (steps, units, batch) and
+    buffers (units, batch) when ``time_major``.  Yields the steps from last
     to first; at each yield a buffer holds d loss / d state_t.  A masked step
-    passes its gradient straight back: its rows are parked before the yield
-    and added back after it.
+    passes its gradient straight back: its batch entries are parked before
+    the yield and added back after it.
 
     >>> dh = np.empty((1, 1)); g = np.ones((1, 3, 1))
     >>> [(t, float(dh[0, 0])) for t in backward_steps(None, ((dh, g),))]
     [(2, 1.0), (1, 2.0), (0, 3.0)]
     """
-    given = [g.any(axis=(0, 2)) for _, g in states]   # steps with outside gradients
+    steps = states[0][1].shape[0 if time_major else 1]
+    given = [g.any(axis=(1, 2) if time_major else (0, 2)) for _, g in states]   # steps with outside gradients
     for d, _ in states:
         d[...] = 0
-    for t in range(states[0][1].shape[1] - 1, -1, -1):
+    for t in range(steps - 1, -1, -1):
         for (d, g), has in zip(states, given):
             if has[t]:
-                d += g[:, t]
+                d += g[t] if time_major else g[:, t]
         skip = None if mask is None or mask[:, t].all() else ~mask[:, t]
         if skip is not None:
-            parked = [d[skip] for d, _ in states]
+            cut = (slice(None), skip) if time_major else skip
+            parked = [d[cut] for d, _ in states]
             for d, _ in states:
-                d[skip] = 0
+                d[cut] = 0
         yield t
         if skip is not None:
             for (d, _), p in zip(states, parked):
-                d[skip] += p
+                d[cut] += p
+
+
+def _step_threads(kernel, batch):
+    """BLAS threads for one step's ``(4u, u) @ (u, batch)`` product."""
+    POLICY.tick()
+    return POLICY.threads_for(kernel.shape[1], kernel.shape[0], batch)
 
 
 def forward(xz, h0, c0, kernel, mask):
-    """``[H | C | A]`` of shape ``(batch, time, 6 units)``; ``mask`` a bool
+    """``[H; C; A]`` of shape ``(time, 6 units, batch)`` from ``xz`` (time,
+    4 units, batch), ``h0``, ``c0`` (units, batch); ``mask`` a bool
     ``(batch, time)`` array or None (no masked step)."""
-    out = np.empty(xz.shape[:2] + (xz.shape[2] // 4 * 6,), np.result_type(xz, h0, kernel))
-    with single_threaded_blas():
-        _forward(out, xz, h0, c0, kernel, mask)
+    steps, four, b = xz.shape
+    dtype = np.result_type(xz, h0, kernel)
+    out = np.empty((steps, four // 4 * 6, b), dtype)
+    neg_scale = np.full((four, 1), -1, dtype)
+    neg_scale[four // 2:3 * four // 4] = -2        # sigmoid(z), and sigmoid(2z) on the c quarter
+    scaled_kernel = np.ascontiguousarray((kernel * neg_scale.T).T)   # (4u, u): the steps compute -z
+    with blas_threads(_step_threads(kernel, b)), np.errstate(over="ignore"):
+        _forward(out, xz, np.ascontiguousarray(h0, dtype), np.ascontiguousarray(c0, dtype), scaled_kernel, mask)
     return out
 
 
-def _forward(out, xz, h0, c0, kernel, mask):
-    b, steps, four = xz.shape
+def _forward(out, xz, h0, c0, scaled_kernel, mask):
+    steps, four, b = xz.shape
     u = four // 4
-    dtype = out.dtype
-    neg_scale = np.full(four, -1, dtype)
-    neg_scale[2 * u:3 * u] = -2                    # sigmoid(z), and sigmoid(2z) on the c quarter
-    z, t1 = np.empty((b, four), dtype), np.empty((b, u), dtype)
+    z, t1 = np.empty((four, b), out.dtype), np.empty((u, b), out.dtype)
     h, c = h0, c0
     for t in range(steps):
-        hs, cs, gates = out[:, t, :u], out[:, t, u:2 * u], out[:, t, 2 * u:]
-        np.matmul(h, kernel, out=z)
-        z += xz[:, t]
-        z *= neg_scale
-        with np.errstate(over="ignore"):
-            np.exp(z, out=z)
+        hs, cs, gates = out[t, :u], out[t, u:2 * u], out[t, 2 * u:]
+        np.matmul(scaled_kernel, h, out=z)
+        z -= xz[t]
+        z[2 * u:3 * u] -= xz[t, 2 * u:3 * u]          # z = -(xz_t + h U), and twice that on the c quarter
+        np.exp(z, out=z)
         z += 1
         np.reciprocal(z, out=gates)                   # i, f, sigmoid(2 z_c), o
-        cand = gates[:, 2 * u:3 * u]
+        cand = gates[2 * u:3 * u]
         cand *= 2
         cand -= 1                                     # tanh(z_c) = 2 sigmoid(2 z_c) - 1
-        np.multiply(gates[:, u:2 * u], c, out=cs)
-        np.multiply(gates[:, :u], cand, out=t1)
+        np.multiply(gates[u:2 * u], c, out=cs)
+        np.multiply(gates[:u], cand, out=t1)
         cs += t1                                      # c = f c + i cand
         _tanh(cs, t1)
-        np.multiply(gates[:, 3 * u:], t1, out=hs)     # h = o tanh(c)
+        np.multiply(gates[3 * u:], t1, out=hs)        # h = o tanh(c)
         if mask is not None and not mask[:, t].all():
             skip = ~mask[:, t]
-            hs[skip], cs[skip] = h[skip], c[skip]
+            hs[:, skip], cs[:, skip] = h[:, skip], c[:, skip]
         h, c = hs, cs
     return out
 
@@ -107,57 +119,59 @@ def _tanh(x, out):
     return out
 
 
-def backward_loop(g, out, xz, h0, c0, kernel, mask):
+def backward(g, out, xz, h0, c0, kernel, mask):
     """BPTT: the packed gradients of ``forward`` as ``rnn_ops.lstm_backward``
-    packs them (``dxz``, ``dh0``, ``dc0``, ``d kernel``, flattened), all but
-    ``d kernel``, which ``backward`` computes from the other values returned."""
-    b, steps, four = xz.shape
+    packs them (``dxz``, ``dh0``, ``dc0``, ``d kernel``, flattened)."""
+    steps, four, b = xz.shape
     u = four // 4
-    sizes = [b * steps * four, b * u, b * u, u * four]
+    sizes = [steps * four * b, u * b, u * b, u * four]
     flat = np.empty(sum(sizes), out.dtype)
     ends = np.cumsum(sizes)
-    dxz = flat[:ends[0]].reshape(b, steps, four)
-    dh, dc = flat[ends[0]:ends[1]].reshape(b, u), flat[ends[1]:ends[2]].reshape(b, u)
-    with single_threaded_blas():
-        _bptt(g, out, c0, kernel, mask, dxz, dh, dc)
-    hseq = out[..., :u]
-    return flat, np.concatenate([h0[:, None], hseq[:, :-1]], 1).reshape(-1, u), dxz.reshape(-1, four), \
-        flat[ends[2]:].reshape(u, four)
+    dxz = flat[:ends[0]].reshape(steps, four, b)
+    dh, dc = flat[ends[0]:ends[1]].reshape(u, b), flat[ends[1]:ends[2]].reshape(u, b)
+    with blas_threads(_step_threads(kernel, b)):
+        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(kernel, out.dtype), mask, dxz, dh, dc)
+    # d kernel = sum over steps of h_{t-1} dz_t^T: one product over (step, batch) pairs
+    dz_rows = np.ascontiguousarray(dxz.transpose(1, 0, 2)).reshape(four, -1)
+    hprev = np.empty((u, steps, b), out.dtype)
+    hprev[:, 0] = h0
+    hprev[:, 1:] = out[:-1, :u].transpose(1, 0, 2)
+    flat[ends[2]:].reshape(u, four)[...] = matmul(dz_rows, hprev.reshape(u, -1).T).T
+    return flat
 
 
 def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
-    """The loop of ``backward_loop`` on some rows of the batch, into ``dxz``, ``dh`` and ``dc``."""
-    b, steps, four = dxz.shape
+    """The loop of ``backward``, into ``dxz``, ``dh`` and ``dc``."""
+    steps, four, b = dxz.shape
     u = four // 4
     dtype = out.dtype
-    cseq, acts = out[..., u:2 * u], out[..., 2 * u:]
-    tc = _tanh(cseq, np.empty((b, steps, u), dtype))  # tanh(c), and d h / d c = o (1 - tanh(c)^2):
-    a = np.multiply(tc, tc)                           # for all steps at once
-    np.subtract(1, a, out=a)
-    a *= acts[..., 3 * u:]
-    g_h, g_c, g_gates = g[..., :u], g[..., u:2 * u], g[..., 2 * u:]
+    g_gates = g[:, 2 * u:]
     given_gates = g_gates.any()
-    dcn, slope = np.empty((b, u), dtype), np.empty((b, four), dtype)
-    for t in backward_steps(mask, ((dh, g_h), (dc, g_c))):
-        np.multiply(dh, a[:, t], out=dcn)
-        dcn += dc
-        gates = acts[:, t]
+    dcn, tc, slope = np.empty((u, b), dtype), np.empty((u, b), dtype), np.empty((four, b), dtype)
+    for t in backward_steps(mask, ((dh, g[:, :u]), (dc, g[:, u:2 * u])), time_major=True):
+        gates, cs = out[t, 2 * u:], out[t, u:2 * u]
         np.subtract(1, gates, out=slope)
         slope *= gates                                # sigmoid' = s (1 - s) ...
-        cand = gates[:, 2 * u:3 * u]
-        np.multiply(cand, cand, out=slope[:, 2 * u:3 * u])
-        np.subtract(1, slope[:, 2 * u:3 * u], out=slope[:, 2 * u:3 * u])   # ... and tanh' = 1 - tanh^2
-        dz = dxz[:, t]
-        c_prev = cseq[:, t - 1] if t else c0
-        for q, (d, factor) in enumerate(((dcn, cand), (dcn, c_prev), (dcn, gates[:, :u]), (dh, tc[:, t]))):
-            part = dz[:, q * u:(q + 1) * u]           # d z for gates i, f, c, o
+        cand = gates[2 * u:3 * u]
+        np.multiply(cand, cand, out=slope[2 * u:3 * u])
+        np.subtract(1, slope[2 * u:3 * u], out=slope[2 * u:3 * u])   # ... and tanh' = 1 - tanh^2
+        _tanh(cs, tc)
+        np.multiply(tc, tc, out=dcn)                  # d c_t = dc + dh o (1 - tanh(c)^2)
+        np.subtract(1, dcn, out=dcn)
+        dcn *= gates[3 * u:]
+        dcn *= dh
+        dcn += dc
+        dz = dxz[t]
+        c_prev = out[t - 1, u:2 * u] if t else c0
+        for q, (d, factor) in enumerate(((dcn, cand), (dcn, c_prev), (dcn, gates[:u]), (dh, tc))):
+            part = dz[q * u:(q + 1) * u]              # d z for gates i, f, c, o
             np.multiply(d, factor, out=part)
-            part *= slope[:, q * u:(q + 1) * u]
+            part *= slope[q * u:(q + 1) * u]
         if given_gates:                               # gradients given to the gate activations
-            slope *= g_gates[:, t]
+            slope *= g_gates[t]
             dz += slope
-        np.matmul(dz, kernel.T, out=dh)
-        np.multiply(dcn, gates[:, u:2 * u], out=dc)
+        np.matmul(kernel, dz, out=dh)
+        np.multiply(dcn, gates[u:2 * u], out=dc)
 
 
 def _with_kernel_gradient(loop):
@@ -170,9 +184,6 @@ def _with_kernel_gradient(loop):
         return flat
     backward.__name__ = loop.__name__.replace("_loop", "")
     return backward
-
-
-backward = _with_kernel_gradient(backward_loop)
 
 
 def simple_rnn_forward(xz, h0, kernel, mask):

@@ -188,7 +188,8 @@ def matmul(a, b):
     A stack of inputs times one matrix is one 2-D product (NumPy would run
     one small product per row of the stack).  A large product is cut into
     pieces that threads work on, each with one BLAS thread: a stack of
-    products by its batch, a 2-D product by its rows.  A 2-D product of
+    products (or one matrix times a stack, as the LSTM's time-major input
+    projection) by its batch, a 2-D product by its rows.  A 2-D product of
     fewer than ``FEW_ROWS`` rows (a ``predict`` on a small batch) is too
     thin to cut: OpenBLAS's own threads run it.
 
@@ -198,16 +199,21 @@ def matmul(a, b):
     if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
         return matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[-1],))
     POLICY.tick()                   # (its first look pins BLAS to one thread)
-    threads = 1 if a.ndim < 2 or b.ndim < 2 else \
-        POLICY.threads_for(a.size // max(a.shape[-1], 1), a.shape[-1], b.shape[-1])
-    if threads < 2 or getattr(_LOCAL, "inside", False) or a.ndim != b.ndim or a.ndim > 2 and a.shape[0] != b.shape[0]:
+    times_stack = a.ndim == 2 and b.ndim == 3     # one matrix times a stack: cut by the stack
+    rows = a.shape[0] * b.shape[0] if times_stack else a.size // max(a.shape[-1], 1)
+    threads = 1 if a.ndim < 2 or b.ndim < 2 else POLICY.threads_for(rows, a.shape[-1], b.shape[-1])
+    same_stack = a.ndim == b.ndim and (a.ndim == 2 or a.shape[0] == b.shape[0])
+    if threads < 2 or getattr(_LOCAL, "inside", False) or not (same_stack or times_stack):
         out = np.matmul(a, b)
         return out if type(out) is np.ndarray else np.asarray(out)
-    if a.ndim == 2 and a.shape[0] < FEW_ROWS:     # OpenBLAS's threads do better there (measured)
+    if a.ndim == 2 and b.ndim == 2 and a.shape[0] < FEW_ROWS:   # OpenBLAS's threads do better there (measured)
         with blas_threads(threads):
             return np.matmul(a, b)
-    out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
-    stacked = a.ndim > 2                          # a stack of products, cut by its batch; else by rows
-    pieces(lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi] if stacked else b, out=out[lo:hi]), a.shape[0],
-           out.nbytes, min_bytes=0, threads=threads)
+    out = np.empty(np.broadcast_shapes(a.shape[:-1], b.shape[:-2] + (1,)) + b.shape[-1:], np.result_type(a, b))
+    if a.ndim == 2:                               # a 2-D product by its rows, or a times a stack by the stack
+        piece = (lambda lo, hi: np.matmul(a, b[lo:hi], out=out[lo:hi])) if times_stack else \
+            (lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]))
+    else:                                         # a stack of products by its batch
+        piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+    pieces(piece, out.shape[0], out.nbytes, min_bytes=0, threads=threads)
     return out

@@ -7,9 +7,9 @@ no False is dropped (no ``where`` per step).  ``NUMPY_NS`` runs the ops' own
 loops (``rnn_ops.lstm_forward``...) on arrays: the tests compare the fused
 kernels with it.
 
->>> xz, h0 = np.zeros((1, 3, 4), np.float32), np.zeros((1, 1), np.float32)
+>>> xz, h0 = np.zeros((3, 4, 1), np.float32), np.zeros((1, 1), np.float32)   # LSTM: time-major, batch last
 >>> KERNELS["lstm_sequence"](xz, h0, h0, np.zeros((1, 4), np.float32), np.ones((1, 3), bool)).shape
-(1, 3, 6)
+(3, 6, 1)
 """
 import functools
 from types import SimpleNamespace
@@ -37,17 +37,17 @@ def _tanh(x):
 
 @functools.lru_cache(maxsize=16)
 def _gate_scale(width, dtype):
-    scale = np.ones(width, dtype)
+    scale = np.ones((width, 1), dtype)
     scale[width // 2:3 * width // 4] = 2
     return scale
 
 
 def _lstm_gates(z):
-    """sigmoid on the i, f, o quarters and tanh (``2 sigmoid(2x) - 1``) on the c
-    quarter, with one exp."""
-    u = z.shape[-1] // 4
-    s = _sigmoid(z * _gate_scale(z.shape[-1], z.dtype))
-    g = s[..., 2 * u:3 * u]
+    """sigmoid on the i, f, o quarters of the first axis and tanh
+    (``2 sigmoid(2x) - 1``) on the c quarter, with one exp."""
+    u = z.shape[0] // 4
+    s = _sigmoid(z * _gate_scale(z.shape[0], z.dtype))
+    g = s[2 * u:3 * u]
     g *= 2
     g -= 1
     return s

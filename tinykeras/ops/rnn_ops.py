@@ -7,27 +7,33 @@ over a whole sequence and are composite ops, so every backend gets them
 (a loop of primitives) and a backend may fuse them: the NumPy backend runs
 the same loops on raw arrays (``numpy_plugin/numpy_rnn.py``).
 
-* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H | C | A]``;
+* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H; C; A]``;
 * ``gru_sequence(xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after)`` -> ``H``;
 * ``simple_rnn_sequence(xz, h0, recurrent_kernel, mask)`` -> ``H``.
 
 ``xz`` is the input projection ``x @ kernel + input_bias`` of every step
 (one big matmul, done by the layer), ``mask`` a bool ``(batch, time)``
 array (False: the step is skipped and the states carried through), and
-``H``/``C`` are the state sequences ``(batch, time, units)``.  One op gives
-one array: the LSTM's two state sequences are concatenated on the last
-axis, followed by ``A``, the four gate activations of every step (what
-its BPTT needs, kept instead of recomputed).  Each backward rule is
+``H``/``C`` are the state sequences.  The GRU and the simple RNN take and
+give ``(batch, time, features)`` arrays.  The LSTM's are *time-major with
+the batch last*: ``xz`` is ``(time, 4 units, batch)``, ``h0``, ``c0`` are
+``(units, batch)``, and a step's four gates are then four contiguous
+blocks, which a kernel runs through in tight loops (in the usual layout
+each gate is a narrow column band, and NumPy walks it row by row, about
+three times slower on the LSTM's step).  One op gives one array: the
+LSTM's two state sequences are stacked on axis 1, followed by ``A``, the
+four gate activations of every step (what its BPTT needs, kept instead of
+recomputed): ``(time, 6 units, batch)``.  Each backward rule is
 another composite op (``*_sequence_grad``, BPTT), whose one output packs
 every gradient into a flat vector that the rule slices.  Activations are
 tanh and sigmoid (Keras's defaults); layers with other activations loop
 over ``*_step`` instead.
 
 >>> import numpy as np, tinykeras as tk
->>> xz, h0 = tk.ops.ones((2, 5, 8)), tk.ops.zeros((2, 2))
->>> out = lstm_sequence(xz, h0, h0, tk.ops.zeros((2, 8)), tk.Tensor(np.ones((2, 5), bool)))
->>> out.shape                     # (batch, time, 6 * units): H, C, then the gate activations
-(2, 5, 12)
+>>> xz, h0 = tk.ops.ones((5, 8, 3)), tk.ops.zeros((2, 3))     # 5 steps, 2 units, batch 3
+>>> out = lstm_sequence(xz, h0, h0, tk.ops.zeros((2, 8)), tk.Tensor(np.ones((3, 5), bool)))
+>>> out.shape                     # (time, 6 * units, batch): H, C, then the gate activations
+(5, 12, 3)
 """
 import functools
 from types import SimpleNamespace
@@ -46,9 +52,9 @@ __all__ = ["lstm_step", "gru_step", "simple_rnn_step", "lstm_sequence", "gru_seq
 
 
 def _lstm_gates(z):
-    """sigmoid, sigmoid, tanh, sigmoid on the four quarters of the last axis."""
-    u = z.shape[-1] // 4
-    return _concatenate([_sigmoid(z[..., :2 * u]), z[..., 2 * u:3 * u].tanh(), _sigmoid(z[..., 3 * u:])], -1)
+    """sigmoid, sigmoid, tanh, sigmoid on the four quarters of the first axis."""
+    u = z.shape[0] // 4
+    return _concatenate([_sigmoid(z[:2 * u]), z[2 * u:3 * u].tanh(), _sigmoid(z[3 * u:])], 0)
 
 
 # What the loops below need beyond operators, for Tensors (the composites);
@@ -125,32 +131,35 @@ def simple_rnn_step(xz, h, recurrent_kernel, activation):
 
 # -- the forward loops (NumPy or Tensors) -----------------------------------
 
-def scan(xp, step, xz, states, mask):
-    """Run ``step(xz_t, states) -> (new states, extras)`` over the time axis;
-    masked steps keep their states.  Returns the state sequences, then the
-    extras' sequences, concatenated on the last axis."""
+def scan(xp, step, xz, states, mask, time_major=False):
+    """Run ``step(xz_t, states) -> (new states, extras)`` over the time axis
+    (axis 1, or axis 0 with the batch last when ``time_major``); masked steps
+    keep their states.  Returns the state sequences, then the extras'
+    sequences, concatenated on the feature axis."""
     seqs = None
-    for t in range(xz.shape[1]):
-        new, extras = step(xz[:, t], states)
+    for t in range(xz.shape[0 if time_major else 1]):
+        new, extras = step(xz[t] if time_major else xz[:, t], states)
         if mask is not None:
-            keep = mask[:, t:t + 1]
+            keep = mask[:, t].reshape((1, -1)) if time_major else mask[:, t:t + 1]
             new = [xp.where(keep, n, s) for n, s in zip(new, states)]
         states = new
         seqs = [[] for _ in new + extras] if seqs is None else seqs
         for seq, s in zip(seqs, new + extras):
             seq.append(s)
-    parts = [xp.stack(seq, 1) for seq in seqs]
-    return parts[0] if len(parts) == 1 else xp.concatenate(parts, -1)
+    parts = [xp.stack(seq, 0 if time_major else 1) for seq in seqs]
+    return parts[0] if len(parts) == 1 else xp.concatenate(parts, 1 if time_major else -1)
 
 
 def lstm_forward(xp, xz, h0, c0, recurrent_kernel, mask):
-    """``[H | C | A]``: A holds the gate activations (i, f, c, o) of each step, kept for BPTT."""
-    u = h0.shape[-1]
+    """``[H; C; A]``, time-major with the batch last (see the module
+    docstring): A holds the gate activations (i, f, c, o) of each step, kept for BPTT."""
+    u, kernel_t = h0.shape[0], recurrent_kernel.transpose()
 
     def step(x, s):
-        gates = xp.lstm_gates(x + s[0] @ recurrent_kernel)
-        return list(_lstm_update(gates, gates[:, 2 * u:3 * u], s[1], xp.tanh)), [gates]
-    return scan(xp, step, xz, [h0, c0], mask)
+        gates = xp.lstm_gates(x + kernel_t @ s[0])
+        c = gates[u:2 * u] * s[1] + gates[:u] * gates[2 * u:3 * u]
+        return [gates[3 * u:] * xp.tanh(c), c], [gates]
+    return scan(xp, step, xz, [h0, c0], mask, time_major=True)
 
 
 def gru_forward(xp, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
@@ -170,12 +179,12 @@ def _previous(xp, h0, seq):
     return xp.concatenate([h0[:, None], seq[:, :-1]], 1)
 
 
-def _through_mask(xp, mask, t, *grads):
+def _through_mask(xp, mask, t, *grads, time_major=False):
     """Split each state gradient into the part that reaches step ``t``'s
     update and the part a masked step passes straight back."""
     if mask is None:
         return grads, None
-    keep = mask[:, t:t + 1]
+    keep = mask[:, t].reshape((1, -1)) if time_major else mask[:, t:t + 1]
     return [xp.where(keep, g, 0) for g in grads], [xp.where(keep, 0, g) for g in grads]
 
 
@@ -189,28 +198,30 @@ def _pack(xp, *arrays):
 
 
 def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
-    u = h0.shape[-1]
-    cs, acts = out[..., u:2 * u], out[..., 2 * u:]
-    hp, cp = _previous(xp, h0, out[..., :u]), _previous(xp, c0, cs)
-    i, f, cand, o = acts[..., :u], acts[..., u:2 * u], acts[..., 2 * u:3 * u], acts[..., 3 * u:]
+    u = h0.shape[0]
+    cs, acts = out[:, u:2 * u], out[:, 2 * u:]
+    hp = xp.concatenate([h0.reshape((1,) + tuple(h0.shape)), out[:-1, :u]], 0)   # the state before each step
+    cp = xp.concatenate([c0.reshape((1,) + tuple(c0.shape)), cs[:-1]], 0)
+    i, f, cand, o = acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:3 * u], acts[:, 3 * u:]
     tc = xp.tanh(cs)  # tanh of the new c, where a step is not masked (elsewhere unused)
-    slope = xp.concatenate([acts[..., :2 * u] * (1 - acts[..., :2 * u]), 1 - cand * cand, o * (1 - o)], -1)
-    k = xp.concatenate([cand, cp, i, tc], -1) * slope
-    from_gates = g[..., 2 * u:] * slope if xp.any(g[..., 2 * u:]) else None  # gradients given to A
+    slope = xp.concatenate([acts[:, :2 * u] * (1 - acts[:, :2 * u]), 1 - cand * cand, o * (1 - o)], 1)
+    k = xp.concatenate([cand, cp, i, tc], 1) * slope
+    from_gates = g[:, 2 * u:] * slope if xp.any(g[:, 2 * u:]) else None  # gradients given to A
     a = o * (1 - tc * tc)
     dh, dc, dzs = h0 * 0, c0 * 0, []
-    for t in reversed(range(xz.shape[1])):
-        (dh, dc), passed = _through_mask(xp, mask, t, dh + g[:, t, :u], dc + g[:, t, u:2 * u])
-        dcn = dc + dh * a[:, t]
-        dz = xp.concatenate([dcn, dcn, dcn, dh], -1) * k[:, t]
+    for t in reversed(range(xz.shape[0])):
+        (dh, dc), passed = _through_mask(xp, mask, t, dh + g[t, :u], dc + g[t, u:2 * u], time_major=True)
+        dcn = dc + dh * a[t]
+        dz = xp.concatenate([dcn, dcn, dcn, dh], 0) * k[t]
         if from_gates is not None:
-            dz = dz + from_gates[:, t]
+            dz = dz + from_gates[t]
         dzs.append(dz)
-        dh, dc = dz @ recurrent_kernel.T, dcn * f[:, t]
+        dh, dc = recurrent_kernel @ dz, dcn * f[t]
         if passed is not None:
             dh, dc = dh + passed[0], dc + passed[1]
-    dzs = xp.stack(dzs[::-1], 1)
-    return _pack(xp, dzs, dh, dc, _outer(hp, dzs))
+    dzs = xp.stack(dzs[::-1], 0)
+    d_kernel = (hp @ dzs.transpose((0, 2, 1))).sum(0)    # sum over steps of h_{t-1} dz_t^T
+    return _pack(xp, dzs, dh, dc, d_kernel)
 
 
 def gru_backward(xp, g, out, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
@@ -299,8 +310,10 @@ def _samples(kind, grad=False):
         gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[kind]
         cases = []
         for mask in (np.ones((b, t), bool), np.array([[1, 0, 1], [0, 1, 1]], bool)):
-            weights = [values(rng, (b, t, gates * u)), values(rng, (b, u))]
-            weights += [values(rng, (b, u))] if kind == "lstm" else []
+            if kind == "lstm":   # time-major, batch last
+                weights = [values(rng, (t, gates * u, b)), values(rng, (u, b)), values(rng, (u, b))]
+            else:
+                weights = [values(rng, (b, t, gates * u)), values(rng, (b, u))]
             weights += [values(rng, (u, gates * u)) * 0.5]
             weights += [values(rng, (gates * u,))] if kind == "gru" else []
             variants = [{"reset_after": True}, {"reset_after": False}] if kind == "gru" else [{}]

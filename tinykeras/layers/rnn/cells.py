@@ -149,7 +149,7 @@ class RNNCell(Layer):
         (possibly dropped-out) state ``h_in`` that meets the recurrent kernel."""
         raise NotImplementedError
 
-    sequence = None  # (xz, states, mask, return_sequences) -> (output sequence or None, final states)
+    sequence = None  # (inputs, states, mask, return_sequences) -> (output sequence or None, final states)
 
     def can_fuse(self, training):
         """Whether ``sequence`` (the whole sequence as one op, from the projected
@@ -198,8 +198,8 @@ class SimpleRNNCell(RNNCell):
     def step(self, xz, states, h_in):
         return [ops.simple_rnn_step(xz, h_in, self.recurrent_kernel, self.activation)]
 
-    def sequence(self, xz, states, mask, return_sequences=True):
-        out = ops.simple_rnn_sequence(xz, states[0], self.recurrent_kernel, mask)
+    def sequence(self, inputs, states, mask, return_sequences=True):
+        out = ops.simple_rnn_sequence(self.project(inputs), states[0], self.recurrent_kernel, mask)
         return out if return_sequences else None, [out[:, -1]]
 
 
@@ -236,9 +236,17 @@ class LSTMCell(RNNCell):
         return list(ops.lstm_step(xz + h_in @ self.recurrent_kernel, states[1], self.activation,
                                   self.recurrent_activation))
 
-    def sequence(self, xz, states, mask, return_sequences=True):
-        out, u = ops.lstm_sequence(xz, states[0], states[1], self.recurrent_kernel, mask), self.units
-        return out[..., :u] if return_sequences else None, [out[:, -1, :u], out[:, -1, u:2 * u]]
+    def sequence(self, inputs, states, mask, return_sequences=True):
+        # time-major with the batch last (see ops/rnn_ops.py): (T, 4u, B) = kernel^T @ (T, in, B)
+        xz = ops.matmul(ops.transpose(self.kernel), ops.transpose(inputs, (1, 2, 0)))
+        bias = self.input_bias()
+        if bias is not None:
+            xz = xz + ops.expand_dims(bias, -1)
+        out = ops.lstm_sequence(xz, ops.transpose(states[0]), ops.transpose(states[1]), self.recurrent_kernel,
+                                mask)
+        u = self.units
+        h = ops.transpose(out[:, :u], (2, 0, 1)) if return_sequences else None
+        return h, [ops.transpose(out[-1, :u]), ops.transpose(out[-1, u:2 * u])]
 
 
 class GRUCell(RNNCell):
@@ -273,7 +281,8 @@ class GRUCell(RNNCell):
         return [ops.gru_step(xz, states[0], self.recurrent_kernel, self.recurrent_bias(), self.activation,
                              self.recurrent_activation, self.reset_after, h_in=h_in)]
 
-    def sequence(self, xz, states, mask, return_sequences=True):
+    def sequence(self, inputs, states, mask, return_sequences=True):
+        xz = self.project(inputs)
         bias = self.recurrent_bias()
         if bias is None:
             bias = ops.zeros((3 * self.units,), dtype=xz.dtype)

@@ -104,9 +104,9 @@ class ConvLSTMCell(LSTMCell):
         what the step loop would, for any activations."""
         return not (training and self.recurrent_dropout > 0)
 
-    def sequence(self, xz, states, mask, return_sequences=True):
-        """The recurrence over the projected sequence ``xz``; a masked step keeps the states."""
-        h, c = states
+    def sequence(self, inputs, states, mask, return_sequences=True):
+        """The recurrence over the sequence, projected at once; a masked step keeps the states."""
+        xz, (h, c) = self.project(inputs), states
         keep = mask.numpy().reshape(tuple(mask.shape) + (1,) * (h.ndim - 1))
         outputs = []
         for t in range(xz.shape[1]):

@@ -129,8 +129,7 @@ class RNN(Layer):
         if training and cell.dropout > 0:
             x = x * cell.get_dropout_mask(x[:, 0])[:, None]
         full = np.ones(x.shape[:2], bool) if mask is None else mask
-        h, final = cell.sequence(cell.project(x), states, Tensor(np.ascontiguousarray(full)),
-                                 self.return_sequences)
+        h, final = cell.sequence(x, states, Tensor(np.ascontiguousarray(full)), self.return_sequences)
         last = final[0]
         if mask is None:
             return h, last, final
