@@ -31,7 +31,27 @@ def _reduction(fn):
 
 def _sum(x, axis=None, keepdims=False):
     dtype = np.int32 if x.dtype == np.bool_ else x.dtype  # sums keep their dtype, as in Keras
+    lead = tuple(range(len(axis))) if isinstance(axis, tuple) else ()
+    if lead and axis == lead and len(lead) < x.ndim and x.size >= 1 << 16 and x.flags.c_contiguous \
+            and x.dtype in (np.float32, np.float64):
+        rows = x.size // int(np.prod(x.shape[len(lead):]))
+        if x.size // rows <= 512:   # a bias's gradient: one BLAS pass; NumPy would add short rows one by one
+            total = np.matmul(np.ones(rows, x.dtype), x.reshape(rows, -1))
+            return total.reshape((1,) * len(lead) * keepdims + x.shape[len(lead):])
     return np.asarray(np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype))
+
+
+def _big_binary(fn):
+    """Binary ufunc ``fn`` as a kernel: on big arrays in pieces on threads
+    (``numpy_parallel.elementwise``), else the ufunc itself."""
+    plain = _array(fn)
+
+    def kernel(a, b):
+        if a.size < numpy_parallel.BIG_ELEMENTWISE and b.size < numpy_parallel.BIG_ELEMENTWISE:
+            return plain(a, b)
+        return numpy_parallel.elementwise(fn, np.result_type(a, b), a, b)
+    kernel.__name__ = fn.__name__
+    return kernel
 
 
 def _prod(x, axis=None, keepdims=False):
@@ -155,7 +175,7 @@ KERNELS = {
     "abs": _array(np.abs), "sign": _array(np.sign), "sin": _array(np.sin), "cos": _array(np.cos),
     "tanh": _array(np.tanh), "erf": _erf, "floor": _array(np.floor), "ceil": _array(np.ceil),
     "round": _round, "logical_not": _array(np.logical_not),
-    "add": _array(np.add), "subtract": _array(np.subtract), "multiply": _array(np.multiply),
+    "add": _big_binary(np.add), "subtract": _big_binary(np.subtract), "multiply": _big_binary(np.multiply),
     "divide": _divide, "power": _array(np.power), "maximum": _array(np.maximum),
     "minimum": _array(np.minimum), "floor_divide": _array(np.floor_divide), "mod": _array(np.mod),
     "equal": _array(np.equal), "not_equal": _array(np.not_equal), "less": _array(np.less),

@@ -165,20 +165,24 @@ def parallel(fn, *arrays, min_size=1 << 18):
 
 
 def elementwise(fn, dtype, *arrays):
-    """``fn(*arrays, out=out)`` for arrays of one shape, into a new array of
-    ``dtype``: in pieces of the first axis on threads when it is big and the
-    thread policy sees free cores.
+    """``fn(*arrays, out=out)`` for arrays that broadcast together, into a new
+    array of ``dtype``: in pieces of the first axis on threads when it is big
+    and the thread policy sees free cores (an array that broadcasts along
+    that axis, such as a bias, goes whole to every piece).
 
     >>> elementwise(lambda x, out: np.maximum(x, 0, out=out), np.float32, np.array([-1.0, 2.0])).tolist()
     [0.0, 2.0]
+    >>> elementwise(np.add, np.float64, np.zeros((2, 2)), np.array([1.0, 2.0])).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
     """
-    first = arrays[0]
-    out = np.empty(first.shape, dtype)
-    if first.size < BIG_ELEMENTWISE or first.ndim == 0 or POLICY.threads < 2:
+    shape = arrays[0].shape if len(arrays) == 1 else np.broadcast_shapes(*(a.shape for a in arrays))
+    out = np.empty(shape, dtype)
+    if out.size < BIG_ELEMENTWISE or out.ndim == 0 or POLICY.threads < 2:
         fn(*arrays, out=out)
     else:   # (about 0.1 ms of work and more: waking a thread costs tens of microseconds)
-        pieces(lambda lo, hi: fn(*[a[lo:hi] for a in arrays], out=out[lo:hi]), first.shape[0], nbytes=1,
-               min_bytes=1)
+        cut = [a.ndim == out.ndim and a.shape[0] == shape[0] for a in arrays]
+        pieces(lambda lo, hi: fn(*[a[lo:hi] if c else a for a, c in zip(arrays, cut)], out=out[lo:hi]),
+               shape[0], nbytes=1, min_bytes=1)
     return out
 
 
