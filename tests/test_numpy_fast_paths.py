@@ -2,7 +2,9 @@
 the NumPy ``index_add`` on rows (an Embedding's gradient) against
 ``np.add.at`` bit for bit, and the matmul rule's one-product weight
 gradient of a ``(batch, steps, features) @ (features, units)`` product
-against float64 finite differences."""
+against float64 finite differences; big element-wise ops, a bias's
+gradient (a sum over the leading axes) and the optimizer updates in
+pieces on threads against the plain computation."""
 import numpy as np
 import pytest
 
@@ -119,3 +121,57 @@ def test_attention_and_layer_norm_kernels_in_pieces_match_one_piece(monkeypatch,
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(cut[3][:x.size], whole[3][:x.size])                    # d x
     np.testing.assert_allclose(cut[3][x.size:], whole[3][x.size:], rtol=1e-5, atol=1e-4)  # d gamma, d beta: sums in pieces
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("op, fn", [("add", np.add), ("subtract", np.subtract), ("multiply", np.multiply)])
+def test_big_binary_ops_in_pieces_equal_numpy_with_broadcasting(op, fn, threads, monkeypatch):
+    from tinykeras.numpy_plugin import numpy_parallel
+    monkeypatch.setattr(numpy_parallel.POLICY, "threads", threads)
+    monkeypatch.setattr(numpy_parallel, "BIG_ELEMENTWISE", 1000)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((23, 7, 9)).astype("float32")
+    kernel = registry.KERNELS["numpy"][op]
+    for other in (rng.standard_normal(9).astype("float32"), rng.standard_normal((1, 7, 1)).astype("float32"),
+                  rng.standard_normal((23, 1, 9)).astype("float32"), x[::-1].copy()):
+        for a, b in ((x, other), (other, x)):
+            out = kernel(a, b)
+            assert out.dtype == np.float32 and np.array_equal(out, fn(a, b))
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float32", 2e-6), ("float64", 1e-13)])
+def test_sum_over_leading_axes_matches_float64(dtype, rtol):
+    """A bias's gradient (sum over every axis but the last few) takes one
+    BLAS pass; the totals match a float64 sum (the plain one's accuracy)."""
+    x = np.random.default_rng(5).standard_normal((64, 26, 26, 32)).astype(dtype)
+    kernel = registry.KERNELS["numpy"]["sum"]
+    for axis, keepdims in (((0, 1, 2), False), ((0, 1, 2), True), ((0,), False), ((0, 1), True)):
+        out = kernel(x, axis=axis, keepdims=keepdims)
+        exact = x.astype("float64").sum(axis=axis, keepdims=keepdims)
+        assert out.dtype == x.dtype and out.shape == exact.shape
+        np.testing.assert_allclose(out, exact, rtol=rtol, atol=rtol * np.abs(x).sum(axis=axis).max())
+
+
+@pytest.mark.parametrize("op, hyper, slots", [
+    ("adam_update", dict(alpha=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7), 3),
+    ("sgd_update", dict(learning_rate=0.1, momentum=0.9, nesterov=True), 1),
+    ("rmsprop_update", dict(learning_rate=0.01, rho=0.9, momentum=0.5, epsilon=1e-7, centered=True), 3)])
+def test_optimizer_updates_in_pieces_equal_one_piece(op, hyper, slots, monkeypatch):
+    """A big variable is updated in pieces of rows on threads: the same
+    numbers, bit for bit, as the whole variable at once."""
+    from tinykeras.numpy_plugin import numpy_optimizers, numpy_parallel
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal((301, 40)).astype("float32") for _ in range(2 + slots)]
+    arrays[2:] = [np.abs(a) + 1 for a in arrays[2:]]   # slots: second moments stay positive
+    arrays[-1] *= 0.1                                 # (and RMSprop's centred average below them)
+    results = []
+    for threads, big in ((1, 10 ** 9), (2, 1000)):
+        monkeypatch.setattr(numpy_parallel.POLICY, "threads", threads)
+        monkeypatch.setattr(numpy_optimizers, "BIG_ELEMENTWISE", big)
+        mine = [a.copy() for a in arrays]
+        for _ in range(3):
+            out = numpy_optimizers.KERNELS[op](*mine, **hyper)
+        assert out is mine[0]
+        results.append(mine)
+    for whole, cut in zip(*results):
+        assert np.array_equal(whole, cut)

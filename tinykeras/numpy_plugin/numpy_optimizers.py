@@ -5,7 +5,9 @@ update op (``tinykeras/ops/optimizer_ops.py``), overwrites the variable and
 slot arrays with NumPy ``out=`` arithmetic, and returns the variable's
 array.  The operations follow the composites one for one, in the same
 order, so both give the same float32 numbers.  Temporaries come from a
-small per-shape scratch cache, so a training step allocates nothing.
+small per-shape scratch cache, so a training step allocates nothing.  A
+big variable (an MLP's or an embedding's kernel) is cut into pieces of
+rows that threads update at once (``numpy_parallel.pieces``).
 
 >>> w, g = np.ones(2, np.float32), np.full(2, 0.5, np.float32)
 >>> KERNELS["sgd_update"](w, g, learning_rate=0.1, momentum=0.0, nesterov=False).tolist()
@@ -13,14 +15,21 @@ small per-shape scratch cache, so a training step allocates nothing.
 >>> w.tolist()  # updated in place
 [0.949999988079071, 0.949999988079071]
 """
+import threading
+
 import numpy as np
 
+from .numpy_parallel import BIG_ELEMENTWISE, pieces
+from .numpy_threads import POLICY
+
 _SCRATCH = {}
+_PIECE = threading.local()   # ``lo``: the first row of the piece this thread updates (None: whole)
 
 
 def _tmp(like, slot=0):
-    """A reusable scratch array shaped like ``like`` (never returned to callers)."""
-    key = (like.shape, like.dtype.str, slot)
+    """A reusable scratch array shaped like ``like`` (never returned to callers;
+    one per piece, so threads never share one)."""
+    key = (like.shape, like.dtype.str, slot, getattr(_PIECE, "lo", None))
     buf = _SCRATCH.get(key)
     if buf is None:
         if len(_SCRATCH) > 256:
@@ -192,7 +201,28 @@ def _decay(w, rate):
     return w
 
 
-KERNELS = {
+def _in_pieces(kernel):
+    """``kernel`` as it is, or, for a big variable when the thread policy
+    sees free cores, on pieces of its rows in threads (every array of an
+    update has the variable's shape; the numbers are the same)."""
+    def update(w, *arrays, **hyper):
+        if w.size < BIG_ELEMENTWISE or w.ndim == 0 or POLICY.threads < 2 or \
+                any(a.shape != w.shape for a in arrays):
+            return kernel(w, *arrays, **hyper)
+
+        def piece(lo, hi):
+            _PIECE.lo = lo
+            try:
+                kernel(w[lo:hi], *[a[lo:hi] for a in arrays], **hyper)
+            finally:
+                _PIECE.lo = None
+        pieces(piece, w.shape[0], nbytes=1, min_bytes=1, threads=POLICY.threads)
+        return w
+    update.__name__ = kernel.__name__
+    return update
+
+
+KERNELS = {name: _in_pieces(kernel) for name, kernel in {
     "sgd_update": _sgd,
     "adam_update": _adam,
     "rmsprop_update": _rmsprop,
@@ -202,4 +232,4 @@ KERNELS = {
     "nadam_update": _nadam,
     "lion_update": _lion,
     "decay_weights": _decay,
-}
+}.items()}
