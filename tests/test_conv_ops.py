@@ -314,3 +314,22 @@ def test_ops_match_keras(keras):
             np.testing.assert_allclose(getattr(tk.ops, name)(x, k, s, padding).numpy(),
                                        keras.ops.convert_to_numpy(getattr(keras.ops, name)(x, k, s, padding)),
                                        rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, ksize, strides, padding, dilation", [
+    ((2, 9, 1), (3,), (2,), ((1, 1),), (1,)), ((2, 7, 8, 1), (3, 2), (1, 2), ((0, 0), (1, 0)), (1, 1)),
+    ((1, 9, 9, 1), (3, 3), (1, 1), ((0, 0), (0, 0)), (2, 2)),
+    ((2, 5, 6, 4, 1), (2, 3, 2), (1, 1, 2), ((1, 0), (0, 1), (0, 0)), (1, 1, 1))])
+def test_one_channel_patches_equal_the_general_patch_matrix(shape, ksize, strides, padding, dilation):
+    """A one-channel input's patch matrix is copied tap by tap (a faster
+    copy): the convolution and its kernel gradient equal the general path's,
+    taken by adding an all-zero second channel."""
+    from tinykeras.numpy_plugin import numpy_conv
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal(shape), rng.standard_normal(ksize + (1, 3))
+    x2, w2 = np.concatenate([x, 0 * x], -1), np.concatenate([w, 0 * w], -2)
+    y = numpy_conv.conv_general(x, w, strides, padding, dilation)
+    np.testing.assert_array_equal(y, numpy_conv.conv_general(x2, w2, strides, padding, dilation))
+    g = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(numpy_conv.conv_kernel_grad(x, g, w.shape, strides, padding, dilation),
+                                  numpy_conv.conv_kernel_grad(x2, g, w2.shape, strides, padding, dilation)[..., :1, :])

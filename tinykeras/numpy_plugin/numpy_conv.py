@@ -35,6 +35,10 @@ def _patches(x, ksize, out, strides, padding, dilation, groups=1):
         view = view.reshape(view.shape[:-1] + (groups, c // groups))
         order = (2 * nd + 1, 0) + tuple(range(1, 2 * nd + 1)) + (2 * nd + 2,)
         return view.transpose(order).reshape(groups, rows, -1)
+    if x.shape[-1] == 1 and len(ksize) > 0:   # one channel (a grayscale image): copy tap by tap, each a long
+        nd = len(out)                          # run of the input, and give the (taps, R) copy transposed
+        taps_first = (nd + 1 + np.arange(nd)).tolist() + list(range(nd + 1))
+        return np.ascontiguousarray(view[..., 0].transpose(taps_first)).reshape(-1, rows).T
     return view.reshape(rows, -1)   # a copy, except for a 1x1 stride-1 conv (then the input itself)
 
 
