@@ -10,8 +10,10 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 with the batch last (``rnn_ops`` explains why): every quarter of a step's
 gates is one contiguous block, so each NumPy call runs one tight loop.
 The input projection of all steps (``xz``) is one matmul, done by the
-layer.  The per-step products run on as many BLAS threads as the thread
-policy gives products of their size; the simple RNN's on one.
+layer.  The per-step products are small and run on one thread
+(``single_threaded_blas``): OpenBLAS's own threads made them faster, but
+then spun on the second core while the products after the loop needed it
+(measured: 5 ms a batch won in the loops, 10 ms lost after them).
 
 >>> xz, h0 = np.zeros((3, 4, 1), np.float32), np.zeros((1, 1), np.float32)
 >>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[:, 0, 0].tolist()   # H stays 0
@@ -20,7 +22,7 @@ policy gives products of their size; the simple RNN's on one.
 import numpy as np
 
 from .numpy_parallel import matmul
-from .numpy_threads import POLICY, blas_threads, single_threaded_blas
+from .numpy_threads import single_threaded_blas
 
 
 def backward_steps(mask, states, time_major=False):
@@ -58,12 +60,6 @@ def backward_steps(mask, states, time_major=False):
                 d[cut] += p
 
 
-def _step_threads(kernel, batch):
-    """BLAS threads for one step's ``(4u, u) @ (u, batch)`` product."""
-    POLICY.tick()
-    return POLICY.threads_for(kernel.shape[1], kernel.shape[0], batch)
-
-
 def forward(xz, h0, c0, kernel, mask):
     """``[H; C; A]`` of shape ``(time, 6 units, batch)`` from ``xz`` (time,
     4 units, batch), ``h0``, ``c0`` (units, batch); ``mask`` a bool
@@ -74,7 +70,7 @@ def forward(xz, h0, c0, kernel, mask):
     neg_scale = np.full((four, 1), -1, dtype)
     neg_scale[four // 2:3 * four // 4] = -2        # sigmoid(z), and sigmoid(2z) on the c quarter
     scaled_kernel = np.ascontiguousarray((kernel * neg_scale.T).T)   # (4u, u): the steps compute -z
-    with blas_threads(_step_threads(kernel, b)), np.errstate(over="ignore"):
+    with single_threaded_blas(), np.errstate(over="ignore"):
         _forward(out, xz, np.ascontiguousarray(h0, dtype), np.ascontiguousarray(c0, dtype), scaled_kernel, mask)
     return out
 
@@ -129,7 +125,7 @@ def backward(g, out, xz, h0, c0, kernel, mask):
     ends = np.cumsum(sizes)
     dxz = flat[:ends[0]].reshape(steps, four, b)
     dh, dc = flat[ends[0]:ends[1]].reshape(u, b), flat[ends[1]:ends[2]].reshape(u, b)
-    with blas_threads(_step_threads(kernel, b)):
+    with single_threaded_blas():
         _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(kernel, out.dtype), mask, dxz, dh, dc)
     # d kernel = sum over steps of h_{t-1} dz_t^T: one product over (step, batch) pairs
     dz_rows = np.ascontiguousarray(dxz.transpose(1, 0, 2)).reshape(four, -1)
