@@ -168,3 +168,20 @@ def test_gru_gradients_match_finite_differences(reset_after):
     forward, backward = GRU_FORMS[reset_after]
     flat = backward(g, forward(*inputs, m), *inputs, m)
     check_finite_differences(forward, inputs, m, g, flat, rng)
+
+
+def test_kernel_gradient_on_a_second_thread_equals_one_product(monkeypatch):
+    """With a free core the recurrent kernel's gradient is summed by chunks
+    of steps on a second thread while BPTT runs: the same gradients as one
+    product after the loop."""
+    from tinykeras.numpy_plugin import numpy_threads
+    xz, h0, c0, kernel = case("float64", seed=11, steps=9)
+    g = np.random.default_rng(12).standard_normal((9, 24, 3))
+    out = numpy_lstm.forward(xz, h0, c0, kernel, None)
+    monkeypatch.setattr(numpy_threads.POLICY, "threads", 1)
+    one = numpy_lstm.backward(g, out, xz, h0, c0, kernel, None)
+    monkeypatch.setattr(numpy_threads.POLICY, "threads", 2)
+    for chunk in (2, 4, 100):
+        monkeypatch.setattr(numpy_lstm._KernelGradient, "CHUNK", chunk)
+        np.testing.assert_allclose(numpy_lstm.backward(g, out, xz, h0, c0, kernel, None), one, rtol=1e-12,
+                                   atol=1e-12)

@@ -19,10 +19,13 @@ then spun on the second core while the products after the loop needed it
 >>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[:, 0, 0].tolist()   # H stays 0
 [0.0, 0.0, 0.0]
 """
+import queue
+import threading
+
 import numpy as np
 
 from .numpy_parallel import matmul
-from .numpy_threads import single_threaded_blas
+from .numpy_threads import POLICY, single_threaded_blas
 
 
 def backward_steps(mask, states, time_major=False):
@@ -125,19 +128,71 @@ def backward(g, out, xz, h0, c0, kernel, mask):
     ends = np.cumsum(sizes)
     dxz = flat[:ends[0]].reshape(steps, four, b)
     dh, dc = flat[ends[0]:ends[1]].reshape(u, b), flat[ends[1]:ends[2]].reshape(u, b)
-    with single_threaded_blas():
-        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(kernel, out.dtype), mask, dxz, dh, dc)
-    # d kernel = sum over steps of h_{t-1} dz_t^T: one product over (step, batch) pairs
-    dz_rows = np.ascontiguousarray(dxz.transpose(1, 0, 2)).reshape(four, -1)
-    hprev = np.empty((u, steps, b), out.dtype)
-    hprev[:, 0] = h0
-    hprev[:, 1:] = out[:-1, :u].transpose(1, 0, 2)
-    flat[ends[2]:].reshape(u, four)[...] = matmul(dz_rows, hprev.reshape(u, -1).T).T
+    with _KernelGradient(out, h0, dxz, flat[ends[2]:].reshape(u, four)) as kernel_gradient, \
+            single_threaded_blas():
+        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(kernel, out.dtype), mask, dxz, dh, dc,
+              kernel_gradient.step_done)
     return flat
 
 
-def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
-    """The loop of ``backward``, into ``dxz``, ``dh`` and ``dc``."""
+class _KernelGradient:
+    """The recurrent kernel's gradient ``sum over steps of h_{t-1} dz_t^T``,
+    by chunks of steps as BPTT finishes them.  When the thread policy sees a
+    free core, a second thread works on each chunk while BPTT goes on (the
+    loop is a string of small NumPy calls on one core; a chunk is two copies
+    and one product that hold no lock); else it is one product after the loop."""
+
+    CHUNK = 16   # steps
+
+    def __init__(self, out, h0, dxz, d_kernel):
+        self.out, self.h0, self.dxz, self.d_kernel = out, h0, dxz, d_kernel
+        self.todo = dxz.shape[0]            # steps todo.. are done and not yet handed over
+        self.total = np.zeros(d_kernel.shape[::-1], d_kernel.dtype)
+        self.chunks, self.error = queue.SimpleQueue(), None
+        self.thread = threading.Thread(target=self._work, daemon=True) if POLICY.threads > 1 else None
+
+    def __enter__(self):
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def step_done(self, t):
+        if self.thread is not None and (self.todo - t >= self.CHUNK or t == 0):
+            self.chunks.put((t, self.todo))
+            self.todo = t
+
+    def _work(self):
+        with single_threaded_blas():
+            for lo, hi in iter(self.chunks.get, None):
+                try:
+                    self.total += self._product(lo, hi, np.matmul)
+                except BaseException as exc:   # (raised again by the caller's thread)
+                    self.error = exc
+
+    def _product(self, lo, hi, product):
+        """``sum over steps lo..hi-1 of dz_t h_{t-1}^T``, (4u, u): one product over (step, batch) pairs."""
+        u, steps, b = self.h0.shape[0], hi - lo, self.h0.shape[1]
+        dz = np.ascontiguousarray(self.dxz[lo:hi].transpose(1, 0, 2)).reshape(-1, steps * b)
+        hprev = np.empty((u, steps, b), self.out.dtype)
+        if lo == 0:
+            hprev[:, 0] = self.h0
+        hprev[:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
+        return product(dz, hprev.reshape(u, -1).T)
+
+    def __exit__(self, kind, *exc):
+        if self.thread is not None:
+            self.chunks.put(None)
+            self.thread.join()
+            if self.error is not None and kind is None:
+                raise self.error
+        elif kind is None:
+            self.total = self._product(0, self.dxz.shape[0], matmul)
+        self.d_kernel[...] = self.total.T
+
+
+def _bptt(g, out, c0, kernel, mask, dxz, dh, dc, step_done):
+    """The loop of ``backward``, into ``dxz``, ``dh`` and ``dc``; ``step_done(t)``
+    once ``dxz[t]`` is final."""
     steps, four, b = dxz.shape
     u = four // 4
     dtype = out.dtype
@@ -166,6 +221,7 @@ def _bptt(g, out, c0, kernel, mask, dxz, dh, dc):
         if given_gates:                               # gradients given to the gate activations
             slope *= g_gates[t]
             dz += slope
+        step_done(t)
         np.matmul(kernel, dz, out=dh)
         np.multiply(dcn, gates[u:2 * u], out=dc)
 
