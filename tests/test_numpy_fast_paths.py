@@ -4,7 +4,8 @@ the NumPy ``index_add`` on rows (an Embedding's gradient) against
 gradient of a ``(batch, steps, features) @ (features, units)`` product
 against float64 finite differences; big element-wise ops, a bias's
 gradient (a sum over the leading axes) and the optimizer updates in
-pieces on threads against the plain computation."""
+pieces on threads against the plain computation; the float16 layer norm
+(NumPy's reductions, not BLAS) against float64."""
 import numpy as np
 import pytest
 
@@ -32,6 +33,18 @@ def test_rows_index_add_equals_add_at_bit_for_bit(rows, index_shape, width):
 def test_rows_index_add_rejects_rows_out_of_range():
     with pytest.raises(IndexError):
         registry.KERNELS["numpy"]["index_add"](np.ones((2, 3)), (np.array([0, 5]),), (4, 3))
+
+
+def test_float16_layer_norm_kernels_match_float64():
+    rng = np.random.default_rng(5)
+    x, g = rng.standard_normal((6, 8)) * 2 + 1, rng.standard_normal((6, 8))
+    gamma, beta = rng.random(8) + 0.5, rng.standard_normal(8)
+    kernels = registry.KERNELS["numpy"]
+    half = [a.astype("float16") for a in (x, g, gamma, beta)]
+    np.testing.assert_allclose(kernels["layer_norm"](half[0], *half[2:], 1e-3),
+                               kernels["layer_norm"](x, gamma, beta, 1e-3), rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(kernels["layer_norm_grad"](half[1], half[0], half[2], 1e-3),
+                               kernels["layer_norm_grad"](g, x, gamma, 1e-3), rtol=3e-2, atol=3e-2)
 
 
 def test_weight_gradient_of_a_3d_input_matches_finite_differences():
@@ -97,8 +110,9 @@ def test_attention_and_layer_norm_kernels_in_pieces_match_one_piece(monkeypatch,
     gx = rng.standard_normal(x.shape, np.float32)
 
     def run():
-        p = kernels["attention_probabilities"](q, k, mask)
-        return [p, kernels["attention_probabilities_grad"](g, p, q, k), kernels["layer_norm"](x, gamma, beta, 1e-3),
+        p = kernels["attention_probabilities"](q, k, mask, scale=0.25)
+        return [p, kernels["attention_probabilities_grad"](g, p, q, k, scale=0.25), kernels["attention_combine"](p, k),
+                kernels["attention_combine_grad"](q, p, k), kernels["layer_norm"](x, gamma, beta, 1e-3),
                 kernels["layer_norm_grad"](gx, x, gamma, 1e-3)]
 
     from tinykeras.numpy_plugin import numpy_attention, numpy_fused
@@ -113,14 +127,14 @@ def test_attention_and_layer_norm_kernels_in_pieces_match_one_piece(monkeypatch,
     for module in (numpy_attention, numpy_fused):
         monkeypatch.setattr(module, "pieces", counted)
     cut = run()
-    assert len(counts) == 4 and min(counts) >= 2              # every kernel was cut
+    assert len(counts) == 6 and min(counts) >= 2              # every kernel was cut
     for module in (numpy_attention, numpy_fused):
         monkeypatch.setattr(module, "pieces", lambda fn, n, *args, **kwargs: [fn(0, n)])
     whole = run()
-    for a, b in zip(cut[:3], whole[:3]):
+    for a, b in zip(cut[:5], whole[:5]):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(cut[3][:x.size], whole[3][:x.size])                    # d x
-    np.testing.assert_allclose(cut[3][x.size:], whole[3][x.size:], rtol=1e-5, atol=1e-4)  # d gamma, d beta: sums in pieces
+    np.testing.assert_array_equal(cut[5][:x.size], whole[5][:x.size])                    # d x
+    np.testing.assert_allclose(cut[5][x.size:], whole[5][x.size:], rtol=1e-5, atol=1e-4)  # d gamma, d beta: sums in pieces
 
 
 @pytest.mark.parametrize("threads", [1, 2])

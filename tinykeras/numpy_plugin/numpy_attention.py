@@ -1,9 +1,10 @@
-"""Fused NumPy kernels for ``attention_probabilities`` and its gradient
-(``tinykeras/ops/attention_ops.py``): the heads moved to the front once,
-contiguous batched products, the softmax and its backward in place.  The
-batch is cut into pieces that threads work on (``numpy_parallel.pieces``):
-every sample's attention is independent of the others'.  They must agree
-with the composites (the conformance tests check it).
+"""Fused NumPy kernels for ``attention_probabilities``, ``attention_combine``
+and their gradients (``tinykeras/ops/attention_ops.py``): the heads moved
+to the front once (the scale applied in the same pass), batched products on
+strided views, the softmax and its backward in place.  The batch is cut
+into pieces that threads work on (``numpy_parallel.pieces``): every
+sample's attention is independent of the others'.  They must agree with
+the composites (the conformance tests check it).
 
 >>> q = k = np.zeros((1, 2, 1, 1), "float32")
 >>> KERNELS["attention_probabilities"](q, k, np.ones((1, 1, 1), bool))[0, 0].tolist()
@@ -14,9 +15,10 @@ import numpy as np
 from .numpy_parallel import pieces
 
 
-def _heads(x):
-    """``(batch, T, heads, d)`` -> contiguous ``(batch, heads, T, d)``."""
-    return np.ascontiguousarray(x.transpose(0, 2, 1, 3))
+def _heads(x, scale=1.0):
+    """``(batch, T, heads, d)`` -> contiguous ``(batch, heads, T, d)``, times ``scale``."""
+    x = x.transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(x) if scale == 1.0 else np.multiply(x, scale, order="C")
 
 
 def _rows(mask, lo, hi):
@@ -24,13 +26,13 @@ def _rows(mask, lo, hi):
     return mask if mask.shape[0] == 1 else mask[lo:hi]
 
 
-def _probabilities(q, k, mask):
+def _probabilities(q, k, mask, scale=1.0):
     b, tq, h, _ = q.shape
     out = np.empty((b, h, tq, k.shape[1]), np.result_type(q, k))
 
     def piece(lo, hi):
         p = out[lo:hi]                                # scores, then probabilities, in place
-        np.matmul(_heads(q[lo:hi]), _heads(k[lo:hi]).transpose(0, 1, 3, 2), out=p)
+        np.matmul(_heads(q[lo:hi], scale), _heads(k[lo:hi]).transpose(0, 1, 3, 2), out=p)
         m = _rows(mask, lo, hi)
         masked = None if m.all() else ~m[:, None]
         if masked is not None:
@@ -45,7 +47,7 @@ def _probabilities(q, k, mask):
     return out
 
 
-def _probabilities_grad(g, p, q, k):
+def _probabilities_grad(g, p, q, k, scale=1.0):
     flat = np.empty(q.size + k.size, np.result_type(g, p, q, k))
     dq, dk = flat[:q.size].reshape(q.shape), flat[q.size:].reshape(k.shape)
 
@@ -53,11 +55,39 @@ def _probabilities_grad(g, p, q, k):
         pp = p[lo:hi]
         ds = g[lo:hi] - np.einsum("bhqk,bhqk->bhq", g[lo:hi], pp)[..., None]
         ds *= pp                                                         # d scores
-        dq[lo:hi] = np.matmul(ds, _heads(k[lo:hi])).transpose(0, 2, 1, 3)
-        dk[lo:hi] = np.matmul(ds.transpose(0, 1, 3, 2), _heads(q[lo:hi])).transpose(0, 2, 1, 3)
+        dq_heads = np.matmul(ds, _heads(k[lo:hi]))
+        if scale != 1.0:
+            dq_heads *= scale
+        dq[lo:hi] = dq_heads.transpose(0, 2, 1, 3)
+        dk[lo:hi] = np.matmul(ds.transpose(0, 1, 3, 2), _heads(q[lo:hi], scale)).transpose(0, 2, 1, 3)
 
     pieces(piece, p.shape[0], 2 * p.nbytes)
     return flat
 
 
-KERNELS = {"attention_probabilities": _probabilities, "attention_probabilities_grad": _probabilities_grad}
+def _combine(p, v):
+    b, h, tq, _ = p.shape
+    out = np.empty((b, tq, h, v.shape[-1]), np.result_type(p, v))
+
+    def piece(lo, hi):
+        out[lo:hi] = np.matmul(p[lo:hi], v[lo:hi].transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+
+    pieces(piece, b, p.nbytes)
+    return out
+
+
+def _combine_grad(g, p, v):
+    flat = np.empty(p.size + v.size, np.result_type(g, p, v))
+    dp, dv = flat[:p.size].reshape(p.shape), flat[p.size:].reshape(v.shape)
+
+    def piece(lo, hi):
+        g_heads = _heads(g[lo:hi])
+        np.matmul(g_heads, v[lo:hi].transpose(0, 2, 3, 1), out=dp[lo:hi])
+        dv[lo:hi] = np.matmul(p[lo:hi].transpose(0, 1, 3, 2), g_heads).transpose(0, 2, 1, 3)
+
+    pieces(piece, p.shape[0], 2 * p.nbytes)
+    return flat
+
+
+KERNELS = {"attention_probabilities": _probabilities, "attention_probabilities_grad": _probabilities_grad,
+           "attention_combine": _combine, "attention_combine_grad": _combine_grad}

@@ -68,11 +68,10 @@ class HeadsAttention(Layer):
     def _attend(self, q, k, v, mask, training):
         """``(output (B, Tq, H, dv), scores (B, H, Tq, Tv))`` of heads ``q`` ``(B, Tq, H, dk)``,
         ``k`` ``(B, Tv, H, dk)``, ``v`` ``(B, Tv, H, dv)``; ``mask`` ``(B or 1, Tq, Tv)``."""
-        q = q * (1.0 / math.sqrt(q.shape[-1]))
-        scores = attention_ops.attention_probabilities(q, k, mask)     # (B, H, Tq, Tv), one fused op
+        scores = attention_ops.attention_probabilities(q, k, mask, scale=1.0 / math.sqrt(q.shape[-1]))
         dropped = random.dropout(scores, self.dropout, seed=self.seed_generator) \
-            if training and self.dropout > 0 else scores
-        return ops.transpose(dropped @ ops.transpose(v, (0, 2, 1, 3)), (0, 2, 1, 3)), scores
+            if training and self.dropout > 0 else scores                 # (B, H, Tq, Tv)
+        return attention_ops.attention_combine(dropped, v), scores
 
     def compute_mask(self, query, mask=None):
         if isinstance(mask, (list, tuple)):
