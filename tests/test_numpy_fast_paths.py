@@ -35,7 +35,8 @@ def test_rows_index_add_rejects_rows_out_of_range():
         registry.KERNELS["numpy"]["index_add"](np.ones((2, 3)), (np.array([0, 5]),), (4, 3))
 
 
-def test_float16_layer_norm_kernels_match_float64():
+def test_float16_layer_norm_and_softmax_kernels_match_float64():
+    """float16 takes NumPy's reductions (BLAS has no float16 products): the same numbers, to float16's precision."""
     rng = np.random.default_rng(5)
     x, g = rng.standard_normal((6, 8)) * 2 + 1, rng.standard_normal((6, 8))
     gamma, beta = rng.random(8) + 0.5, rng.standard_normal(8)
@@ -45,6 +46,11 @@ def test_float16_layer_norm_kernels_match_float64():
                                kernels["layer_norm"](x, gamma, beta, 1e-3), rtol=2e-2, atol=2e-2)
     np.testing.assert_allclose(kernels["layer_norm_grad"](half[1], half[0], half[2], 1e-3),
                                kernels["layer_norm_grad"](g, x, gamma, 1e-3), rtol=3e-2, atol=3e-2)
+    q, k = rng.standard_normal((2, 5, 2, 3)), rng.standard_normal((2, 4, 2, 3))
+    mask = np.ones((1, 1, 1), bool)
+    p16 = kernels["attention_probabilities"](q.astype("float16"), k.astype("float16"), mask, scale=0.5)
+    assert p16.dtype == np.float16
+    np.testing.assert_allclose(p16, kernels["attention_probabilities"](q, k, mask, scale=0.5), rtol=1e-2, atol=2e-3)
 
 
 def test_weight_gradient_of_a_3d_input_matches_finite_differences():
