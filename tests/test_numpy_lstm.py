@@ -13,42 +13,44 @@ MASKS = {"none": None,
          "all-masked-row": np.array([[0, 0, 0, 0, 0], [1, 0, 1, 0, 1], [1, 1, 1, 1, 1]], bool)}
 
 
-def case(dtype, seed=0, b=3, steps=5, u=4):
-    """LSTM inputs, time-major with the batch last (as ``rnn_ops`` takes them)."""
+def case(dtype, seed=0, b=3, steps=5, u=4, n_in=3):
+    """LSTM inputs ``x, kernel, bias, h0, c0, recurrent_kernel``, time-major
+    with the batch last (as ``rnn_ops`` takes them)."""
     rng = np.random.default_rng(seed)
-    xz = rng.standard_normal((steps, 4 * u, b)).astype(dtype)
+    x = rng.standard_normal((steps, n_in, b)).astype(dtype)
+    kernel, bias = (rng.standard_normal((n_in, 4 * u)) * 0.5).astype(dtype), rng.standard_normal(4 * u).astype(dtype)
     h0, c0 = rng.standard_normal((u, b)).astype(dtype), rng.standard_normal((u, b)).astype(dtype)
-    kernel = (rng.standard_normal((u, 4 * u)) * 0.5).astype(dtype)
-    return xz, h0, c0, kernel
+    recurrent = (rng.standard_normal((u, 4 * u)) * 0.5).astype(dtype)
+    return x, kernel, bias, h0, c0, recurrent
 
 
 @pytest.mark.parametrize("mask", MASKS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("gate_grads", [False, True])
 def test_matches_the_plain_loops(mask, dtype, gate_grads):
-    xz, h0, c0, kernel = case(dtype)
+    inputs = case(dtype)
     m = MASKS[mask]
     ns = numpy_rnn.NUMPY_NS
-    out = numpy_lstm.forward(xz, h0, c0, kernel, m)
-    ref = rnn_ops.lstm_forward(ns, xz, h0, c0, kernel, m)
+    out = numpy_lstm.forward(*inputs, m)
+    ref = rnn_ops.lstm_forward(ns, *inputs, m)
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
     assert out.shape == ref.shape and out.dtype == ref.dtype
     np.testing.assert_allclose(out, ref, **tol)
     g = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
     if not gate_grads:
         g[:, 8:] = 0
-    flat = numpy_lstm.backward(g, out, xz, h0, c0, kernel, m)
-    ref_flat = rnn_ops.lstm_backward(ns, g, ref, xz, h0, c0, kernel, m)
+    flat = numpy_lstm.backward(g, out, *inputs, m)
+    ref_flat = rnn_ops.lstm_backward(ns, g, ref, *inputs, m)
     np.testing.assert_allclose(flat, ref_flat, **tol)
 
 
 @pytest.mark.parametrize("mask", MASKS)
 def test_matches_the_composite_on_tensors(mask):
-    xz, h0, c0, kernel = case("float64", seed=3)
+    inputs = case("float64", seed=3)
     m = MASKS[mask]
-    ref = rnn_ops.lstm_forward(rnn_ops.TENSOR_NS, *[tk.Tensor(a) for a in (xz, h0, c0, kernel)],
+    ref = rnn_ops.lstm_forward(rnn_ops.TENSOR_NS, *[tk.Tensor(a) for a in inputs],
                                None if m is None else tk.Tensor(m)).numpy()
-    np.testing.assert_allclose(numpy_lstm.forward(xz, h0, c0, kernel, m), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(numpy_lstm.forward(*inputs, m), ref, rtol=1e-12, atol=1e-12)
 
 
 def check_finite_differences(forward, inputs, mask, g, flat, rng, eps=1e-6):
@@ -170,18 +172,21 @@ def test_gru_gradients_match_finite_differences(reset_after):
     check_finite_differences(forward, inputs, m, g, flat, rng)
 
 
-def test_kernel_gradient_on_a_second_thread_equals_one_product(monkeypatch):
-    """With a free core the recurrent kernel's gradient is summed by chunks
-    of steps on a second thread while BPTT runs: the same gradients as one
-    product after the loop."""
+def test_work_on_a_second_thread_equals_all_at_once(monkeypatch):
+    """With a free core the input projection (forward) and the gradients of
+    the input, the kernels and the bias (backward) are taken by chunks of
+    steps on a second thread beside the loop: the same numbers as all at
+    once."""
     from tinykeras.numpy_plugin import numpy_threads
-    xz, h0, c0, kernel = case("float64", seed=11, steps=9)
+    inputs = case("float64", seed=11, steps=9)
     g = np.random.default_rng(12).standard_normal((9, 24, 3))
-    out = numpy_lstm.forward(xz, h0, c0, kernel, None)
     monkeypatch.setattr(numpy_threads.POLICY, "threads", 1)
-    one = numpy_lstm.backward(g, out, xz, h0, c0, kernel, None)
+    out = numpy_lstm.forward(*inputs, None)
+    one = numpy_lstm.backward(g, out, *inputs, None)
     monkeypatch.setattr(numpy_threads.POLICY, "threads", 2)
     for chunk in (2, 4, 100):
-        monkeypatch.setattr(numpy_lstm._KernelGradient, "CHUNK", chunk)
-        np.testing.assert_allclose(numpy_lstm.backward(g, out, xz, h0, c0, kernel, None), one, rtol=1e-12,
+        monkeypatch.setattr(numpy_lstm._InputGradients, "CHUNK", chunk)
+        monkeypatch.setattr(numpy_lstm._Projection, "CHUNK", chunk)
+        np.testing.assert_allclose(numpy_lstm.forward(*inputs, None), out, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(numpy_lstm.backward(g, out, *inputs, None), one, rtol=1e-12,
                                    atol=1e-12)

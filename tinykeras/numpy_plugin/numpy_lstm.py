@@ -9,14 +9,14 @@ packed gradient vector: no list of per-step arrays, no ``stack``, no
 ``concatenate``, no ``where`` per step.  The LSTM's arrays are time-major
 with the batch last (``rnn_ops`` explains why): every quarter of a step's
 gates is one contiguous block, so each NumPy call runs one tight loop.
-The input projection of all steps (``xz``) is one matmul, done by the
-layer.  The per-step products are small and run on one thread
+The input projection of all steps (``xz``) is one matmul.  The per-step
+products are small and run on one thread
 (``single_threaded_blas``): OpenBLAS's own threads made them faster, but
 then spun on the second core while the products after the loop needed it
 (measured: 5 ms a batch won in the loops, 10 ms lost after them).
 
->>> xz, h0 = np.zeros((3, 4, 1), np.float32), np.zeros((1, 1), np.float32)
->>> forward(xz, h0, h0, np.zeros((1, 4), np.float32), None)[:, 0, 0].tolist()   # H stays 0
+>>> x, h0, w = np.zeros((3, 2, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros((2, 4), np.float32)
+>>> forward(x, w, np.zeros(4, np.float32), h0, h0, np.zeros((1, 4), np.float32), None)[:, 0, 0].tolist()   # H stays 0
 [0.0, 0.0, 0.0]
 """
 import queue
@@ -63,27 +63,79 @@ def backward_steps(mask, states, time_major=False):
                 d[cut] += p
 
 
-def forward(xz, h0, c0, kernel, mask):
-    """``[H; C; A]`` of shape ``(time, 6 units, batch)`` from ``xz`` (time,
-    4 units, batch), ``h0``, ``c0`` (units, batch); ``mask`` a bool
-    ``(batch, time)`` array or None (no masked step)."""
-    steps, four, b = xz.shape
-    dtype = np.result_type(xz, h0, kernel)
+def forward(x, kernel, bias, h0, c0, recurrent_kernel, mask):
+    """``[H; C; A]`` of shape ``(time, 6 units, batch)`` from ``x`` (time,
+    features, batch), the input ``kernel`` and ``bias``, ``h0``, ``c0``
+    (units, batch); ``mask`` a bool ``(batch, time)`` array or None (no
+    masked step)."""
+    steps, four, b = x.shape[0], kernel.shape[1], x.shape[2]
+    dtype = np.result_type(x, kernel, h0, recurrent_kernel)
     out = np.empty((steps, four // 4 * 6, b), dtype)
+    xz = np.empty((steps, four, b), np.result_type(x, kernel, bias))   # the input projection of every step
     neg_scale = np.full((four, 1), -1, dtype)
     neg_scale[four // 2:3 * four // 4] = -2        # sigmoid(z), and sigmoid(2z) on the c quarter
-    scaled_kernel = np.ascontiguousarray((kernel * neg_scale.T).T)   # (4u, u): the steps compute -z
-    with single_threaded_blas(), np.errstate(over="ignore"):
-        _forward(out, xz, np.ascontiguousarray(h0, dtype), np.ascontiguousarray(c0, dtype), scaled_kernel, mask)
+    scaled_kernel = np.ascontiguousarray((recurrent_kernel * neg_scale.T).T)   # (4u, u): the steps compute -z
+    with _Projection(x, kernel, bias, xz) as projection, single_threaded_blas(), np.errstate(over="ignore"):
+        _forward(out, xz, np.ascontiguousarray(h0, dtype), np.ascontiguousarray(c0, dtype), scaled_kernel, mask,
+                 projection.wait)
     return out
 
 
-def _forward(out, xz, h0, c0, scaled_kernel, mask):
+class _Projection:
+    """``xz_t = kernel^T x_t + bias`` for every step, into ``xz``: when the
+    thread policy sees a free core, by chunks of steps on a second thread
+    that keeps ahead of the loop (which waits only for the first chunk),
+    else all at once before it."""
+
+    CHUNK = 16   # steps
+
+    def __init__(self, x, kernel, bias, xz):
+        self.x, self.kernel_t, self.bias, self.xz = x, kernel.T, bias[:, None], xz
+        self.ready = [threading.Event() for _ in range(0, len(xz), self.CHUNK)]
+        self.error = None
+        self.thread = threading.Thread(target=self._work, daemon=True) if POLICY.threads > 1 else None
+
+    def _chunk(self, lo, hi, product):
+        self.xz[lo:hi] = product(self.kernel_t, self.x[lo:hi])
+        self.xz[lo:hi] += self.bias
+
+    def _work(self):
+        with single_threaded_blas():
+            try:
+                for k, ready in enumerate(self.ready):
+                    self._chunk(k * self.CHUNK, (k + 1) * self.CHUNK, np.matmul)
+                    ready.set()
+            except BaseException as exc:   # (raised again by the loop's thread)
+                self.error = exc
+                for ready in self.ready:
+                    ready.set()
+
+    def __enter__(self):
+        if self.thread is None:
+            self._chunk(0, len(self.xz), matmul)
+        else:
+            self.thread.start()
+        return self
+
+    def wait(self, t):
+        """Before step ``t``: wait until its chunk is there."""
+        if self.thread is not None and t % self.CHUNK == 0:
+            self.ready[t // self.CHUNK].wait()
+            if self.error is not None:
+                raise self.error
+
+    def __exit__(self, *exc):
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _forward(out, xz, h0, c0, scaled_kernel, mask, wait):
     steps, four, b = xz.shape
     u = four // 4
     z, t1 = np.empty((four, b), out.dtype), np.empty((u, b), out.dtype)
     h, c = h0, c0
     for t in range(steps):
+        wait(t)
         hs, cs, gates = out[t, :u], out[t, u:2 * u], out[t, 2 * u:]
         np.matmul(scaled_kernel, h, out=z)
         z -= xz[t]
@@ -118,36 +170,42 @@ def _tanh(x, out):
     return out
 
 
-def backward(g, out, xz, h0, c0, kernel, mask):
+def backward(g, out, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     """BPTT: the packed gradients of ``forward`` as ``rnn_ops.lstm_backward``
-    packs them (``dxz``, ``dh0``, ``dc0``, ``d kernel``, flattened)."""
-    steps, four, b = xz.shape
-    u = four // 4
-    sizes = [steps * four * b, u * b, u * b, u * four]
+    packs them (``dx``, ``d kernel``, ``d bias``, ``dh0``, ``dc0``, ``d
+    recurrent_kernel``, flattened)."""
+    steps, n_in, b = x.shape
+    u = h0.shape[0]
+    sizes = [steps * n_in * b, n_in * 4 * u, 4 * u, u * b, u * b, u * 4 * u]
     flat = np.empty(sum(sizes), out.dtype)
-    ends = np.cumsum(sizes)
-    dxz = flat[:ends[0]].reshape(steps, four, b)
-    dh, dc = flat[ends[0]:ends[1]].reshape(u, b), flat[ends[1]:ends[2]].reshape(u, b)
-    with _KernelGradient(out, h0, dxz, flat[ends[2]:].reshape(u, four)) as kernel_gradient, \
-            single_threaded_blas():
-        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(kernel, out.dtype), mask, dxz, dh, dc,
-              kernel_gradient.step_done)
+    parts = np.split(flat, np.cumsum(sizes)[:-1])
+    dh, dc = parts[3].reshape(u, b), parts[4].reshape(u, b)
+    dz = np.empty((steps, 4 * u, b), out.dtype)   # d loss / d (the projection + h U) at every step
+    grads = _InputGradients(out, x, kernel, h0, dz, parts[0].reshape(x.shape), parts[1].reshape(n_in, 4 * u),
+                            parts[2], parts[5].reshape(u, 4 * u))
+    with grads, single_threaded_blas():
+        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(recurrent_kernel, out.dtype), mask, dz, dh,
+              dc, grads.steps_done)
     return flat
 
 
-class _KernelGradient:
-    """The recurrent kernel's gradient ``sum over steps of h_{t-1} dz_t^T``,
-    by chunks of steps as BPTT finishes them.  When the thread policy sees a
-    free core, a second thread works on each chunk while BPTT goes on (the
-    loop is a string of small NumPy calls on one core; a chunk is two copies
-    and one product that hold no lock); else it is one product after the loop."""
+class _InputGradients:
+    """The gradients that BPTT's ``dz`` gives by products over (step, batch)
+    pairs: the recurrent kernel's (``sum over steps of h_{t-1} dz_t^T``), the
+    input kernel's and bias's, and the input's (``kernel dz_t``).  They are
+    taken by chunks of steps as BPTT finishes them: when the thread policy
+    sees a free core, a second thread works on each chunk while BPTT goes
+    on (the loop is a string of small NumPy calls on one core; a chunk is a
+    few copies and products that hold no lock); else all at once after it."""
 
     CHUNK = 16   # steps
 
-    def __init__(self, out, h0, dxz, d_kernel):
-        self.out, self.h0, self.dxz, self.d_kernel = out, h0, dxz, d_kernel
-        self.todo = dxz.shape[0]            # steps todo.. are done and not yet handed over
-        self.total = np.zeros(d_kernel.shape[::-1], d_kernel.dtype)
+    def __init__(self, out, x, kernel, h0, dz, d_x, d_kernel, d_bias, d_recurrent):
+        self.out, self.x, self.kernel, self.h0, self.dz = out, x, kernel, h0, dz
+        self.d_x, self.d_kernel, self.d_bias, self.d_recurrent = d_x, d_kernel, d_bias, d_recurrent
+        self.todo = dz.shape[0]            # steps todo.. are done and not yet handed over
+        self.sums = [np.zeros(d.shape[::-1], out.dtype) for d in (d_kernel, d_recurrent)] + \
+            [np.zeros(d_bias.shape, out.dtype)]
         self.chunks, self.error = queue.SimpleQueue(), None
         self.thread = threading.Thread(target=self._work, daemon=True) if POLICY.threads > 1 else None
 
@@ -156,7 +214,7 @@ class _KernelGradient:
             self.thread.start()
         return self
 
-    def step_done(self, t):
+    def steps_done(self, t):
         if self.thread is not None and (self.todo - t >= self.CHUNK or t == 0):
             self.chunks.put((t, self.todo))
             self.todo = t
@@ -165,19 +223,23 @@ class _KernelGradient:
         with single_threaded_blas():
             for lo, hi in iter(self.chunks.get, None):
                 try:
-                    self.total += self._product(lo, hi, np.matmul)
+                    self._chunk(lo, hi, np.matmul)
                 except BaseException as exc:   # (raised again by the caller's thread)
                     self.error = exc
 
-    def _product(self, lo, hi, product):
-        """``sum over steps lo..hi-1 of dz_t h_{t-1}^T``, (4u, u): one product over (step, batch) pairs."""
+    def _chunk(self, lo, hi, product):
+        """Steps lo..hi-1: their share of the sums, and their input gradients."""
         u, steps, b = self.h0.shape[0], hi - lo, self.h0.shape[1]
-        dz = np.ascontiguousarray(self.dxz[lo:hi].transpose(1, 0, 2)).reshape(-1, steps * b)
+        rows = lambda a: np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)   # (features, steps*b)
+        dz = rows(self.dz[lo:hi])
         hprev = np.empty((u, steps, b), self.out.dtype)
         if lo == 0:
             hprev[:, 0] = self.h0
         hprev[:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
-        return product(dz, hprev.reshape(u, -1).T)
+        self.sums[0] += product(dz, rows(self.x[lo:hi]).T)
+        self.sums[1] += product(dz, hprev.reshape(u, -1).T)
+        self.sums[2] += dz.sum(1)
+        self.d_x[lo:hi] = product(self.kernel, self.dz[lo:hi])
 
     def __exit__(self, kind, *exc):
         if self.thread is not None:
@@ -186,13 +248,15 @@ class _KernelGradient:
             if self.error is not None and kind is None:
                 raise self.error
         elif kind is None:
-            self.total = self._product(0, self.dxz.shape[0], matmul)
-        self.d_kernel[...] = self.total.T
+            self._chunk(0, self.dz.shape[0], matmul)
+        self.d_kernel[...] = self.sums[0].T
+        self.d_recurrent[...] = self.sums[1].T
+        self.d_bias[...] = self.sums[2]
 
 
 def _bptt(g, out, c0, kernel, mask, dxz, dh, dc, step_done):
-    """The loop of ``backward``, into ``dxz``, ``dh`` and ``dc``; ``step_done(t)``
-    once ``dxz[t]`` is final."""
+    """The loop of ``backward``, into ``dxz`` (d loss / d z), ``dh`` and
+    ``dc``; ``step_done(t)`` once ``dxz[t]`` is final."""
     steps, four, b = dxz.shape
     u = four // 4
     dtype = out.dtype

@@ -7,8 +7,9 @@ no False is dropped (no ``where`` per step).  ``NUMPY_NS`` runs the ops' own
 loops (``rnn_ops.lstm_forward``...) on arrays: the tests compare the fused
 kernels with it.
 
->>> xz, h0 = np.zeros((3, 4, 1), np.float32), np.zeros((1, 1), np.float32)   # LSTM: time-major, batch last
->>> KERNELS["lstm_sequence"](xz, h0, h0, np.zeros((1, 4), np.float32), np.ones((1, 3), bool)).shape
+>>> x, h0, w = np.zeros((3, 2, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros((2, 4), np.float32)
+>>> KERNELS["lstm_sequence"](x, w, np.zeros(4, np.float32), h0, h0, np.zeros((1, 4), np.float32),
+...                          np.ones((1, 3), bool)).shape     # LSTM: time-major, batch last
 (3, 6, 1)
 """
 import functools

@@ -7,7 +7,7 @@ over a whole sequence and are composite ops, so every backend gets them
 (a loop of primitives) and a backend may fuse them: the NumPy backend runs
 the same loops on raw arrays (``numpy_plugin/numpy_rnn.py``).
 
-* ``lstm_sequence(xz, h0, c0, recurrent_kernel, mask)`` -> ``[H; C; A]``;
+* ``lstm_sequence(x, kernel, bias, h0, c0, recurrent_kernel, mask)`` -> ``[H; C; A]``;
 * ``gru_sequence(xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after)`` -> ``H``;
 * ``simple_rnn_sequence(xz, h0, recurrent_kernel, mask)`` -> ``H``.
 
@@ -16,11 +16,13 @@ the same loops on raw arrays (``numpy_plugin/numpy_rnn.py``).
 array (False: the step is skipped and the states carried through), and
 ``H``/``C`` are the state sequences.  The GRU and the simple RNN take and
 give ``(batch, time, features)`` arrays.  The LSTM's are *time-major with
-the batch last*: ``xz`` is ``(time, 4 units, batch)``, ``h0``, ``c0`` are
+the batch last*: ``x`` is ``(time, features, batch)``, ``h0``, ``c0`` are
 ``(units, batch)``, and a step's four gates are then four contiguous
 blocks, which a kernel runs through in tight loops (in the usual layout
 each gate is a narrow column band, and NumPy walks it row by row, about
-three times slower on the LSTM's step).  One op gives one array: the
+three times slower on the LSTM's step).  The LSTM's op also does the
+input projection (``kernel``, ``bias``), so that a kernel can compute its
+gradient while BPTT runs (see ``numpy_plugin/numpy_lstm.py``).  One op gives one array: the
 LSTM's two state sequences are stacked on axis 1, followed by ``A``, the
 four gate activations of every step (what its BPTT needs, kept instead of
 recomputed): ``(time, 6 units, batch)``.  Each backward rule is
@@ -30,8 +32,9 @@ tanh and sigmoid (Keras's defaults); layers with other activations loop
 over ``*_step`` instead.
 
 >>> import numpy as np, tinykeras as tk
->>> xz, h0 = tk.ops.ones((5, 8, 3)), tk.ops.zeros((2, 3))     # 5 steps, 2 units, batch 3
->>> out = lstm_sequence(xz, h0, h0, tk.ops.zeros((2, 8)), tk.Tensor(np.ones((3, 5), bool)))
+>>> x, h0 = tk.ops.ones((5, 4, 3)), tk.ops.zeros((2, 3))      # 5 steps, 4 features, 2 units, batch 3
+>>> w, b, u = tk.ops.ones((4, 8)), tk.ops.zeros((8,)), tk.ops.zeros((2, 8))
+>>> out = lstm_sequence(x, w, b, h0, h0, u, tk.Tensor(np.ones((3, 5), bool)))
 >>> out.shape                     # (time, 6 * units, batch): H, C, then the gate activations
 (5, 12, 3)
 """
@@ -150,10 +153,11 @@ def scan(xp, step, xz, states, mask, time_major=False):
     return parts[0] if len(parts) == 1 else xp.concatenate(parts, 1 if time_major else -1)
 
 
-def lstm_forward(xp, xz, h0, c0, recurrent_kernel, mask):
+def lstm_forward(xp, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     """``[H; C; A]``, time-major with the batch last (see the module
     docstring): A holds the gate activations (i, f, c, o) of each step, kept for BPTT."""
     u, kernel_t = h0.shape[0], recurrent_kernel.transpose()
+    xz = _project(x, kernel, bias)
 
     def step(x, s):
         gates = xp.lstm_gates(x + kernel_t @ s[0])
@@ -179,6 +183,11 @@ def _previous(xp, h0, seq):
     return xp.concatenate([h0[:, None], seq[:, :-1]], 1)
 
 
+def _project(x, kernel, bias):
+    """``kernel^T x_t + bias`` for every step: (time, 4 units, batch)."""
+    return kernel.transpose() @ x + bias.reshape((-1, 1))
+
+
 def _through_mask(xp, mask, t, *grads, time_major=False):
     """Split each state gradient into the part that reaches step ``t``'s
     update and the part a masked step passes straight back."""
@@ -197,7 +206,7 @@ def _pack(xp, *arrays):
     return xp.concatenate([a.reshape((-1,)) for a in arrays], 0)
 
 
-def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
+def lstm_backward(xp, g, out, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     u = h0.shape[0]
     cs, acts = out[:, u:2 * u], out[:, 2 * u:]
     hp = xp.concatenate([h0.reshape((1,) + tuple(h0.shape)), out[:-1, :u]], 0)   # the state before each step
@@ -209,7 +218,7 @@ def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
     from_gates = g[:, 2 * u:] * slope if xp.any(g[:, 2 * u:]) else None  # gradients given to A
     a = o * (1 - tc * tc)
     dh, dc, dzs = h0 * 0, c0 * 0, []
-    for t in reversed(range(xz.shape[0])):
+    for t in reversed(range(x.shape[0])):
         (dh, dc), passed = _through_mask(xp, mask, t, dh + g[t, :u], dc + g[t, u:2 * u], time_major=True)
         dcn = dc + dh * a[t]
         dz = xp.concatenate([dcn, dcn, dcn, dh], 0) * k[t]
@@ -219,9 +228,10 @@ def lstm_backward(xp, g, out, xz, h0, c0, recurrent_kernel, mask):
         dh, dc = recurrent_kernel @ dz, dcn * f[t]
         if passed is not None:
             dh, dc = dh + passed[0], dc + passed[1]
-    dzs = xp.stack(dzs[::-1], 0)
-    d_kernel = (hp @ dzs.transpose((0, 2, 1))).sum(0)    # sum over steps of h_{t-1} dz_t^T
-    return _pack(xp, dzs, dh, dc, d_kernel)
+    dzs = xp.stack(dzs[::-1], 0)                          # d loss / d xz
+    d_x, d_w = kernel @ dzs, (x @ dzs.transpose((0, 2, 1))).sum(0)
+    d_u = (hp @ dzs.transpose((0, 2, 1))).sum(0)          # sum over steps of h_{t-1} dz_t^T
+    return _pack(xp, d_x, d_w, dzs.sum((0, 2)), dh, dc, d_u)
 
 
 def gru_backward(xp, g, out, xz, h0, recurrent_kernel, recurrent_bias, mask, reset_after):
@@ -310,8 +320,9 @@ def _samples(kind, grad=False):
         gates = {"lstm": 4, "gru": 3, "simple_rnn": 1}[kind]
         cases = []
         for mask in (np.ones((b, t), bool), np.array([[1, 0, 1], [0, 1, 1]], bool)):
-            if kind == "lstm":   # time-major, batch last
-                weights = [values(rng, (t, gates * u, b)), values(rng, (u, b)), values(rng, (u, b))]
+            if kind == "lstm":   # time-major, batch last; 3 input features
+                weights = [values(rng, (t, 3, b)), values(rng, (3, gates * u)) * 0.5, values(rng, (gates * u,)),
+                           values(rng, (u, b)), values(rng, (u, b))]
             else:
                 weights = [values(rng, (b, t, gates * u)), values(rng, (b, u))]
             weights += [values(rng, (u, gates * u)) * 0.5]
@@ -347,7 +358,7 @@ def _declare(kind, n_inputs, params=()):
 
 FORWARD = {"lstm": lstm_forward, "gru": gru_forward, "simple_rnn": simple_rnn_forward}
 BACKWARD = {"lstm": lstm_backward, "gru": gru_backward, "simple_rnn": simple_rnn_backward}
-_declare("lstm", 5)
+_declare("lstm", 7)
 _declare("gru", 5, ("reset_after",))
 _declare("simple_rnn", 4)
 

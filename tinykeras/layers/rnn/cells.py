@@ -237,13 +237,12 @@ class LSTMCell(RNNCell):
                                   self.recurrent_activation))
 
     def sequence(self, inputs, states, mask, return_sequences=True):
-        # time-major with the batch last (see ops/rnn_ops.py): (T, 4u, B) = kernel^T @ (T, in, B)
-        xz = ops.matmul(ops.transpose(self.kernel), ops.transpose(inputs, (1, 2, 0)))
+        # time-major with the batch last (see ops/rnn_ops.py); the op projects the inputs itself
         bias = self.input_bias()
-        if bias is not None:
-            xz = xz + ops.expand_dims(bias, -1)
-        out = ops.lstm_sequence(xz, ops.transpose(states[0]), ops.transpose(states[1]), self.recurrent_kernel,
-                                mask)
+        if bias is None:
+            bias = ops.zeros((4 * self.units,), dtype=inputs.dtype)
+        out = ops.lstm_sequence(ops.transpose(inputs, (1, 2, 0)), self.kernel, bias, ops.transpose(states[0]),
+                                ops.transpose(states[1]), self.recurrent_kernel, mask)
         u = self.units
         h = ops.transpose(out[:, :u], (2, 0, 1)) if return_sequences else None
         return h, [ops.transpose(out[-1, :u]), ops.transpose(out[-1, u:2 * u])]
