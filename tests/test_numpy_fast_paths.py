@@ -130,6 +130,7 @@ def test_attention_and_layer_norm_kernels_in_pieces_match_one_piece(monkeypatch,
         return results
 
     monkeypatch.setattr(numpy_parallel, "WORKERS", 2)
+    monkeypatch.setattr(numpy_fused, "LAYER_NORM_PIECES", 1)   # this small layer norm too
     for module in (numpy_attention, numpy_fused):
         monkeypatch.setattr(module, "pieces", counted)
     cut = run()
@@ -187,7 +188,7 @@ def test_optimizer_updates_in_pieces_equal_one_piece(op, hyper, slots, monkeypat
     results = []
     for threads, big in ((1, 10 ** 9), (2, 1000)):
         monkeypatch.setattr(numpy_parallel.POLICY, "threads", threads)
-        monkeypatch.setattr(numpy_optimizers, "BIG_ELEMENTWISE", big)
+        monkeypatch.setattr(numpy_optimizers, "BIG_VARIABLE", big)
         mine = [a.copy() for a in arrays]
         for _ in range(3):
             out = numpy_optimizers.KERNELS[op](*mine, **hyper)
