@@ -58,7 +58,7 @@ def _samples(grad):
 
 def _combine_samples(grad):
     def sample(rng):
-        from ..testing.samples import values
+        from ..testing.samples import values  # here: testing builds on layers, which build on ops
         cases = []
         for b, tq, tv, h, dv in ((2, 3, 4, 2, 3), (1, 1, 2, 1, 1)):
             p, v = values(rng, (b, h, tq, tv)), values(rng, (b, tv, h, dv))
