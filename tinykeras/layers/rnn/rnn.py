@@ -9,9 +9,10 @@ cell: an object with ``call(inputs, states) -> (output, new_states)`` and a
 How a sequence runs:
 
 * a built-in cell whose activations the recurrent ops support
-  (``cell.can_fuse``) projects the whole sequence with one matmul and
-  hands it to one op (``tk.ops.lstm_sequence`` ...), which the NumPy
-  backend runs as one fused kernel, forward and backward;
+  (``cell.can_fuse``) hands the whole sequence to one op
+  (``tk.ops.lstm_sequence`` ..., ``cell.sequence``), which the NumPy
+  backend runs as one fused kernel, forward and backward; the input
+  projection of every step is one matmul (inside the LSTM's op);
 * any other cell is called once per time step (``cell.call``).
 
 Masks (from ``Embedding(mask_zero=True)``, ``Masking`` or ``mask=``)
