@@ -33,10 +33,10 @@ def _sum(x, axis=None, keepdims=False):
     dtype = np.int32 if x.dtype == np.bool_ else x.dtype  # sums keep their dtype, as in Keras
     lead = tuple(range(len(axis))) if isinstance(axis, tuple) else ()
     if lead and axis == lead and len(lead) < x.ndim and x.size >= 1 << 16 and x.flags.c_contiguous \
-            and x.dtype in (np.float32, np.float64):
+            and numpy_fused.blas_can(x):
         rows = x.size // int(np.prod(x.shape[len(lead):]))
-        if x.size // rows <= 512:   # a bias's gradient: one BLAS pass; NumPy would add short rows one by one
-            total = np.matmul(np.ones(rows, x.dtype), x.reshape(rows, -1))
+        if x.size // rows <= 512:   # a bias's gradient: the sums of a matrix's short columns
+            total = numpy_fused.column_sums(x.reshape(rows, -1))
             return total.reshape((1,) * len(lead) * keepdims + x.shape[len(lead):])
     return np.asarray(np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype))
 

@@ -81,34 +81,58 @@ def forward(x, kernel, bias, h0, c0, recurrent_kernel, mask):
     return out
 
 
-class _Projection:
-    """``xz_t = kernel^T x_t + bias`` for every step, into ``xz``: when the
-    thread policy sees a free core, by chunks of steps on a second thread
-    that keeps ahead of the loop (which waits only for the first chunk),
-    else all at once before it."""
+class _BesideTheLoop:
+    """Work by chunks of ``CHUNK`` steps on a second thread beside a
+    recurrence's loop (a string of small NumPy calls on one core), when
+    the thread policy sees a free core; else ``thread`` is None and the
+    loop's thread does it all at once.  The second thread's products run on
+    one BLAS thread and hold no lock; an error there is raised on the
+    loop's thread (``check``)."""
 
     CHUNK = 16   # steps
+
+    def __init__(self):
+        self.error = None
+        self.thread = threading.Thread(target=self._guarded, daemon=True) if POLICY.threads > 1 else None
+
+    def _guarded(self):
+        with single_threaded_blas():
+            try:
+                self._work()
+            except BaseException as exc:
+                self.error = exc
+                self._failed()
+
+    def _failed(self):
+        """After an error on the second thread: let the loop go on to ``check``."""
+
+    def check(self):
+        if self.error is not None:
+            raise self.error
+
+
+class _Projection(_BesideTheLoop):
+    """``xz_t = kernel^T x_t + bias`` for every step, into ``xz``: on the
+    second thread, ahead of the forward loop (which waits only for the
+    first chunk), or all at once before it."""
 
     def __init__(self, x, kernel, bias, xz):
         self.x, self.kernel_t, self.bias, self.xz = x, kernel.T, bias[:, None], xz
         self.ready = [threading.Event() for _ in range(0, len(xz), self.CHUNK)]
-        self.error = None
-        self.thread = threading.Thread(target=self._work, daemon=True) if POLICY.threads > 1 else None
+        super().__init__()
 
     def _chunk(self, lo, hi, product):
         self.xz[lo:hi] = product(self.kernel_t, self.x[lo:hi])
         self.xz[lo:hi] += self.bias
 
     def _work(self):
-        with single_threaded_blas():
-            try:
-                for k, ready in enumerate(self.ready):
-                    self._chunk(k * self.CHUNK, (k + 1) * self.CHUNK, np.matmul)
-                    ready.set()
-            except BaseException as exc:   # (raised again by the loop's thread)
-                self.error = exc
-                for ready in self.ready:
-                    ready.set()
+        for k, ready in enumerate(self.ready):
+            self._chunk(k * self.CHUNK, (k + 1) * self.CHUNK, np.matmul)
+            ready.set()
+
+    def _failed(self):
+        for ready in self.ready:
+            ready.set()
 
     def __enter__(self):
         if self.thread is None:
@@ -121,8 +145,7 @@ class _Projection:
         """Before step ``t``: wait until its chunk is there."""
         if self.thread is not None and t % self.CHUNK == 0:
             self.ready[t // self.CHUNK].wait()
-            if self.error is not None:
-                raise self.error
+            self.check()
 
     def __exit__(self, *exc):
         if self.thread is not None:
@@ -189,25 +212,22 @@ def backward(g, out, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     return flat
 
 
-class _InputGradients:
+class _InputGradients(_BesideTheLoop):
     """The gradients that BPTT's ``dz`` gives by products over (step, batch)
     pairs: the recurrent kernel's (``sum over steps of h_{t-1} dz_t^T``), the
-    input kernel's and bias's, and the input's (``kernel dz_t``).  They are
-    taken by chunks of steps as BPTT finishes them: when the thread policy
-    sees a free core, a second thread works on each chunk while BPTT goes
-    on (the loop is a string of small NumPy calls on one core; a chunk is a
-    few copies and products that hold no lock); else all at once after it."""
-
-    CHUNK = 16   # steps
+    input kernel's and bias's, and the input's (``kernel dz_t``).  The
+    second thread takes each chunk of steps as BPTT finishes it; or all at
+    once after the loop."""
 
     def __init__(self, out, x, kernel, h0, dz, d_x, d_kernel, d_bias, d_recurrent):
         self.out, self.x, self.kernel, self.h0, self.dz = out, x, kernel, h0, dz
         self.d_x, self.d_kernel, self.d_bias, self.d_recurrent = d_x, d_kernel, d_bias, d_recurrent
         self.todo = dz.shape[0]            # steps todo.. are done and not yet handed over
-        self.sums = [np.zeros(d.shape[::-1], out.dtype) for d in (d_kernel, d_recurrent)] + \
-            [np.zeros(d_bias.shape, out.dtype)]
-        self.chunks, self.error = queue.SimpleQueue(), None
-        self.thread = threading.Thread(target=self._work, daemon=True) if POLICY.threads > 1 else None
+        self.kernel_sum = np.zeros(d_kernel.shape[::-1], out.dtype)        # transposed: (4u, features)
+        self.recurrent_sum = np.zeros(d_recurrent.shape[::-1], out.dtype)  # (4u, u)
+        self.bias_sum = np.zeros(d_bias.shape, out.dtype)
+        self.chunks = queue.SimpleQueue()
+        super().__init__()
 
     def __enter__(self):
         if self.thread is not None:
@@ -220,12 +240,8 @@ class _InputGradients:
             self.todo = t
 
     def _work(self):
-        with single_threaded_blas():
-            for lo, hi in iter(self.chunks.get, None):
-                try:
-                    self._chunk(lo, hi, np.matmul)
-                except BaseException as exc:   # (raised again by the caller's thread)
-                    self.error = exc
+        for lo, hi in iter(self.chunks.get, None):
+            self._chunk(lo, hi, np.matmul)
 
     def _chunk(self, lo, hi, product):
         """Steps lo..hi-1: their share of the sums, and their input gradients."""
@@ -236,22 +252,22 @@ class _InputGradients:
         if lo == 0:
             hprev[:, 0] = self.h0
         hprev[:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
-        self.sums[0] += product(dz, rows(self.x[lo:hi]).T)
-        self.sums[1] += product(dz, hprev.reshape(u, -1).T)
-        self.sums[2] += dz.sum(1)
+        self.kernel_sum += product(dz, rows(self.x[lo:hi]).T)
+        self.recurrent_sum += product(dz, hprev.reshape(u, -1).T)
+        self.bias_sum += dz.sum(1)
         self.d_x[lo:hi] = product(self.kernel, self.dz[lo:hi])
 
     def __exit__(self, kind, *exc):
         if self.thread is not None:
             self.chunks.put(None)
-            self.thread.join()
-            if self.error is not None and kind is None:
-                raise self.error
+            self.thread.join()   # (after an error it has stopped taking chunks)
+            if kind is None:
+                self.check()
         elif kind is None:
             self._chunk(0, self.dz.shape[0], matmul)
-        self.d_kernel[...] = self.sums[0].T
-        self.d_recurrent[...] = self.sums[1].T
-        self.d_bias[...] = self.sums[2]
+        self.d_kernel[...] = self.kernel_sum.T
+        self.d_recurrent[...] = self.recurrent_sum.T
+        self.d_bias[...] = self.bias_sum
 
 
 def _bptt(g, out, c0, kernel, mask, dxz, dh, dc, step_done):

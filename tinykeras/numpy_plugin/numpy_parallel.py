@@ -6,8 +6,9 @@ that Python threads work on at once (:func:`pieces`, :func:`parallel`,
 :func:`matmul`).  BLAS itself stays on one thread (``numpy_threads``): the
 pieces are the parallelism, and OpenBLAS's own threads, which spin while
 they wait, would only compete with them (on a busy machine that doubled a
-training step's time).  The threads wait for work on locks (``_Workers``),
-so waking them costs microseconds.  ``TINYKERAS_NUM_THREADS`` sets the
+training step's time).  The threads wait for work on locks (``_Workers``);
+waking one still costs 60-150 µs on a virtual machine, so only work well
+above that is cut.  ``TINYKERAS_NUM_THREADS`` sets the
 number of threads (default: the free cores, at most 8; see ``numpy_threads``).
 
 :func:`tune_malloc` is a process-wide setting applied when the NumPy
@@ -51,10 +52,9 @@ def tune_malloc(mmap_threshold=32 << 20, trim_threshold=128 << 20):
 
 
 class _Workers:
-    """Threads that wait for work, each woken by releasing its own lock: a
-    few microseconds per wake-up (``concurrent.futures`` takes about a
-    hundred, as much as the work of a mid-sized product).  Started when
-    first needed; forgotten in a forked child (its threads are not there)."""
+    """Threads that wait for work, each woken by releasing its own lock
+    (faster than ``concurrent.futures``'s queue).  Started when first
+    needed; forgotten in a forked child (its threads are not there)."""
 
     def __init__(self):
         self.go, self.done, self.jobs, self.errors = [], [], [], []
@@ -180,7 +180,7 @@ def elementwise(fn, dtype, *arrays):
     out = np.empty(shape, dtype)
     if out.size < BIG_ELEMENTWISE or out.ndim == 0 or POLICY.threads < 2:
         fn(*arrays, out=out)
-    else:   # (about 0.1 ms of work and more: waking a thread costs tens of microseconds)
+    else:
         cut = [a.ndim == out.ndim and a.shape[0] == shape[0] for a in arrays]
         pieces(lambda lo, hi: fn(*[a[lo:hi] if c else a for a, c in zip(arrays, cut)], out=out[lo:hi]),
                shape[0], nbytes=1, min_bytes=1)
@@ -214,11 +214,11 @@ def matmul(a, b):
     if a.ndim == 2 and b.ndim == 2 and a.shape[0] < FEW_ROWS:   # OpenBLAS's threads do better there (measured)
         with blas_threads(threads):
             return np.matmul(a, b)
-    out = np.empty(np.broadcast_shapes(a.shape[:-1], b.shape[:-2] + (1,)) + b.shape[-1:], np.result_type(a, b))
-    if a.ndim == 2:                               # a 2-D product by its rows, or a times a stack by the stack
-        piece = (lambda lo, hi: np.matmul(a, b[lo:hi], out=out[lo:hi])) if times_stack else \
-            (lambda lo, hi: np.matmul(a[lo:hi], b, out=out[lo:hi]))
-    else:                                         # a stack of products by its batch
-        piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi], out=out[lo:hi])
+    if times_stack:                               # by the stack
+        out = np.empty((b.shape[0], a.shape[0], b.shape[-1]), np.result_type(a, b))
+        piece = lambda lo, hi: np.matmul(a, b[lo:hi], out=out[lo:hi])
+    else:                                         # a stack of products by its batch, a 2-D product by its rows
+        out = np.empty(a.shape[:-1] + b.shape[-1:], np.result_type(a, b))
+        piece = lambda lo, hi: np.matmul(a[lo:hi], b[lo:hi] if a.ndim > 2 else b, out=out[lo:hi])
     pieces(piece, out.shape[0], out.nbytes, min_bytes=0, threads=threads)
     return out
