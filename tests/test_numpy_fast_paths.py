@@ -196,3 +196,52 @@ def test_optimizer_updates_in_pieces_equal_one_piece(op, hyper, slots, monkeypat
         results.append(mine)
     for whole, cut in zip(*results):
         assert np.array_equal(whole, cut)
+
+
+def _softmax64(x):
+    x = np.asarray(x, np.float64)
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("spread", [1.0, 400.0])    # one shift for the whole array; the rows' maxima
+@pytest.mark.parametrize("dtype, rtol", [("float32", 3e-6), ("float64", 1e-12)])
+def test_softmax_kernels_on_narrow_and_wide_ranges_match_float64(spread, dtype, rtol):
+    """The softmax kernels subtract one number (the array's top) when all
+    values lie within ``NARROW_RANGE`` of it, else each row's top; either
+    way the numbers are the float64 softmax's."""
+    from tinykeras.numpy_plugin import numpy_fused
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((96, 64)) + spread * rng.standard_normal((96, 1))).astype(dtype)
+    narrow = np.ptp(x) <= numpy_fused.NARROW_RANGE
+    assert narrow == (spread == 1.0) and np.ndim(numpy_fused.exp_shift(x)) == (0 if narrow else 2)
+    kernels = registry.KERNELS["numpy"]
+    np.testing.assert_allclose(kernels["softmax"](x), _softmax64(x), rtol=rtol, atol=1e-30)
+    np.testing.assert_allclose(kernels["log_softmax"](x), np.log(_softmax64(x)), rtol=rtol, atol=rtol)
+    labels = rng.integers(0, 64, 96)
+    np.testing.assert_allclose(kernels["sparse_softmax_crossentropy"](x, labels),
+                               -np.log(_softmax64(x)[np.arange(96), labels]), rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_attention_probabilities_on_narrow_and_wide_samples_match_float64(masked):
+    """Sample by sample: a narrow sample's scores share one shift, a wide
+    one's (here scaled up 200 times) each row's own; masked positions
+    (and rows with every position masked) give zeros; the rows sum to one."""
+    rng = np.random.default_rng(8)
+    q, k = rng.standard_normal((3, 64, 2, 8)), rng.standard_normal((3, 64, 2, 8))
+    q[1] *= 200.0
+    mask = rng.random((3, 64, 64)) < 0.7 if masked else np.ones((1, 1, 1), bool)
+    if masked:
+        mask[0, 5] = False                                     # a fully masked row
+    scores = np.einsum("bqhd,bkhd->bhqk", q * 0.3, k)
+    wide = np.ptp(scores.reshape(3, -1), axis=1) > 60
+    assert wide.tolist() == [False, True, False]
+    m = np.broadcast_to(mask, (3, 64, 64))[:, None]
+    expected = np.where(m, _softmax64(np.where(m, scores, -1e9)), 0)
+    p = registry.KERNELS["numpy"]["attention_probabilities"](q.astype("float32"), k.astype("float32"), mask,
+                                                           scale=0.3)
+    np.testing.assert_allclose(p, expected, rtol=2e-4, atol=1e-6)   # (the wide sample's scores reach 1e3)
+    np.testing.assert_allclose(p.sum(-1), np.broadcast_to(m.any(-1), (3, 2, 64)).astype(float), rtol=1e-5)
+    if masked:
+        assert not p[0, :, 5].any()

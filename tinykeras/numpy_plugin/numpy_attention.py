@@ -1,7 +1,8 @@
 """Fused NumPy kernels for ``attention_probabilities``, ``attention_combine``
 and their gradients (``tinykeras/ops/attention_ops.py``): the heads moved
 to the front once (the scale applied in the same pass), batched products on
-strided views, the softmax and its backward in place.  The batch is cut
+strided views, the softmax and its backward in place (its stabilizer
+one number per sample when the sample's scores lie in a narrow range).  The batch is cut
 into pieces that threads work on (``numpy_parallel.pieces``): every
 sample's attention is independent of the others'.  They must agree with
 the composites (the conformance tests check it).
@@ -12,7 +13,7 @@ the composites (the conformance tests check it).
 """
 import numpy as np
 
-from .numpy_fused import row_sums
+from .numpy_fused import NARROW_RANGE, row_sums
 from .numpy_parallel import pieces
 
 
@@ -27,6 +28,28 @@ def _rows(mask, lo, hi):
     return mask if mask.shape[0] == 1 else mask[lo:hi]
 
 
+def _shift(scores, masked):
+    """The softmax's stabilizer, sample by sample (so pieces of any size
+    give the same numbers): the sample's largest score when all its scores
+    lie within ``NARROW_RANGE`` of it, else the largest of each row (masked
+    scores count as -1e9, as in the composite)."""
+    flat = scores.reshape(len(scores), -1)
+    tops = flat.max(1)
+    if scores.dtype == np.float16:
+        wide = np.ones(len(scores), bool)
+    else:
+        with np.errstate(invalid="ignore"):
+            wide = ~(tops - flat.min(1) <= NARROW_RANGE)
+    shift = np.empty(scores.shape[:-1] + (1,), scores.dtype)
+    shift[...] = tops.reshape((-1,) + (1,) * (scores.ndim - 1))
+    if wide.any():
+        rows = scores[wide]
+        if masked is not None:
+            rows = np.where(masked if len(masked) == 1 else masked[wide], -1e9, rows)
+        shift[wide] = rows.max(-1, keepdims=True)
+    return shift
+
+
 def _probabilities(q, k, mask, scale=1.0):
     b, tq, h, _ = q.shape
     out = np.empty((b, h, tq, k.shape[1]), np.result_type(q, k))
@@ -36,13 +59,17 @@ def _probabilities(q, k, mask, scale=1.0):
         np.matmul(_heads(q[lo:hi], scale), _heads(k[lo:hi]).transpose(0, 1, 3, 2), out=p)
         m = _rows(mask, lo, hi)
         masked = None if m.all() else ~m[:, None]
-        if masked is not None:
-            np.copyto(p, -3e4 if p.dtype == np.float16 else -1e9, where=masked)
-        p -= p.max(-1, keepdims=True)
-        np.exp(p, out=p)
-        p /= row_sums(p)
+        if masked is not None and p.dtype == np.float16:    # as the composite: masked scores count as -3e4
+            np.copyto(p, -3e4, where=masked)
+        p -= _shift(p, masked if p.dtype != np.float16 else None)
+        with np.errstate(over="ignore"):              # (masked scores above their row's top: zeroed next)
+            np.exp(p, out=p)
         if masked is not None:
             np.copyto(p, 0, where=masked)
+        sums = row_sums(p)
+        if masked is not None:
+            sums[sums == 0] = 1                       # a fully masked row stays zeros
+        p /= sums
 
     pieces(piece, b, out.nbytes)
     return out
