@@ -110,7 +110,8 @@ def test_apply_pins_numpys_blas_to_one_thread():
                                     ((4,), (4,)), ((5, 4), (4,)), ((2, 64, 128), (128, 512)),
                                     ((40, 700), (700, 300)), ((8, 64, 64), (8, 64, 32)), ((3, 70, 128, 64), (64, 40)),
                                     ((2, 3, 64, 64), (2, 3, 64, 64)), ((1, 512, 512), (512, 64)),
-                                    ((512, 64), (80, 64, 64)), ((6, 5), (3, 5, 4))])
+                                    ((512, 64), (80, 64, 64)), ((6, 5), (3, 5, 4)), ((2048, 64), (64, 300)),
+                                    ((64, 2048), (2048, 64))])
 def test_matmul_kernel_matches_numpy(shapes, threads, monkeypatch):
     """The pieces (by batch, rows or columns) give NumPy's product."""
     monkeypatch.setattr(nt.POLICY, "threads", threads)
@@ -129,13 +130,14 @@ def test_big_products_are_cut_into_pieces(monkeypatch):
     calls = []
     real = numpy_parallel.pieces
     monkeypatch.setattr(numpy_parallel, "pieces", lambda fn, n, *a, **k: calls.append(n) or real(fn, n, *a, **k))
-    numpy_parallel.matmul(np.ones((128, 784), np.float32), np.ones((784, 512), np.float32))   # by rows
-    numpy_parallel.matmul(np.ones((4096, 64), np.float32), np.ones((64, 64), np.float32))
+    numpy_parallel.matmul(np.ones((128, 784), np.float32), np.ones((784, 512), np.float32))   # thin: BLAS's threads
+    numpy_parallel.matmul(np.ones((4096, 64), np.float32), np.ones((64, 64), np.float32))     # by rows
+    numpy_parallel.matmul(np.ones((64, 4096), np.float32), np.ones((4096, 64), np.float32))   # long sums: by rows
     numpy_parallel.matmul(np.ones((8, 2048), np.float32), np.ones((2048, 1024), np.float32))  # few rows: BLAS's threads
     numpy_parallel.matmul(np.ones((64, 4, 64, 16), np.float32), np.ones((64, 4, 16, 64), np.float32))
     numpy_parallel.matmul(np.ones((1, 784), np.float32), np.ones((784, 512), np.float32))     # small: none
     numpy_parallel.matmul(np.ones((512, 64), np.float32), np.ones((80, 64, 64), np.float32))  # by the stack
-    assert calls == [128, 4096, 64, 80]
+    assert calls == [4096, 64, 64, 80]
 
 
 def test_worker_errors_reach_the_caller():

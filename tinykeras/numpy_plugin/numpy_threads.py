@@ -12,8 +12,8 @@ itself:
 * **BLAS runs on one thread**: the policy pins it through
   ``threadpoolctl`` when it is first applied (and ``single_threaded_blas``
   pins the calling thread, for OpenBLAS).  The one exception is a large
-  product of a few rows (a ``predict`` on a small batch), which OpenBLAS
-  threads better than pieces can (``numpy_parallel.matmul``);
+  thin product (an MLP's batch, a ``predict`` on a small batch), which
+  OpenBLAS threads better than pieces can (``numpy_parallel.matmul``);
 * **tinykeras's own threads** cut large products and kernels into pieces
   (``numpy_parallel``), as many as there are *free* cores: every
   ``INTERVAL`` seconds (checked when a product runs) the policy reads how
