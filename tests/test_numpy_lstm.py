@@ -185,7 +185,7 @@ def test_work_on_a_second_thread_equals_all_at_once(monkeypatch):
     one = numpy_lstm.backward(g, out, *inputs, None)
     monkeypatch.setattr(numpy_threads.POLICY, "threads", 2)
     for chunk in (2, 4, 100):
-        monkeypatch.setattr(numpy_lstm._InputGradients, "CHUNK", chunk)
+        monkeypatch.setattr(numpy_lstm._BackwardWork, "CHUNK", chunk)
         monkeypatch.setattr(numpy_lstm._Projection, "CHUNK", chunk)
         np.testing.assert_allclose(numpy_lstm.forward(*inputs, None), out, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(numpy_lstm.backward(g, out, *inputs, None), one, rtol=1e-12,

@@ -196,37 +196,52 @@ def _tanh(x, out):
 def backward(g, out, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     """BPTT: the packed gradients of ``forward`` as ``rnn_ops.lstm_backward``
     packs them (``dx``, ``d kernel``, ``d bias``, ``dh0``, ``dc0``, ``d
-    recurrent_kernel``, flattened)."""
+    recurrent_kernel``, flattened).
+
+    Most of a step's arithmetic does not depend on the gradient flowing
+    back: the gates' slopes times the factors they multiply.  That is done
+    for many steps at once, ahead of the loop (``_BackwardWork``), so each
+    step of the loop is five NumPy calls and one product."""
     steps, n_in, b = x.shape
     u = h0.shape[0]
     sizes = [steps * n_in * b, n_in * 4 * u, 4 * u, u * b, u * b, u * 4 * u]
     flat = np.empty(sum(sizes), out.dtype)
     parts = np.split(flat, np.cumsum(sizes)[:-1])
     dh, dc = parts[3].reshape(u, b), parts[4].reshape(u, b)
-    dz = np.empty((steps, 4 * u, b), out.dtype)   # d loss / d (the projection + h U) at every step
-    grads = _InputGradients(out, x, kernel, h0, dz, parts[0].reshape(x.shape), parts[1].reshape(n_in, 4 * u),
-                            parts[2], parts[5].reshape(u, 4 * u))
-    with grads, single_threaded_blas():
-        _bptt(g, out, np.asarray(c0, out.dtype), np.ascontiguousarray(recurrent_kernel, out.dtype), mask, dz, dh,
-              dc, grads.steps_done)
+    dz = np.empty((steps, 4 * u, b), out.dtype)   # the step factors, made d loss / d (projection + h U) step by step
+    carry = np.empty((steps, u, b), out.dtype)    # o (1 - tanh(c)^2) at every step: d c_t = dc + dh carry_t
+    g_gates = g[:, 2 * u:]
+    given = np.empty_like(dz) if g_gates.any() else None   # gradients given to the gates, times their slopes
+    work = _BackwardWork(out, x, kernel, h0, np.asarray(c0, out.dtype), g_gates, dz, carry, given,
+                         parts[0].reshape(x.shape), parts[1].reshape(n_in, 4 * u), parts[2],
+                         parts[5].reshape(u, 4 * u))
+    with work, single_threaded_blas():
+        _bptt(g, out, np.ascontiguousarray(recurrent_kernel, out.dtype), mask, dz, carry, given, dh, dc,
+              work.wait, work.steps_done)
     return flat
 
 
-class _InputGradients(_BesideTheLoop):
-    """The gradients that BPTT's ``dz`` gives by products over (step, batch)
-    pairs: the recurrent kernel's (``sum over steps of h_{t-1} dz_t^T``), the
-    input kernel's and bias's, and the input's (``kernel dz_t``).  The
-    second thread takes each chunk of steps as BPTT finishes it; or all at
-    once after the loop."""
+class _BackwardWork(_BesideTheLoop):
+    """BPTT's work outside the recurrence, by chunks of steps from the last.
+    Ahead of the loop, the step factors (``_factors``); behind it, the
+    gradients that ``dz`` gives by products over (step, batch) pairs
+    (``_gradients``: the recurrent kernel's ``sum over steps of h_{t-1}
+    dz_t^T``, the input kernel's and bias's, and the input's ``kernel
+    dz_t``).  The second thread prepares every chunk's factors, then takes
+    the chunks the loop has finished, and so does the loop's thread once
+    its loop is over.  Without a second thread: each chunk's factors as
+    the loop reaches it, all gradients after the loop."""
 
-    def __init__(self, out, x, kernel, h0, dz, d_x, d_kernel, d_bias, d_recurrent):
-        self.out, self.x, self.kernel, self.h0, self.dz = out, x, kernel, h0, dz
+    def __init__(self, out, x, kernel, h0, c0, g_gates, dz, carry, given, d_x, d_kernel, d_bias, d_recurrent):
+        self.out, self.x, self.kernel, self.h0, self.c0, self.g_gates = out, x, kernel, h0, c0, g_gates
+        self.dz, self.carry, self.given = dz, carry, given
         self.d_x, self.d_kernel, self.d_bias, self.d_recurrent = d_x, d_kernel, d_bias, d_recurrent
-        self.todo = dz.shape[0]            # steps todo.. are done and not yet handed over
-        self.kernel_sum = np.zeros(d_kernel.shape[::-1], out.dtype)        # transposed: (4u, features)
-        self.recurrent_sum = np.zeros(d_recurrent.shape[::-1], out.dtype)  # (4u, u)
-        self.bias_sum = np.zeros(d_bias.shape, out.dtype)
+        steps = dz.shape[0]
+        self.bounds = [(max(hi - self.CHUNK, 0), hi) for hi in range(steps, 0, -self.CHUNK)]
+        self.ready = [threading.Event() for _ in self.bounds]
+        self.todo = steps                  # steps todo.. are done and not yet handed over
         self.chunks = queue.SimpleQueue()
+        self.sums, self.lock = [], threading.Lock()
         super().__init__()
 
     def __enter__(self):
@@ -234,17 +249,76 @@ class _InputGradients(_BesideTheLoop):
             self.thread.start()
         return self
 
+    def wait(self, t):
+        """Before step ``t`` of the loop: wait until its factors are there
+        (without a second thread: make them, a chunk at a time while the
+        arrays stay in the cache)."""
+        last = self.dz.shape[0] - 1
+        if (last - t) % self.CHUNK == 0:
+            k = (last - t) // self.CHUNK
+            if self.thread is None:
+                self._factors(*self.bounds[k])
+            else:
+                self.ready[k].wait()
+                self.check()
+
     def steps_done(self, t):
         if self.thread is not None and (self.todo - t >= self.CHUNK or t == 0):
             self.chunks.put((t, self.todo))
             self.todo = t
 
     def _work(self):
-        for lo, hi in iter(self.chunks.get, None):
-            self._chunk(lo, hi, np.matmul)
+        for (lo, hi), ready in zip(self.bounds, self.ready):
+            self._factors(lo, hi)
+            ready.set()
+        self._take_chunks()
 
-    def _chunk(self, lo, hi, product):
-        """Steps lo..hi-1: their share of the sums, and their input gradients."""
+    def _failed(self):
+        for ready in self.ready:
+            ready.set()
+
+    def _take_chunks(self):
+        """Chunks from the queue until its end mark (left there for the other taker)."""
+        sums = self._new_sums()
+        for chunk in iter(self.chunks.get, None):
+            self._gradients(*chunk, np.matmul, sums)
+        self.chunks.put(None)
+
+    def _new_sums(self):
+        """This taker's running sums: the kernel's (transposed: (4u, features)), the recurrent kernel's (4u, u), the bias's."""
+        sums = (np.zeros(self.d_kernel.shape[::-1], self.out.dtype),
+                np.zeros(self.d_recurrent.shape[::-1], self.out.dtype), np.zeros(self.d_bias.shape, self.out.dtype))
+        with self.lock:
+            self.sums.append(sums)
+        return sums
+
+    def _factors(self, lo, hi):
+        """Steps lo..hi-1: in ``dz`` each gate's slope times what its d z
+        multiplies besides ``d c_t`` (gates i, f, c) or ``d h_t`` (gate o);
+        in ``carry``, o (1 - tanh(c)^2); in ``given``, the gradients given
+        to the gates times their slopes."""
+        out, u = self.out, self.h0.shape[0]
+        a, gates, carry = self.dz[lo:hi], out[lo:hi, 2 * u:], self.carry[lo:hi]
+        np.subtract(1, gates, out=a)
+        a *= gates                                               # sigmoid' = s (1 - s) ...
+        cand = gates[:, 2 * u:3 * u]
+        np.multiply(cand, cand, out=a[:, 2 * u:3 * u])
+        np.subtract(1, a[:, 2 * u:3 * u], out=a[:, 2 * u:3 * u])   # ... and tanh' = 1 - tanh^2
+        if self.given is not None:
+            np.multiply(a, self.g_gates[lo:hi], out=self.given[lo:hi])
+        tc = _tanh(out[lo:hi, u:2 * u], carry)
+        a[:, :u] *= cand                                         # i: d c_t cand
+        if lo == 0:                                              # f: d c_t c_{t-1}
+            a[0, u:2 * u] *= self.c0
+        a[(lo == 0):, u:2 * u] *= out[max(lo - 1, 0):hi - 1, u:2 * u]
+        a[:, 2 * u:3 * u] *= gates[:, :u]                        # c: d c_t i
+        a[:, 3 * u:] *= tc                                       # o: d h_t tanh(c_t)
+        np.multiply(tc, tc, out=carry)
+        np.subtract(1, carry, out=carry)
+        carry *= gates[:, 3 * u:]
+
+    def _gradients(self, lo, hi, product, sums):
+        """Steps lo..hi-1: their share of the ``sums``, and their input gradients."""
         u, steps, b = self.h0.shape[0], hi - lo, self.h0.shape[1]
         rows = lambda a: np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)   # (features, steps*b)
         dz = rows(self.dz[lo:hi])
@@ -252,58 +326,48 @@ class _InputGradients(_BesideTheLoop):
         if lo == 0:
             hprev[:, 0] = self.h0
         hprev[:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
-        self.kernel_sum += product(dz, rows(self.x[lo:hi]).T)
-        self.recurrent_sum += product(dz, hprev.reshape(u, -1).T)
-        self.bias_sum += dz.sum(1)
+        kernel_sum, recurrent_sum, bias_sum = sums
+        kernel_sum += product(dz, rows(self.x[lo:hi]).T)
+        recurrent_sum += product(dz, hprev.reshape(u, -1).T)
+        bias_sum += dz.sum(1)
         self.d_x[lo:hi] = product(self.kernel, self.dz[lo:hi])
 
     def __exit__(self, kind, *exc):
         if self.thread is not None:
             self.chunks.put(None)
-            self.thread.join()   # (after an error it has stopped taking chunks)
+            if kind is None:
+                self._take_chunks()      # (takes what the second thread has not, an error's leftovers too)
+            self.thread.join()
             if kind is None:
                 self.check()
         elif kind is None:
-            self._chunk(0, self.dz.shape[0], matmul)
-        self.d_kernel[...] = self.kernel_sum.T
-        self.d_recurrent[...] = self.recurrent_sum.T
-        self.d_bias[...] = self.bias_sum
+            self._gradients(0, self.dz.shape[0], matmul, self._new_sums())
+        self.d_kernel[...] = sum(s[0] for s in self.sums).T
+        self.d_recurrent[...] = sum(s[1] for s in self.sums).T
+        self.d_bias[...] = sum(s[2] for s in self.sums)
 
 
-def _bptt(g, out, c0, kernel, mask, dxz, dh, dc, step_done):
-    """The loop of ``backward``, into ``dxz`` (d loss / d z), ``dh`` and
-    ``dc``; ``step_done(t)`` once ``dxz[t]`` is final."""
+def _bptt(g, out, kernel, mask, dxz, carry, given, dh, dc, wait, step_done):
+    """The loop of ``backward``: each step makes its factors in ``dxz`` d
+    loss / d z and leaves in ``dh`` and ``dc`` the gradients of the step
+    before; ``wait(t)`` before step ``t``, ``step_done(t)`` once ``dxz[t]``
+    is final."""
     steps, four, b = dxz.shape
     u = four // 4
-    dtype = out.dtype
-    g_gates = g[:, 2 * u:]
-    given_gates = g_gates.any()
-    dcn, tc, slope = np.empty((u, b), dtype), np.empty((u, b), dtype), np.empty((four, b), dtype)
+    dcn = np.empty((u, b), out.dtype)
     for t in backward_steps(mask, ((dh, g[:, :u]), (dc, g[:, u:2 * u])), time_major=True):
-        gates, cs = out[t, 2 * u:], out[t, u:2 * u]
-        np.subtract(1, gates, out=slope)
-        slope *= gates                                # sigmoid' = s (1 - s) ...
-        cand = gates[2 * u:3 * u]
-        np.multiply(cand, cand, out=slope[2 * u:3 * u])
-        np.subtract(1, slope[2 * u:3 * u], out=slope[2 * u:3 * u])   # ... and tanh' = 1 - tanh^2
-        _tanh(cs, tc)
-        np.multiply(tc, tc, out=dcn)                  # d c_t = dc + dh o (1 - tanh(c)^2)
-        np.subtract(1, dcn, out=dcn)
-        dcn *= gates[3 * u:]
-        dcn *= dh
+        wait(t)
+        np.multiply(dh, carry[t], out=dcn)           # d c_t = dc + dh o (1 - tanh(c)^2)
         dcn += dc
         dz = dxz[t]
-        c_prev = out[t - 1, u:2 * u] if t else c0
-        for q, (d, factor) in enumerate(((dcn, cand), (dcn, c_prev), (dcn, gates[:u]), (dh, tc))):
-            part = dz[q * u:(q + 1) * u]              # d z for gates i, f, c, o
-            np.multiply(d, factor, out=part)
-            part *= slope[q * u:(q + 1) * u]
-        if given_gates:                               # gradients given to the gate activations
-            slope *= g_gates[t]
-            dz += slope
+        by_dc = dz[:3 * u].reshape(3, u, b)
+        np.multiply(by_dc, dcn, out=by_dc)           # d z for gates i, f, c ...
+        np.multiply(dz[3 * u:], dh, out=dz[3 * u:])  # ... and o
+        if given is not None:                        # gradients given to the gate activations
+            dz += given[t]
         step_done(t)
         np.matmul(kernel, dz, out=dh)
-        np.multiply(dcn, gates[u:2 * u], out=dc)
+        np.multiply(dcn, out[t, 3 * u:4 * u], out=dc)   # through the forget gate
 
 
 def _with_kernel_gradient(loop):
