@@ -263,7 +263,11 @@ class _BackwardWork(_BesideTheLoop):
                 self.check()
 
     def steps_done(self, t):
-        if self.thread is not None and (self.todo - t >= self.CHUNK or t == 0):
+        """Hand the steps done since the last hand-over on, by chunks (half
+        chunks for the last ``CHUNK`` steps, so that both threads have a
+        piece of what is left when the loop ends)."""
+        size = self.CHUNK if t >= self.CHUNK else max(self.CHUNK // 2, 1)
+        if self.thread is not None and (self.todo - t >= size or t == 0):
             self.chunks.put((t, self.todo))
             self.todo = t
 
@@ -318,19 +322,21 @@ class _BackwardWork(_BesideTheLoop):
         carry *= gates[:, 3 * u:]
 
     def _gradients(self, lo, hi, product, sums):
-        """Steps lo..hi-1: their share of the ``sums``, and their input gradients."""
-        u, steps, b = self.h0.shape[0], hi - lo, self.h0.shape[1]
-        rows = lambda a: np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)   # (features, steps*b)
-        dz = rows(self.dz[lo:hi])
-        hprev = np.empty((u, steps, b), self.out.dtype)
+        """Steps lo..hi-1: their share of the ``sums``, and their input
+        gradients; products over all their (step, batch) pairs at once."""
+        u, n_in, steps, b = self.h0.shape[0], self.x.shape[1], hi - lo, self.h0.shape[1]
+        dz = np.ascontiguousarray(self.dz[lo:hi].transpose(1, 0, 2)).reshape(4 * u, -1)   # (4u, steps*b)
+        inputs = np.empty((n_in + u, steps, b), self.out.dtype)   # x_t and h_{t-1}, side by side
+        inputs[:n_in] = self.x[lo:hi].transpose(1, 0, 2)
         if lo == 0:
-            hprev[:, 0] = self.h0
-        hprev[:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
+            inputs[n_in:, 0] = self.h0
+        inputs[n_in:, (lo == 0):] = self.out[max(lo - 1, 0):hi - 1, :u].transpose(1, 0, 2)
+        both = product(dz, inputs.reshape(n_in + u, -1).T)          # (4u, features + u)
         kernel_sum, recurrent_sum, bias_sum = sums
-        kernel_sum += product(dz, rows(self.x[lo:hi]).T)
-        recurrent_sum += product(dz, hprev.reshape(u, -1).T)
-        bias_sum += dz.sum(1)
-        self.d_x[lo:hi] = product(self.kernel, self.dz[lo:hi])
+        kernel_sum += both[:, :n_in]
+        recurrent_sum += both[:, n_in:]
+        bias_sum += dz @ np.ones(dz.shape[1], dz.dtype)
+        self.d_x[lo:hi] = product(self.kernel, dz).reshape(n_in, steps, b).transpose(1, 0, 2)
 
     def __exit__(self, kind, *exc):
         if self.thread is not None:
