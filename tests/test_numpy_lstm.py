@@ -173,10 +173,10 @@ def test_gru_gradients_match_finite_differences(reset_after):
 
 
 def test_work_on_a_second_thread_equals_all_at_once(monkeypatch):
-    """With a free core the input projection (forward) and the gradients of
-    the input, the kernels and the bias (backward) are taken by chunks of
-    steps on a second thread beside the loop: the same numbers as all at
-    once."""
+    """With a free core the input projection (forward), and the step factors
+    and the gradients of the input, the kernels and the bias (backward), are
+    taken by chunks of steps on a second thread beside the loop: the same
+    numbers as without it."""
     from tinykeras.numpy_plugin import numpy_threads
     inputs = case("float64", seed=11, steps=9)
     g = np.random.default_rng(12).standard_normal((9, 24, 3))

@@ -40,13 +40,14 @@ def _shift(scores, masked):
     else:
         with np.errstate(invalid="ignore"):
             wide = ~(tops - flat.min(1) <= NARROW_RANGE)
-    shift = np.empty(scores.shape[:-1] + (1,), scores.dtype)
-    shift[...] = tops.reshape((-1,) + (1,) * (scores.ndim - 1))
-    if wide.any():
-        rows = scores[wide]
-        if masked is not None:
-            rows = np.where(masked if len(masked) == 1 else masked[wide], -1e9, rows)
-        shift[wide] = rows.max(-1, keepdims=True)
+    tops = tops.reshape((-1,) + (1,) * (scores.ndim - 1))
+    if not wide.any():
+        return tops
+    shift = np.broadcast_to(tops, scores.shape[:-1] + (1,)).copy()
+    rows = scores[wide]
+    if masked is not None:
+        rows = np.where(masked if len(masked) == 1 else masked[wide], -1e9, rows)
+    shift[wide] = rows.max(-1, keepdims=True)
     return shift
 
 

@@ -24,6 +24,7 @@ import threading
 
 import numpy as np
 
+from .numpy_fused import row_sums
 from .numpy_parallel import matmul
 from .numpy_threads import POLICY, single_threaded_blas
 
@@ -85,14 +86,16 @@ class _BesideTheLoop:
     """Work by chunks of ``CHUNK`` steps on a second thread beside a
     recurrence's loop (a string of small NumPy calls on one core), when
     the thread policy sees a free core; else ``thread`` is None and the
-    loop's thread does it all at once.  The second thread's products run on
-    one BLAS thread and hold no lock; an error there is raised on the
+    loop's thread does it itself.  The second thread's products run on
+    one BLAS thread and hold no lock; it sets ``ready[k]`` once the loop
+    may use chunk ``k`` (``_await``); an error there is raised on the
     loop's thread (``check``)."""
 
     CHUNK = 16   # steps
 
-    def __init__(self):
+    def __init__(self, chunks):
         self.error = None
+        self.ready = [threading.Event() for _ in range(chunks)]
         self.thread = threading.Thread(target=self._guarded, daemon=True) if POLICY.threads > 1 else None
 
     def _guarded(self):
@@ -105,6 +108,13 @@ class _BesideTheLoop:
 
     def _failed(self):
         """After an error on the second thread: let the loop go on to ``check``."""
+        for ready in self.ready:
+            ready.set()
+
+    def _await(self, k):
+        """On the loop's thread: wait until chunk ``k`` is ready."""
+        self.ready[k].wait()
+        self.check()
 
     def check(self):
         if self.error is not None:
@@ -118,8 +128,7 @@ class _Projection(_BesideTheLoop):
 
     def __init__(self, x, kernel, bias, xz):
         self.x, self.kernel_t, self.bias, self.xz = x, kernel.T, bias[:, None], xz
-        self.ready = [threading.Event() for _ in range(0, len(xz), self.CHUNK)]
-        super().__init__()
+        super().__init__(len(range(0, len(xz), self.CHUNK)))
 
     def _chunk(self, lo, hi, product):
         self.xz[lo:hi] = product(self.kernel_t, self.x[lo:hi])
@@ -128,10 +137,6 @@ class _Projection(_BesideTheLoop):
     def _work(self):
         for k, ready in enumerate(self.ready):
             self._chunk(k * self.CHUNK, (k + 1) * self.CHUNK, np.matmul)
-            ready.set()
-
-    def _failed(self):
-        for ready in self.ready:
             ready.set()
 
     def __enter__(self):
@@ -144,8 +149,7 @@ class _Projection(_BesideTheLoop):
     def wait(self, t):
         """Before step ``t``: wait until its chunk is there."""
         if self.thread is not None and t % self.CHUNK == 0:
-            self.ready[t // self.CHUNK].wait()
-            self.check()
+            self._await(t // self.CHUNK)
 
     def __exit__(self, *exc):
         if self.thread is not None:
@@ -238,11 +242,10 @@ class _BackwardWork(_BesideTheLoop):
         self.d_x, self.d_kernel, self.d_bias, self.d_recurrent = d_x, d_kernel, d_bias, d_recurrent
         steps = dz.shape[0]
         self.bounds = [(max(hi - self.CHUNK, 0), hi) for hi in range(steps, 0, -self.CHUNK)]
-        self.ready = [threading.Event() for _ in self.bounds]
         self.todo = steps                  # steps todo.. are done and not yet handed over
         self.chunks = queue.SimpleQueue()
         self.sums, self.lock = [], threading.Lock()
-        super().__init__()
+        super().__init__(len(self.bounds))
 
     def __enter__(self):
         if self.thread is not None:
@@ -259,8 +262,7 @@ class _BackwardWork(_BesideTheLoop):
             if self.thread is None:
                 self._factors(*self.bounds[k])
             else:
-                self.ready[k].wait()
-                self.check()
+                self._await(k)
 
     def steps_done(self, t):
         """Hand the steps done since the last hand-over on, by chunks (half
@@ -276,10 +278,6 @@ class _BackwardWork(_BesideTheLoop):
             self._factors(lo, hi)
             ready.set()
         self._take_chunks()
-
-    def _failed(self):
-        for ready in self.ready:
-            ready.set()
 
     def _take_chunks(self):
         """Chunks from the queue until its end mark (left there for the other taker)."""
@@ -335,7 +333,7 @@ class _BackwardWork(_BesideTheLoop):
         kernel_sum, recurrent_sum, bias_sum = sums
         kernel_sum += both[:, :n_in]
         recurrent_sum += both[:, n_in:]
-        bias_sum += dz @ np.ones(dz.shape[1], dz.dtype)
+        bias_sum += row_sums(dz)[:, 0]
         self.d_x[lo:hi] = product(self.kernel, dz).reshape(n_in, steps, b).transpose(1, 0, 2)
 
     def __exit__(self, kind, *exc):

@@ -28,7 +28,7 @@ and ``dv``.
 import numpy as np
 
 from ..core.tensor import apply
-from .common import convert_to_tensor, declare_composite
+from .common import convert_to_tensor, declare_composite, unpack
 from .math_ops import where
 from .nn_ops import softmax
 from .shape_ops import concatenate, expand_dims, transpose
@@ -75,15 +75,9 @@ def _probabilities_grad_composite(g, p, q, k, scale=1.0):
     return concatenate([_heads(dq).reshape((-1,)), _heads(dk).reshape((-1,))], 0)
 
 
-def _unpack(flat, first, second):
-    """The two pieces, of shapes ``first`` and ``second``, of a flat gradient vector."""
-    n = int(np.prod(first))
-    return flat[:n].reshape(first), flat[n:].reshape(second)
-
-
 def _rule(g, p, q, k, mask, scale=1.0):
     flat = apply("attention_probabilities_grad", (g, p, q, k), {"scale": scale})
-    return *_unpack(flat, q.shape, k.shape), None
+    return *unpack(flat, (q.shape, k.shape)), None
 
 
 @declare_composite("attention_probabilities", 3, ("scale",), rule=_rule, sample=_samples(False))
@@ -103,7 +97,7 @@ def _combine_grad_composite(g, p, v):
 
 
 def _combine_rule(g, out, p, v):
-    return _unpack(apply("attention_combine_grad", (g, p, v)), p.shape, v.shape)
+    return tuple(unpack(apply("attention_combine_grad", (g, p, v)), (p.shape, v.shape)))
 
 
 @declare_composite("attention_combine", 2, rule=_combine_rule, sample=_combine_samples(False))

@@ -81,6 +81,21 @@ def on_host(name, fn, differentiable=True):
     return composite
 
 
+def unpack(flat, shapes):
+    """The pieces, of the given ``shapes``, of the flat vector a backward op
+    packs its gradients into (an op has one output).
+
+    >>> [p.shape for p in unpack(Tensor(np.arange(7.0)), [(2, 2), (3,)])]
+    [(2, 2), (3,)]
+    """
+    out, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        out.append(flat[start:start + n].reshape(shape))
+        start += n
+    return out
+
+
 def normalize_axis(axis, ndim):
     """``axis`` (int, tuple or None) as a sorted tuple of non-negative ints."""
     return _norm_axes(axis, ndim)

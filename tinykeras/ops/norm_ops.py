@@ -15,10 +15,9 @@ vector (an op has one output) that the rule slices.
 >>> [round(v, 4) for v in out.numpy()[0].tolist()]
 [-0.9995, 0.9995]
 """
-import numpy as np
 
 from ..core.tensor import apply
-from .common import convert_to_tensor, declare_composite
+from .common import convert_to_tensor, declare_composite, unpack
 from .shape_ops import concatenate
 
 
@@ -53,8 +52,7 @@ def _layer_norm_grad_composite(g, x, gamma, epsilon=1e-3):
 
 def _rule(g, o, x, gamma, beta, epsilon=1e-3):
     flat = apply("layer_norm_grad", (g, x, gamma), {"epsilon": epsilon})
-    size, n = int(np.prod(x.shape)), x.shape[-1]
-    return flat[:size].reshape(x.shape), flat[size:size + n], flat[size + n:]
+    return tuple(unpack(flat, (x.shape, x.shape[-1:], x.shape[-1:])))
 
 
 @declare_composite("layer_norm", 3, ("epsilon",), rule=_rule, sample=_samples(False))

@@ -46,7 +46,7 @@ import numpy as np
 from ..core import autograd
 from ..core.tensor import Tensor, apply
 from ..core.primitives import where as _where
-from .common import declare_composite, record, symbolic
+from .common import declare_composite, record, symbolic, unpack
 from .nn_ops import sigmoid as _sigmoid
 from .shape_ops import concatenate as _concatenate, stack as _stack
 
@@ -178,8 +178,11 @@ def simple_rnn_forward(xp, xz, h0, recurrent_kernel, mask):
 
 # -- backpropagation through time (NumPy or Tensors) -------------------------
 
-def _previous(xp, h0, seq):
-    """The state before each step: ``[h0, H_0, ..., H_{T-2}]`` along time."""
+def _previous(xp, h0, seq, time_major=False):
+    """The state before each step: ``[h0, H_0, ..., H_{T-2}]`` along time
+    (axis 1, or axis 0 when ``time_major``)."""
+    if time_major:
+        return xp.concatenate([h0.reshape((1,) + tuple(h0.shape)), seq[:-1]], 0)
     return xp.concatenate([h0[:, None], seq[:, :-1]], 1)
 
 
@@ -209,8 +212,7 @@ def _pack(xp, *arrays):
 def lstm_backward(xp, g, out, x, kernel, bias, h0, c0, recurrent_kernel, mask):
     u = h0.shape[0]
     cs, acts = out[:, u:2 * u], out[:, 2 * u:]
-    hp = xp.concatenate([h0.reshape((1,) + tuple(h0.shape)), out[:-1, :u]], 0)   # the state before each step
-    cp = xp.concatenate([c0.reshape((1,) + tuple(c0.shape)), cs[:-1]], 0)
+    hp, cp = _previous(xp, h0, out[:, :u], time_major=True), _previous(xp, c0, cs, time_major=True)
     i, f, cand, o = acts[:, :u], acts[:, u:2 * u], acts[:, 2 * u:3 * u], acts[:, 3 * u:]
     tc = xp.tanh(cs)  # tanh of the new c, where a step is not masked (elsewhere unused)
     slope = xp.concatenate([acts[:, :2 * u] * (1 - acts[:, :2 * u]), 1 - cand * cand, o * (1 - o)], 1)
@@ -286,15 +288,6 @@ def simple_rnn_backward(xp, g, out, xz, h0, recurrent_kernel, mask):
 
 # -- the composite ops --------------------------------------------------------
 
-def _unpack(flat, shapes):
-    out, start = [], 0
-    for shape in shapes:
-        n = int(np.prod(shape))
-        out.append(flat[start:start + n].reshape(shape))
-        start += n
-    return out
-
-
 def _vjp_rule(fn):
     """Backward rule of a backward op: differentiate its composite (used only
     for gradients of gradients, e.g. by the test-suite)."""
@@ -349,7 +342,7 @@ def _declare(kind, n_inputs, params=()):
 
     def rule(g, o, *inputs, **kw):
         flat = apply(f"{kind}_sequence_grad", (g, o, *inputs), kw)
-        return tuple(_unpack(flat, [x.shape for x in inputs[:-1]])) + (None,)
+        return tuple(unpack(flat, [x.shape for x in inputs[:-1]])) + (None,)
 
     fn = functools.partial(forward, TENSOR_NS)
     fn.__doc__ = f"The {kind} recurrence over a whole sequence (see the module docstring)."
