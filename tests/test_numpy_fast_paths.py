@@ -14,7 +14,8 @@ from tinykeras.core import registry
 
 
 @pytest.mark.parametrize("rows, index_shape, width", [
-    (5000, (64, 64), (8,)),     # an Embedding: mostly distinct rows
+    (5000, (64, 64), (8,)),     # an Embedding: mostly distinct rows (sorted as 16-bit numbers)
+    (70000, (300,), (2,)),      # rows beyond 16 bits
     (10, (6, 80), (4,)),        # a row repeated many times: the add.at fallback
     (7, (5,), (3, 2)),
     (6, (4, 3), ()),            # scalars per row
@@ -24,10 +25,12 @@ def test_rows_index_add_equals_add_at_bit_for_bit(rows, index_shape, width):
     rng = np.random.default_rng(0)
     idx = rng.integers(-rows, rows, index_shape)          # negative rows count from the end
     values = rng.standard_normal(index_shape + width).astype("float32")
+    values[..., :1] *= rng.integers(0, 2, values[..., :1].shape) * 0   # some -0.0: add.at makes them 0.0
     expected = np.zeros((rows,) + width, "float32")
     np.add.at(expected, (idx,), values)
     out = registry.KERNELS["numpy"]["index_add"](values, (idx,), (rows,) + width)
     assert out.dtype == expected.dtype and np.array_equal(out, expected)
+    assert np.array_equal(np.signbit(out), np.signbit(expected))
 
 
 def test_rows_index_add_rejects_rows_out_of_range():
