@@ -206,3 +206,28 @@ class _CubeKernel:
     @tk.hookimpl
     def tinykeras_register_kernels(self, register):
         register("numpy", "cube_wrong", lambda x: x * x * x)
+
+
+@pytest.mark.parametrize("needs", ["weights", "data", "both"])
+def test_matmul_backward_runs_only_the_products_its_inputs_need(needs):
+    """A first Dense's data needs no gradient: its product (as long as the
+    layer's forward one) is not run, and the gradients that are run match
+    the plain formulas."""
+    rng = np.random.default_rng(0)
+    x_np, w_np = rng.standard_normal((4, 3)).astype("float32"), rng.standard_normal((3, 2)).astype("float32")
+    x = Tensor(x_np, requires_grad=needs in ("data", "both"))
+    w = Tensor(w_np, requires_grad=needs in ("weights", "both"))
+    calls, real = [], registry.ACTIVE["matmul"]
+    registry.ACTIVE["matmul"] = lambda a, b: calls.append((a.shape, b.shape)) or real(a, b)
+    try:
+        (x @ w).sum().backward()
+    finally:
+        registry.ACTIVE["matmul"] = real
+    g = np.ones((4, 2), "float32")
+    expected = {"weights": [((3, 4), (4, 2))], "data": [((4, 2), (2, 3))]}
+    assert calls[1:] == expected.get(needs, expected["data"] + expected["weights"])
+    assert (x.grad is None) == (needs == "weights") and (w.grad is None) == (needs == "data")
+    if w.grad is not None:
+        np.testing.assert_allclose(w.grad.numpy(), x_np.T @ g, rtol=1e-6)
+    if x.grad is not None:
+        np.testing.assert_allclose(x.grad.numpy(), g @ w_np.T, rtol=1e-6)

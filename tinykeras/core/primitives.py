@@ -47,19 +47,23 @@ def _minmax_rule(g, o, a, axis=None, keepdims=False):
 
 
 def _matmul_rule(g, o, a, b):
+    """Each product only for an input that needs it (a first Dense's data needs none)."""
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     g2 = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) if a.ndim == 1 else g
     g2 = g2.reshape(g2.shape + (1,)) if b.ndim == 1 else g2
-    ga = g2 @ _mT(b2)
-    if b.ndim == 2 and a.ndim > 2:   # a Dense on (batch, steps, features): one product, not one per batch
+    ga = gb = None
+    if a.requires_grad:
+        ga = g2 @ _mT(b2)
+        ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+    if b.requires_grad and b.ndim == 2 and a.ndim > 2:   # a Dense on (batch, steps, features): one product
         gb = _mT(a.reshape((-1, a.shape[-1]))) @ g.reshape((-1, g.shape[-1]))
-    else:
+    elif b.requires_grad:
         gb = _mT(a2) @ g2
-    return (ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga,
-            gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb)
+        gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+    return ga, gb
 
 
 def _mT(x):
