@@ -58,11 +58,12 @@ def _matmul_rule(g, o, a, b):
     if a.requires_grad:
         ga = g2 @ _mT(b2)
         ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
-    if b.requires_grad and b.ndim == 2 and a.ndim > 2:   # a Dense on (batch, steps, features): one product
-        gb = _mT(a.reshape((-1, a.shape[-1]))) @ g.reshape((-1, g.shape[-1]))
-    elif b.requires_grad:
-        gb = _mT(a2) @ g2
-        gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
+    if b.requires_grad:
+        if b.ndim == 2 and a.ndim > 2:   # a Dense on (batch, steps, features): one product, not one per batch
+            gb = _mT(a.reshape((-1, a.shape[-1]))) @ g.reshape((-1, g.shape[-1]))
+        else:
+            gb = _mT(a2) @ g2
+            gb = gb.reshape(gb.shape[:-1]) if b.ndim == 1 else gb
     return ga, gb
 
 
